@@ -1,0 +1,72 @@
+//! `check`: everything that can be known about a repository without the network.
+
+use std::path::{Path, PathBuf};
+
+use crate::diag::{self, Diagnostic, Sources};
+use crate::lint::{self, LintOptions};
+use crate::mirror_map::MirrorPrefix;
+use crate::vars;
+
+/// Where to look and what the mirror is.
+#[derive(Debug, Clone)]
+pub struct CheckOptions {
+    pub repo: PathBuf,
+    /// `vars.yml` path; relative paths are taken from the current directory.
+    pub vars: Option<PathBuf>,
+    pub mirror_prefix: MirrorPrefix,
+}
+
+impl CheckOptions {
+    /// The vars file to read: `--vars`, else `vars.yml` in the repository.
+    pub fn vars_path(&self) -> PathBuf {
+        self.vars
+            .clone()
+            .unwrap_or_else(|| display_join(&self.repo, "vars.yml"))
+    }
+}
+
+/// Every finding, sorted, with the file texts to show them against.
+#[derive(Debug, Default)]
+pub struct CheckReport {
+    pub diagnostics: Vec<Diagnostic>,
+    pub sources: Sources,
+}
+
+/// The tool could not run the check at all (exit code 2).
+#[derive(Debug, thiserror::Error)]
+pub enum CheckError {
+    #[error("cannot read {path}: {source}")]
+    Read {
+        path: String,
+        source: std::io::Error,
+    },
+}
+
+pub fn check(options: &CheckOptions) -> Result<CheckReport, CheckError> {
+    let vars_path = options.vars_path();
+    let loaded = vars::load(&vars_path).map_err(|source| CheckError::Read {
+        path: vars_path.display().to_string(),
+        source,
+    })?;
+    let mut report = CheckReport::default();
+    if let Some(text) = &loaded.text {
+        report.sources.add(&vars_path, text.clone());
+    }
+    let lint_options = LintOptions {
+        mirror_prefix: options.mirror_prefix.clone(),
+    };
+    report
+        .diagnostics
+        .extend(lint::lint_vars(&loaded, &vars_path, &lint_options));
+    diag::sort(&mut report.diagnostics);
+    Ok(report)
+}
+
+/// `repo/name` as a user would type it: `vars.yml` rather than `./vars.yml`.
+pub fn display_join(repo: &Path, name: &str) -> PathBuf {
+    if repo.as_os_str().is_empty() || repo == Path::new(".") {
+        PathBuf::from(name)
+    } else {
+        repo.join(name)
+    }
+}

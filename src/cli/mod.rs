@@ -1,0 +1,47 @@
+//! The command-line layer: argument parsing, one file per subcommand, and all output.
+//! Exit codes: 0 clean (warnings allowed), 1 findings or failures, 2 the tool could
+//! not run. A closed pipe (`img-mirror check | head`) exits 0.
+
+mod args;
+mod check;
+mod explain;
+mod output;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use args::{Cli, Command};
+
+/// How a command ended, before it becomes an exit code.
+pub enum Outcome {
+    Clean,
+    Findings,
+}
+
+/// Why a command could not do its job: printed on stderr, exit 2.
+#[derive(Debug)]
+pub struct Failure(pub String);
+
+impl<E: std::error::Error> From<E> for Failure {
+    fn from(error: E) -> Failure {
+        Failure(error.to_string())
+    }
+}
+
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Check(args) => check::run(args),
+        Command::Explain(args) => explain::run(args),
+    };
+    match result {
+        Ok(Outcome::Clean) => ExitCode::SUCCESS,
+        Ok(Outcome::Findings) => ExitCode::from(1),
+        Err(Failure(message)) if output::is_broken_pipe(&message) => ExitCode::SUCCESS,
+        Err(Failure(message)) => {
+            output::error(&message);
+            ExitCode::from(2)
+        }
+    }
+}

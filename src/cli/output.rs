@@ -1,0 +1,32 @@
+//! The only place that prints.
+
+use std::io::{IsTerminal, Write};
+
+use super::Failure;
+
+const BROKEN_PIPE: &str = "output closed (broken pipe)";
+
+/// Writes `text` to stdout; a reader that went away is not an error worth a message.
+pub fn stdout(text: &str) -> Result<(), Failure> {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Err(error) if error.kind() == std::io::ErrorKind::BrokenPipe => {
+            Err(Failure(BROKEN_PIPE.into()))
+        }
+        other => other.map_err(Failure::from),
+    }
+}
+
+pub fn is_broken_pipe(message: &str) -> bool {
+    message == BROKEN_PIPE
+}
+
+/// `img-mirror: error: ...` on stderr.
+pub fn error(message: &str) {
+    let _ = writeln!(std::io::stderr().lock(), "img-mirror: error: {message}");
+}
+
+/// Colour only for a terminal, and never when NO_COLOR is set.
+pub fn stdout_wants_color() -> bool {
+    std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && std::io::stdout().is_terminal()
+}

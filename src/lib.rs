@@ -1,0 +1,15 @@
+//! img-mirror: keeps a GitOps repository's pinned container images safe to deploy.
+//!
+//! The library checks `vars.yml` against the approved-registry policy and, later, the
+//! Renovate configuration, and mirrors images by digest. It never prints: the binary's
+//! `cli` module owns all output and exit codes.
+
+#![warn(clippy::print_stdout, clippy::print_stderr)]
+
+pub mod approval;
+pub mod check;
+pub mod diag;
+pub mod lint;
+pub mod mirror_map;
+pub mod reference;
+pub mod vars;

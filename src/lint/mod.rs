@@ -1,0 +1,81 @@
+//! Policy lint over `vars.yml`: can a cluster restricted to `MP_APPROVED_REGISTRIES`
+//! pull every `IMAGES` entry, and is each one pinned the way the runbook requires?
+//!
+//! Offline by construction: this module never imports the registry client. Each rule is
+//! a file under `rules/` with its [`Code`] and its check; [`codes`] lists them all.
+
+mod entry;
+pub mod rules;
+
+use std::path::Path;
+
+use crate::approval::{ApprovedRegistries, Scope};
+use crate::diag::{Code, Diagnostic};
+use crate::mirror_map::MirrorPrefix;
+use crate::vars::{Loaded, VarsFile};
+
+pub use entry::EntryFacts;
+
+/// What the rules need besides the file.
+#[derive(Debug, Clone)]
+pub struct LintOptions {
+    pub mirror_prefix: MirrorPrefix,
+}
+
+/// Shared state for the rules of one file.
+pub struct Context<'a> {
+    /// The path to show in diagnostics.
+    pub path: &'a Path,
+    pub vars: &'a VarsFile,
+    pub prefix: &'a MirrorPrefix,
+    pub approved: ApprovedRegistries,
+}
+
+/// Every code this tool can emit, in code order.
+pub fn codes() -> Vec<&'static Code> {
+    let mut all = rules::ALL.to_vec();
+    all.sort_by_key(|code| code.code);
+    all
+}
+
+/// Looks a code up by identifier (`IM101`, any case) or name (`unapproved-registry`).
+pub fn find_code(query: &str) -> Option<&'static Code> {
+    codes()
+        .into_iter()
+        .find(|code| code.code.eq_ignore_ascii_case(query) || code.name == query)
+}
+
+/// Lints a loaded `vars.yml`: its load problems, then every entry.
+pub fn lint_vars(loaded: &Loaded, path: &Path, options: &LintOptions) -> Vec<Diagnostic> {
+    let mut out: Vec<Diagnostic> = loaded
+        .problems
+        .iter()
+        .map(|problem| rules::file_problem(problem, path))
+        .collect();
+    let Some(vars) = &loaded.vars else {
+        return out;
+    };
+    let mut scopes = Vec::new();
+    for item in &vars.approved {
+        match Scope::parse(&item.value) {
+            Ok(scope) => scopes.push(scope),
+            Err(error) => out.push(rules::invalid_approved_registry::diagnostic(
+                item, &error, path,
+            )),
+        }
+    }
+    let ctx = Context {
+        path,
+        vars,
+        prefix: &options.mirror_prefix,
+        approved: ApprovedRegistries::new(scopes),
+    };
+    rules::mirror_prefix_not_approved::check(&ctx, &mut out);
+    for image in &vars.images {
+        let facts = EntryFacts::analyse(image, ctx.prefix);
+        for check in rules::ENTRY_CHECKS {
+            check(&facts, &ctx, &mut out);
+        }
+    }
+    out
+}

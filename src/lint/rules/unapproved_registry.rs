@@ -1,0 +1,41 @@
+//! IM101 unapproved-registry: neither approved nor mirrored.
+
+use crate::diag::{Code, Diagnostic, Severity};
+use crate::lint::{Context, EntryFacts};
+use crate::mirror_map::familiar_name;
+
+pub static CODE: Code = Code {
+    code: "IM101",
+    name: "unapproved-registry",
+    severity: Severity::Error,
+    summary: "An IMAGES entry comes from a registry that MP_APPROVED_REGISTRIES does not cover, \
+              and is not written under the mirror prefix.",
+    why: "Internal OpenShift clusters only pull from Managed Platform approved registries; the \
+          pod would fail with an image policy error at deploy time.",
+    example: "Fails:  grafana: docker.io/grafana/grafana:11.2.0@sha256:...\n\
+              Passes: grafana: quay.io/cki/mirror/grafana/grafana:11.2.0@sha256:...",
+};
+
+pub(crate) fn check(facts: &EntryFacts<'_>, ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
+    let Some(reference) = facts.valid() else {
+        return;
+    };
+    if facts.upstream.is_some() || ctx.approved.approving(reference).is_some() {
+        return;
+    }
+    let tail = &reference.raw()[reference.name_span().end..];
+    let message = format!(
+        "{} comes from {}, which MP_APPROVED_REGISTRIES does not cover",
+        reference.name(),
+        reference.domain()
+    );
+    out.push(
+        facts
+            .diagnostic_on(&CODE, ctx, message, reference.name_span())
+            .help(format!(
+                "mirror it: write `{}/{}{tail}`",
+                ctx.prefix,
+                familiar_name(reference)
+            )),
+    );
+}

@@ -1,0 +1,225 @@
+//! The mapping between an upstream image and its copy under the mirror prefix.
+//!
+//! `quay.io/cki/mirror/<upstream-image-path>` holds a copy of `<upstream-image-path>`,
+//! where the upstream path is a reference of its own, normalised:
+//! `quay.io/cki/mirror/grafana/grafana` mirrors `docker.io/grafana/grafana`.
+
+use std::fmt;
+
+use crate::reference::{Reference, ReferenceError, parse_repository_name};
+
+/// The default mirror prefix, from the runbook.
+pub const DEFAULT_MIRROR_PREFIX: &str = "quay.io/cki/mirror";
+
+/// A validated mirror prefix (`host/path`, no tag).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MirrorPrefix {
+    name: String,
+}
+
+/// Why a mirrored entry has no usable upstream.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum MirrorPathError {
+    #[error("nothing follows the mirror prefix {prefix}")]
+    Empty { prefix: String },
+    #[error(
+        "the upstream {upstream} has a port, which cannot be written as a repository path under {prefix}"
+    )]
+    Port { upstream: String, prefix: String },
+    #[error("{upstream} is itself under the mirror prefix {prefix}: a mirror of the mirror")]
+    MirrorOfMirror { upstream: String, prefix: String },
+    #[error("the upstream part is not a valid image reference: {0}")]
+    Invalid(ReferenceError),
+}
+
+impl MirrorPrefix {
+    pub fn parse(raw: &str) -> Result<MirrorPrefix, ReferenceError> {
+        let trimmed = raw.trim_end_matches('/');
+        let reference = parse_repository_name(trimmed)?;
+        if reference.written_name() != reference.name() {
+            return Err(ReferenceError {
+                raw: raw.to_string(),
+                reason: format!(
+                    "write the mirror prefix fully qualified, as {}",
+                    reference.name()
+                ),
+            });
+        }
+        Ok(MirrorPrefix {
+            name: reference.name(),
+        })
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.name
+    }
+
+    /// The registry host of the mirror.
+    pub fn domain(&self) -> &str {
+        self.name.split('/').next().unwrap_or(&self.name)
+    }
+
+    /// The upstream-image text after the prefix, when `reference` is under it.
+    /// Matching is on whole path components of the written name.
+    pub fn strip<'r>(&self, reference: &'r Reference) -> Option<&'r str> {
+        let name = reference.name();
+        let rest = name.strip_prefix(&self.name)?;
+        if !rest.is_empty() && !rest.starts_with('/') {
+            return None;
+        }
+        // Return a slice of the raw text so tag and digest come along untouched.
+        let written = reference.raw();
+        let written_rest_len = rest.len() + (written.len() - reference.written_name().len());
+        Some(written[written.len() - written_rest_len..].trim_start_matches('/'))
+    }
+
+    /// The upstream repository an entry under the prefix mirrors, or `None` when the
+    /// entry is not under the prefix.
+    pub fn upstream_of(&self, reference: &Reference) -> Option<Result<Reference, MirrorPathError>> {
+        let rest = self.strip(reference)?;
+        Some(self.parse_upstream(rest))
+    }
+
+    fn parse_upstream(&self, rest: &str) -> Result<Reference, MirrorPathError> {
+        let prefix = self.name.clone();
+        if rest.is_empty() || rest.starts_with([':', '@']) {
+            return Err(MirrorPathError::Empty { prefix });
+        }
+        let first = rest.split('/').next().unwrap_or(rest);
+        if rest.contains('/') && first.contains(':') {
+            let without_digest = rest.split('@').next().unwrap_or(rest);
+            let slash = without_digest.rfind('/').unwrap_or(0);
+            let name = match without_digest.rfind(':') {
+                Some(colon) if colon > slash => &without_digest[..colon],
+                _ => without_digest,
+            };
+            return Err(MirrorPathError::Port {
+                upstream: name.to_string(),
+                prefix,
+            });
+        }
+        let upstream = Reference::parse(rest).map_err(MirrorPathError::Invalid)?;
+        if self.covers(&upstream) {
+            return Err(MirrorPathError::MirrorOfMirror {
+                upstream: upstream.name(),
+                prefix,
+            });
+        }
+        Ok(upstream)
+    }
+
+    /// For text that does not parse as a reference at all: if it is written under the
+    /// prefix, the mirror-path problem that explains why (an upstream port, say).
+    pub fn explain_unparsable(&self, raw: &str) -> Option<MirrorPathError> {
+        let rest = raw.strip_prefix(self.name.as_str())?.strip_prefix('/')?;
+        self.parse_upstream(rest).err()
+    }
+
+    /// Whether a normalised repository lies under the prefix.
+    pub fn covers(&self, reference: &Reference) -> bool {
+        let name = reference.name();
+        name == self.name || name.starts_with(&format!("{}/", self.name))
+    }
+
+    /// The mirror repository for an upstream: `<prefix>/<normalised upstream name>`
+    /// written the familiar way (`grafana/grafana`, not `docker.io/grafana/grafana`),
+    /// as the runbook writes mirror entries.
+    pub fn mirror_repository(&self, upstream: &Reference) -> String {
+        format!("{}/{}", self.name, familiar_name(upstream))
+    }
+}
+
+impl fmt::Display for MirrorPrefix {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.name)
+    }
+}
+
+/// Docker's short form of a name: Docker Hub's domain and `library/` left out.
+pub fn familiar_name(reference: &Reference) -> String {
+    if reference.domain() == crate::reference::DOCKER_HUB {
+        reference
+            .path()
+            .strip_prefix("library/")
+            .unwrap_or(reference.path())
+            .to_string()
+    } else {
+        reference.name()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const HEX: &str = "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
+
+    fn prefix() -> MirrorPrefix {
+        MirrorPrefix::parse(DEFAULT_MIRROR_PREFIX).unwrap()
+    }
+
+    fn upstream(raw: &str) -> Option<Result<Reference, MirrorPathError>> {
+        prefix().upstream_of(&Reference::parse(raw).unwrap())
+    }
+
+    #[test]
+    fn upstream_is_the_rest_of_the_path_normalised() {
+        let up = upstream("quay.io/cki/mirror/grafana/grafana:11.2.0")
+            .unwrap()
+            .unwrap();
+        assert_eq!(up.name(), "docker.io/grafana/grafana");
+        assert_eq!(up.tag(), Some("11.2.0"));
+        let up = upstream(&format!("quay.io/cki/mirror/ghcr.io/a/b:v1@sha256:{HEX}"))
+            .unwrap()
+            .unwrap();
+        assert_eq!(up.name(), "ghcr.io/a/b");
+        assert_eq!(up.digest(), Some(format!("sha256:{HEX}").as_str()));
+        let up = upstream("quay.io/cki/mirror/nginx:1").unwrap().unwrap();
+        assert_eq!(up.name(), "docker.io/library/nginx");
+    }
+
+    #[test]
+    fn entries_outside_the_prefix_are_not_mirrored() {
+        assert!(upstream("quay.io/cki/mirrors/x:1").is_none());
+        assert!(upstream("quay.io/cki/tools:1").is_none());
+        assert!(upstream("nginx:1").is_none());
+    }
+
+    #[test]
+    fn invalid_mirror_paths_say_why() {
+        assert!(matches!(
+            upstream("quay.io/cki/mirror:1").unwrap(),
+            Err(MirrorPathError::Empty { .. })
+        ));
+        assert!(matches!(
+            upstream("quay.io/cki/mirror/quay.io/cki/mirror/x:1").unwrap(),
+            Err(MirrorPathError::MirrorOfMirror { .. })
+        ));
+    }
+
+    #[test]
+    fn an_upstream_port_is_caught_before_the_grammar_misreads_it() {
+        // The grammar would read `localhost:5000/foo` here as part of the path; the
+        // colon makes the whole entry unparsable, so `MirrorPrefix` checks the raw text.
+        assert!(matches!(
+            prefix().parse_upstream("localhost:5000/foo:1"),
+            Err(MirrorPathError::Port { .. })
+        ));
+    }
+
+    #[test]
+    fn mirror_repository_uses_the_familiar_upstream_name() {
+        let p = prefix();
+        let up = Reference::parse("docker.io/library/nginx").unwrap();
+        assert_eq!(p.mirror_repository(&up), "quay.io/cki/mirror/nginx");
+        let up = Reference::parse("ghcr.io/a/b").unwrap();
+        assert_eq!(p.mirror_repository(&up), "quay.io/cki/mirror/ghcr.io/a/b");
+    }
+
+    #[test]
+    fn prefix_must_be_fully_qualified() {
+        assert!(MirrorPrefix::parse("quay.io/cki/mirror/").is_ok());
+        assert!(MirrorPrefix::parse("mirror").is_err());
+        assert!(MirrorPrefix::parse("quay.io/cki/mirror:tag").is_err());
+    }
+}

@@ -1,0 +1,404 @@
+//! Container image references, parsed once by the distribution/reference grammar.
+//!
+//! A [`Reference`] keeps the text the user wrote, so every message can quote it, and
+//! the byte spans of its name, tag and digest, so edits can touch only those bytes.
+//! Normalisation follows Docker's: `nginx` is `docker.io/library/nginx` and
+//! `index.docker.io` is `docker.io`. The grammar is strict on purpose: anything that
+//! could smuggle URL syntax into a registry request (`..`, `%2F`, `?`, `#`, spaces,
+//! upper case in a path) is rejected here, before any request exists.
+
+use std::fmt;
+use std::ops::Range;
+use std::sync::LazyLock;
+
+use regex::Regex;
+
+/// Docker Hub's canonical registry name.
+pub const DOCKER_HUB: &str = "docker.io";
+/// Docker Hub's legacy name, normalised to [`DOCKER_HUB`].
+const LEGACY_DOCKER_HUB: &str = "index.docker.io";
+/// Docker Hub's namespace for single-component names (`nginx` is `library/nginx`).
+const OFFICIAL_NAMESPACE: &str = "library";
+/// distribution/reference's `NameTotalLengthMax`.
+pub const NAME_MAX_LEN: usize = 255;
+
+static DOMAIN: LazyLock<Regex> = LazyLock::new(|| {
+    let component = r"(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])";
+    let host = format!(r"(?:{component}(?:\.{component})*|\[[a-fA-F0-9:]+\])");
+    Regex::new(&format!(r"^{host}(?::[0-9]+)?$")).expect("domain grammar compiles")
+});
+static PATH_COMPONENT: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$").expect("path grammar compiles")
+});
+static TAG: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$").expect("tag grammar compiles")
+});
+static DIGEST: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,}$")
+        .expect("digest grammar compiles")
+});
+static HEX_IDENTIFIER: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^[a-f0-9]{64}$").expect("identifier grammar compiles"));
+static PINNED_SHA256: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^sha256:[a-f0-9]{64}$").expect("sha256 grammar compiles"));
+
+/// Why a reference does not parse. The message names the offending part.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("invalid image reference {raw:?}: {reason}")]
+pub struct ReferenceError {
+    pub raw: String,
+    pub reason: String,
+}
+
+/// A parsed, normalised image reference that remembers how it was written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reference {
+    raw: String,
+    domain: String,
+    path: String,
+    tag: Option<String>,
+    digest: Option<String>,
+    name_span: Range<usize>,
+    tag_span: Option<Range<usize>>,
+    digest_span: Option<Range<usize>>,
+}
+
+impl Reference {
+    /// Parses `raw` by the distribution/reference grammar and normalises its name.
+    pub fn parse(raw: &str) -> Result<Reference, ReferenceError> {
+        let fail = |reason: String| ReferenceError {
+            raw: raw.to_string(),
+            reason,
+        };
+        if raw.is_empty() {
+            return Err(fail("it is empty".into()));
+        }
+        if let Some(bad) = raw.chars().find(|c| c.is_whitespace() || c.is_control()) {
+            return Err(fail(format!("it contains {bad:?}")));
+        }
+
+        let (name_and_tag, digest_span) = match raw.find('@') {
+            Some(at) => (&raw[..at], Some(at + 1..raw.len())),
+            None => (raw, None),
+        };
+        if let Some(span) = &digest_span {
+            let digest = &raw[span.clone()];
+            if !DIGEST.is_match(digest) {
+                return Err(fail(format!(
+                    "digest {digest:?} is not of the form algorithm:hex (at least 32 hex digits)"
+                )));
+            }
+        }
+
+        let last_slash = name_and_tag.rfind('/');
+        let tag_colon = name_and_tag
+            .rfind(':')
+            .filter(|&colon| last_slash.is_none_or(|slash| colon > slash));
+        let (name, tag_span) = match tag_colon {
+            Some(colon) => (&name_and_tag[..colon], Some(colon + 1..name_and_tag.len())),
+            None => (name_and_tag, None),
+        };
+        if let Some(span) = &tag_span {
+            let tag = &raw[span.clone()];
+            if !TAG.is_match(tag) {
+                return Err(fail(format!(
+                    "tag {tag:?} must be 1 to 128 of A-Z a-z 0-9 _ . - and not start with . or -"
+                )));
+            }
+        }
+        if name.is_empty() {
+            return Err(fail("the repository name is empty".into()));
+        }
+        if name.len() > NAME_MAX_LEN {
+            return Err(fail(format!(
+                "the repository name is {} characters long, more than {NAME_MAX_LEN}",
+                name.len()
+            )));
+        }
+
+        let (domain, path) = split_domain(name);
+        if let Some(domain) = domain
+            && !DOMAIN.is_match(domain)
+        {
+            return Err(fail(format!(
+                "registry {domain:?} is not a valid host[:port]"
+            )));
+        }
+        for component in path.split('/') {
+            if PATH_COMPONENT.is_match(component) {
+                continue;
+            }
+            let reason = if component.is_empty() {
+                "the repository path has an empty component".to_string()
+            } else if component.chars().any(|c| c.is_ascii_uppercase())
+                && PATH_COMPONENT.is_match(&component.to_ascii_lowercase())
+            {
+                format!("repository name must be lowercase ({component:?})")
+            } else {
+                format!(
+                    "path component {component:?} must be lowercase letters and digits joined by . _ __ or dashes"
+                )
+            };
+            return Err(fail(reason));
+        }
+        if domain.is_none() && HEX_IDENTIFIER.is_match(path) {
+            return Err(fail(
+                "a 64-character hexadecimal name is an image ID, not a repository".into(),
+            ));
+        }
+
+        let domain = match domain {
+            None | Some(LEGACY_DOCKER_HUB) => DOCKER_HUB.to_string(),
+            Some(other) => other.to_string(),
+        };
+        let path = if domain == DOCKER_HUB && !path.contains('/') {
+            format!("{OFFICIAL_NAMESPACE}/{path}")
+        } else {
+            path.to_string()
+        };
+        Ok(Reference {
+            raw: raw.to_string(),
+            tag: tag_span.as_ref().map(|span| raw[span.clone()].to_string()),
+            digest: digest_span
+                .as_ref()
+                .map(|span| raw[span.clone()].to_string()),
+            domain,
+            path,
+            name_span: 0..name.len(),
+            tag_span,
+            digest_span,
+        })
+    }
+
+    /// The text as written.
+    pub fn raw(&self) -> &str {
+        &self.raw
+    }
+    /// Registry host (and port), normalised: `docker.io` for Docker Hub.
+    pub fn domain(&self) -> &str {
+        &self.domain
+    }
+    /// Repository path inside the registry, normalised (`library/nginx`).
+    pub fn path(&self) -> &str {
+        &self.path
+    }
+    /// Fully qualified repository name, such as `docker.io/library/nginx`.
+    pub fn name(&self) -> String {
+        format!("{}/{}", self.domain, self.path)
+    }
+    pub fn tag(&self) -> Option<&str> {
+        self.tag.as_deref()
+    }
+    pub fn digest(&self) -> Option<&str> {
+        self.digest.as_deref()
+    }
+    /// Byte span of the name as written (before any normalisation).
+    pub fn name_span(&self) -> Range<usize> {
+        self.name_span.clone()
+    }
+    pub fn tag_span(&self) -> Option<Range<usize>> {
+        self.tag_span.clone()
+    }
+    pub fn digest_span(&self) -> Option<Range<usize>> {
+        self.digest_span.clone()
+    }
+    /// The name exactly as written, without tag or digest.
+    pub fn written_name(&self) -> &str {
+        &self.raw[self.name_span.clone()]
+    }
+    /// True when the registry host carries an explicit port (`host:5000`).
+    pub fn has_port(&self) -> bool {
+        self.domain
+            .rsplit_once(']')
+            .map_or(&*self.domain, |(_, rest)| rest)
+            .contains(':')
+    }
+}
+
+impl fmt::Display for Reference {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.raw)
+    }
+}
+
+/// True for the only digest form `IMAGES` accepts: `sha256:` and 64 lowercase hex digits.
+pub fn is_pinned_sha256(digest: &str) -> bool {
+    PINNED_SHA256.is_match(digest)
+}
+
+/// Docker's rule for the registry part: the first component is a registry only when it
+/// contains `.` or `:`, is `localhost`, or has upper case (which no path may have).
+fn split_domain(name: &str) -> (Option<&str>, &str) {
+    match name.split_once('/') {
+        Some((first, rest))
+            if first.contains(['.', ':'])
+                || first == "localhost"
+                || first.chars().any(|c| c.is_ascii_uppercase()) =>
+        {
+            (Some(first), rest)
+        }
+        _ => (None, name),
+    }
+}
+
+/// Whether a repository name (`host/path`, no tag) is well-formed; used for prefixes.
+pub fn parse_repository_name(raw: &str) -> Result<Reference, ReferenceError> {
+    let reference = Reference::parse(raw)?;
+    if reference.tag().is_some() || reference.digest().is_some() {
+        return Err(ReferenceError {
+            raw: raw.to_string(),
+            reason: "a repository name takes no tag or digest".into(),
+        });
+    }
+    Ok(reference)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const DIGEST_HEX: &str = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+
+    fn parse(raw: &str) -> Reference {
+        Reference::parse(raw).unwrap_or_else(|e| panic!("{raw}: {e}"))
+    }
+
+    fn reason(raw: &str) -> String {
+        Reference::parse(raw).expect_err(raw).reason
+    }
+
+    #[test]
+    fn official_image_normalises_to_docker_hub_library() {
+        let r = parse("nginx");
+        assert_eq!(r.name(), "docker.io/library/nginx");
+        assert_eq!(r.written_name(), "nginx");
+        assert_eq!(
+            parse("index.docker.io/nginx").name(),
+            "docker.io/library/nginx"
+        );
+        assert_eq!(
+            parse("docker.io/grafana/grafana").name(),
+            "docker.io/grafana/grafana"
+        );
+    }
+
+    #[test]
+    fn first_component_is_a_domain_only_with_dot_colon_localhost_or_upper_case() {
+        assert_eq!(parse("localhost/foo").domain(), "localhost");
+        assert_eq!(parse("localhost:5000/foo").domain(), "localhost:5000");
+        assert_eq!(parse("quay.io/cki/x").domain(), "quay.io");
+        assert_eq!(parse("grafana/grafana").domain(), "docker.io");
+        assert_eq!(parse("Registry/foo").domain(), "Registry");
+        assert_eq!(parse("[::1]:5000/foo").domain(), "[::1]:5000");
+        assert!(parse("[::1]:5000/foo").has_port());
+        assert!(!parse("quay.io/foo").has_port());
+    }
+
+    #[test]
+    fn tag_and_digest_spans_point_into_the_raw_text() {
+        let raw = format!("quay.io/cki/mirror/grafana/grafana:11.2.0@sha256:{DIGEST_HEX}");
+        let r = parse(&raw);
+        assert_eq!(&raw[r.name_span()], "quay.io/cki/mirror/grafana/grafana");
+        assert_eq!(&raw[r.tag_span().unwrap()], "11.2.0");
+        assert_eq!(
+            &raw[r.digest_span().unwrap()],
+            format!("sha256:{DIGEST_HEX}")
+        );
+        assert_eq!(r.tag(), Some("11.2.0"));
+    }
+
+    #[test]
+    fn port_colon_is_not_a_tag() {
+        let r = parse("localhost:5000/foo");
+        assert_eq!(r.tag(), None);
+        let r = parse("localhost:5000/foo:1.0");
+        assert_eq!(r.tag(), Some("1.0"));
+    }
+
+    #[test]
+    fn real_world_tags_parse() {
+        for tag in [
+            "RELEASE.2024-09-13T20-26-02Z",
+            "9.4-1181",
+            "v2.54.1",
+            "cli",
+            "_x",
+            "A",
+        ] {
+            assert_eq!(
+                parse(&format!("quay.io/minio/minio:{tag}")).tag(),
+                Some(tag)
+            );
+        }
+    }
+
+    #[test]
+    fn tag_grammar_is_enforced() {
+        assert!(reason("nginx:.hidden").contains("tag"));
+        assert!(reason("nginx:-x").contains("tag"));
+        assert!(reason(&format!("nginx:{}", "a".repeat(129))).contains("tag"));
+        parse(&format!("nginx:{}", "a".repeat(128)));
+    }
+
+    #[test]
+    fn path_components_are_lowercase_with_grammar_separators() {
+        parse("a/b__c/d.e/f-g/h---i/j_k");
+        assert!(reason("quay.io/Foo/bar").contains("lowercase"));
+        assert!(reason("quay.io/a___b").contains("path component"));
+        assert!(reason("quay.io/a/../b").contains("path component"));
+        assert!(reason("quay.io/a//b").contains("empty component"));
+        assert!(reason("quay.io/a-").contains("path component"));
+        assert!(reason("quay.io/a%2Fb").contains("path component"));
+    }
+
+    #[test]
+    fn url_syntax_and_whitespace_are_rejected() {
+        for raw in [
+            "quay.io/a?b",
+            "quay.io/a#b",
+            "quay.io/a b",
+            "quay.io/a\tb",
+            " nginx",
+        ] {
+            assert!(Reference::parse(raw).is_err(), "{raw}");
+        }
+        assert!(reason("").contains("empty"));
+    }
+
+    #[test]
+    fn domain_grammar_is_enforced() {
+        assert!(reason("-bad.io/x").contains("registry"));
+        assert!(reason("bad.io:port/x").contains("registry"));
+    }
+
+    #[test]
+    fn name_length_limit_counts_the_whole_name() {
+        let long = format!("quay.io/{}", "a".repeat(NAME_MAX_LEN - 8));
+        assert_eq!(long.len(), NAME_MAX_LEN);
+        parse(&long);
+        assert!(reason(&format!("{long}a")).contains("more than 255"));
+    }
+
+    #[test]
+    fn digest_grammar_accepts_any_algorithm_but_pinning_needs_sha256() {
+        let upper = format!("nginx@sha256:{}", DIGEST_HEX.to_uppercase());
+        assert!(parse(&upper).digest().is_some());
+        assert!(!is_pinned_sha256(parse(&upper).digest().unwrap()));
+        assert!(is_pinned_sha256(&format!("sha256:{DIGEST_HEX}")));
+        assert!(!is_pinned_sha256(&format!("sha512:{DIGEST_HEX}")));
+        assert!(!is_pinned_sha256(&format!("sha256:{}", &DIGEST_HEX[1..])));
+        assert!(reason("nginx@sha256:abc").contains("digest"));
+        assert!(reason("nginx@md5").contains("digest"));
+    }
+
+    #[test]
+    fn bare_hex_identifier_is_not_a_repository() {
+        assert!(reason(DIGEST_HEX).contains("image ID"));
+    }
+
+    #[test]
+    fn repository_names_take_no_tag() {
+        assert!(parse_repository_name("quay.io/cki/mirror").is_ok());
+        assert!(parse_repository_name("quay.io/cki/mirror:1").is_err());
+    }
+}

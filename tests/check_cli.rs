@@ -1,0 +1,269 @@
+//! `img-mirror check` end to end: every scenario under fixtures/check/ yields exactly
+//! the findings its `expected` file lists, and the shipped fixture is clean.
+
+mod common;
+
+use common::{fixtures, json_lines, run, run_with_env, stderr, stdout};
+
+/// `CODE line entry` for each diagnostic, `-` where a field is null.
+fn findings(repo: &std::path::Path) -> (Vec<String>, Option<i32>) {
+    let output = run(&[
+        "check",
+        "--repo",
+        repo.to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
+    let mut found: Vec<String> = json_lines(&output)
+        .into_iter()
+        .filter(|line| line["type"] == "diagnostic")
+        .map(|d| {
+            let field = |key: &str| match &d[key] {
+                serde_json::Value::Null => "-".to_string(),
+                serde_json::Value::String(s) => s.clone(),
+                other => other.to_string(),
+            };
+            format!("{} {} {}", field("code"), field("line"), field("entry"))
+        })
+        .collect();
+    found.sort();
+    (found, output.status.code())
+}
+
+#[test]
+fn every_scenario_reports_exactly_its_expected_findings() {
+    let mut scenarios: Vec<_> = std::fs::read_dir(fixtures().join("check"))
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .collect();
+    scenarios.sort();
+    assert!(scenarios.len() >= 16, "scenarios: {scenarios:?}");
+    let mut failures = Vec::new();
+    for scenario in &scenarios {
+        let mut expected: Vec<String> = std::fs::read_to_string(scenario.join("expected"))
+            .unwrap()
+            .lines()
+            .map(str::to_string)
+            .collect();
+        expected.sort();
+        let (found, code) = findings(scenario);
+        let has_error = !expected.iter().all(|e| e.starts_with("IM106"));
+        let expected_code = if has_error { 1 } else { 0 };
+        if found != expected || code != Some(expected_code) {
+            failures.push(format!(
+                "{}: expected {expected:?} (exit {expected_code}), found {found:?} (exit {code:?})",
+                scenario.display()
+            ));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn every_lint_code_has_a_scenario_that_triggers_it() {
+    let mut triggered = std::collections::BTreeSet::new();
+    for entry in std::fs::read_dir(fixtures().join("check")).unwrap() {
+        let expected = std::fs::read_to_string(entry.unwrap().path().join("expected")).unwrap();
+        triggered.extend(
+            expected
+                .lines()
+                .map(|l| l.split(' ').next().unwrap().to_string()),
+        );
+    }
+    // IM006 needs a 16 MiB input: `oversized_vars_file_is_refused_before_parsing` makes one.
+    triggered.insert("IM006".to_string());
+    for code in img_mirror::lint::rules::ALL {
+        assert!(
+            triggered.contains(code.code),
+            "no scenario triggers {}",
+            code.code
+        );
+    }
+}
+
+#[test]
+fn oversized_vars_file_is_refused_before_parsing() {
+    let dir = tempfile::tempdir().unwrap();
+    let filler = "# padding\n".repeat(img_mirror::vars::MAX_FILE_BYTES / 10 + 1);
+    std::fs::write(dir.path().join("vars.yml"), filler).unwrap();
+    let (found, code) = findings(dir.path());
+    assert_eq!(found, ["IM006 - -"]);
+    assert_eq!(code, Some(1));
+}
+
+#[test]
+fn shipped_fixture_is_clean() {
+    let repo = fixtures().join("deployment-all");
+    let (found, code) = findings(&repo);
+    assert_eq!(found, Vec::<String>::new());
+    assert_eq!(code, Some(0));
+}
+
+#[test]
+fn human_output_points_at_the_offending_text() {
+    let repo = fixtures().join("check/im101-unapproved-registry");
+    let output = run(&["check", "--repo", repo.to_str().unwrap()]);
+    let text = stdout(&output);
+    let expected_head = "error[IM101] unapproved-registry: docker.io/grafana/grafana comes from docker.io, \
+                         which MP_APPROVED_REGISTRIES does not cover\n";
+    assert!(text.starts_with(expected_head), "{text}");
+    assert!(text.contains("vars.yml:7:12\n"), "{text}");
+    assert!(text.contains(
+        "  |            ^^^^^^^^^^^^^^^^^^^^^^^^^\n  = help: mirror it: write `quay.io/cki/mirror/grafana/grafana:11.2.0@sha256:"
+    ), "{text}");
+    assert!(text.ends_with("error: 5 errors, 0 warnings\n"), "{text}");
+    assert!(!text.contains('\x1b'), "no colour when not a terminal");
+    assert_eq!(output.status.code(), Some(1));
+}
+
+#[test]
+fn warnings_alone_exit_zero() {
+    let repo = fixtures().join("check/im106-needless-mirror");
+    let output = run(&["check", "--repo", repo.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(0), "{}", stdout(&output));
+    assert!(
+        stdout(&output)
+            .contains("help: use it directly: `registry.redhat.io/ubi9/ubi:9.4-1181@sha256:")
+    );
+}
+
+#[test]
+fn json_lines_carry_every_field_and_a_summary() {
+    let repo = fixtures().join("check/im102-not-pinned");
+    let lines = json_lines(&run(&[
+        "check",
+        "--repo",
+        repo.to_str().unwrap(),
+        "--format",
+        "json",
+    ]));
+    let first = &lines[0];
+    assert_eq!(first["type"], "diagnostic");
+    assert_eq!(first["severity"], "error");
+    assert_eq!(first["code"], "IM102");
+    assert_eq!(first["name"], "not-pinned");
+    assert!(
+        first["path"]
+            .as_str()
+            .unwrap()
+            .ends_with("im102-not-pinned/vars.yml")
+    );
+    assert_eq!(first["column"], 8);
+    assert_eq!(first["entry"], "ubi");
+    assert!(
+        first["help"]
+            .as_str()
+            .unwrap()
+            .contains("img-mirror pin ubi registry.redhat.io/ubi9/ubi:9.4-1181")
+    );
+    assert_eq!(
+        lines.last().unwrap(),
+        &serde_json::json!({"type": "summary", "errors": 2, "warnings": 0})
+    );
+}
+
+#[test]
+fn gitlab_report_is_relative_to_ci_project_dir() {
+    let repo = fixtures().join("check/im103-digest-without-tag");
+    let output = run_with_env(
+        &[
+            "check",
+            "--repo",
+            repo.to_str().unwrap(),
+            "--format",
+            "gitlab",
+        ],
+        &[("CI_PROJECT_DIR", env!("CARGO_MANIFEST_DIR"))],
+    );
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let issue = &report[0];
+    assert_eq!(
+        issue["location"]["path"],
+        "fixtures/check/im103-digest-without-tag/vars.yml"
+    );
+    assert_eq!(issue["location"]["lines"]["begin"], 7);
+    assert_eq!(issue["check_name"], "digest-without-tag");
+    assert_eq!(issue["severity"], "major");
+    assert_eq!(issue["fingerprint"].as_str().unwrap().len(), 64);
+    assert_eq!(output.status.code(), Some(1));
+}
+
+#[test]
+fn missing_vars_file_cannot_run_and_says_which_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = run(&["check", "--repo", dir.path().to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(2));
+    let err = stderr(&output);
+    assert!(
+        err.contains("cannot read") && err.contains("vars.yml"),
+        "{err}"
+    );
+}
+
+#[test]
+fn bad_arguments_exit_two() {
+    assert_eq!(run(&["check", "--format", "xml"]).status.code(), Some(2));
+    let output = run(&["check", "--mirror-prefix", "Not A Prefix"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(stderr(&output).contains("--mirror-prefix"));
+}
+
+#[test]
+fn mirror_prefix_comes_from_the_environment_too() {
+    let repo = fixtures().join("deployment-all");
+    let output = run_with_env(
+        &[
+            "check",
+            "--repo",
+            repo.to_str().unwrap(),
+            "--format",
+            "json",
+        ],
+        &[("IMG_MIRROR_PREFIX", "quay.io/other/mirror")],
+    );
+    // Under another prefix the fixture's mirror entries are plain quay.io/cki images.
+    assert_eq!(output.status.code(), Some(1));
+    assert!(stdout(&output).contains("\"code\":\"IM108\""));
+}
+
+#[test]
+fn explain_prints_each_code_and_refuses_unknown_ones() {
+    for code in img_mirror::lint::codes() {
+        let output = run(&["explain", code.code]);
+        assert_eq!(output.status.code(), Some(0));
+        let text = stdout(&output);
+        assert!(text.starts_with(&format!("{} {} ({})", code.code, code.name, code.severity)));
+        assert!(text.contains("Why it matters") && text.contains("Example"));
+        assert_eq!(stdout(&run(&["explain", code.name])), text);
+    }
+    let output = run(&["explain", "IM999"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(stderr(&output).contains("no diagnostic code"));
+}
+
+#[test]
+fn diagnostic_codes_and_names_never_collide() {
+    let codes = img_mirror::lint::codes();
+    let mut ids: Vec<_> = codes.iter().map(|c| c.code).collect();
+    let mut names: Vec<_> = codes.iter().map(|c| c.name).collect();
+    ids.sort();
+    ids.dedup();
+    names.sort();
+    names.dedup();
+    assert_eq!(ids.len(), codes.len(), "duplicate code");
+    assert_eq!(names.len(), codes.len(), "duplicate name");
+    for code in &codes {
+        assert!(
+            code.code.len() == 5 && code.code.starts_with("IM"),
+            "{}",
+            code.code
+        );
+        assert!(
+            code.name
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c == '-'),
+            "{}",
+            code.name
+        );
+    }
+}

@@ -1,0 +1,48 @@
+//! Helpers shared by the CLI tests: run the real binary, read fixtures.
+
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+pub fn fixtures() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures")
+}
+
+/// The built `img-mirror`, with a clean environment for its own variables.
+pub fn img_mirror() -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_img-mirror"));
+    command
+        .env_remove("IMG_MIRROR_PREFIX")
+        .env_remove("CI_PROJECT_DIR")
+        .env("NO_COLOR", "1");
+    command
+}
+
+pub fn run(args: &[&str]) -> Output {
+    run_with_env(args, &[])
+}
+
+pub fn run_with_env(args: &[&str], env: &[(&str, &str)]) -> Output {
+    img_mirror()
+        .args(args)
+        .envs(env.iter().copied())
+        .output()
+        .expect("img-mirror runs")
+}
+
+pub fn stdout(output: &Output) -> String {
+    String::from_utf8(output.stdout.clone()).expect("stdout is UTF-8")
+}
+
+pub fn stderr(output: &Output) -> String {
+    String::from_utf8(output.stderr.clone()).expect("stderr is UTF-8")
+}
+
+/// `--format json` output as one JSON value per line.
+pub fn json_lines(output: &Output) -> Vec<serde_json::Value> {
+    stdout(output)
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap_or_else(|e| panic!("{e}: {line}")))
+        .collect()
+}

@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# The whole test suite, from a fresh Debian machine (as root) or a developer's.
+# Installs what the tests need, then runs every test. Extra arguments go to cargo test.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need_packages=()
+for tool in docker-registry skopeo; do
+    command -v "$tool" >/dev/null 2>&1 || need_packages+=("$tool")
+done
+if [ "${#need_packages[@]}" -gt 0 ]; then
+    if [ "$(id -u)" -ne 0 ]; then
+        echo "tests/run.sh: missing ${need_packages[*]}; run as root or install them first" >&2
+        exit 2
+    fi
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq --no-install-recommends "${need_packages[@]}" >/dev/null
+fi
+
+cargo test --locked --all-targets "$@"
