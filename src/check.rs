@@ -3,8 +3,9 @@
 use std::path::{Path, PathBuf};
 
 use crate::diag::{self, Diagnostic, Sources};
-use crate::lint::{self, LintOptions};
+use crate::lint::{self, LintOptions, RenovateInput};
 use crate::mirror_map::MirrorPrefix;
+use crate::renovate::config;
 use crate::vars;
 
 /// Where to look and what the mirror is.
@@ -13,6 +14,8 @@ pub struct CheckOptions {
     pub repo: PathBuf,
     /// `vars.yml` path; relative paths are taken from the current directory.
     pub vars: Option<PathBuf>,
+    /// Renovate config; by default the first of Renovate's file names found in `repo`.
+    pub config: Option<PathBuf>,
     pub mirror_prefix: MirrorPrefix,
 }
 
@@ -22,6 +25,34 @@ impl CheckOptions {
         self.vars
             .clone()
             .unwrap_or_else(|| display_join(&self.repo, "vars.yml"))
+    }
+
+    /// The Renovate config to read, if there is one.
+    pub fn config_path(&self) -> Option<PathBuf> {
+        self.config.clone().or_else(|| {
+            config::find_config(&self.repo).map(|found| {
+                display_join(
+                    &self.repo,
+                    &found
+                        .strip_prefix(&self.repo)
+                        .unwrap_or(&found)
+                        .to_string_lossy(),
+                )
+            })
+        })
+    }
+
+    /// The vars path relative to the repository root with `/` separators: what
+    /// Renovate's file patterns are matched against.
+    pub fn package_file(&self) -> String {
+        let vars = self.vars_path();
+        let relative = std::path::absolute(&vars)
+            .ok()
+            .zip(std::path::absolute(&self.repo).ok())
+            .and_then(|(vars, repo)| vars.strip_prefix(repo).ok().map(Path::to_path_buf));
+        let relative =
+            relative.unwrap_or_else(|| PathBuf::from(vars.file_name().unwrap_or_default()));
+        relative.to_string_lossy().replace('\\', "/")
     }
 }
 
@@ -58,6 +89,32 @@ pub fn check(options: &CheckOptions) -> Result<CheckReport, CheckError> {
     report
         .diagnostics
         .extend(lint::lint_vars(&loaded, &vars_path, &lint_options));
+
+    let config_path = options.config_path();
+    let loaded_config = match &config_path {
+        Some(path) => Some(config::load(path).map_err(|source| CheckError::Read {
+            path: path.display().to_string(),
+            source,
+        })?),
+        None => None,
+    };
+    let input = match (&config_path, &loaded_config) {
+        (Some(path), Some(Ok(config))) => {
+            report.sources.add(path, config.text.clone());
+            RenovateInput::Loaded { path, config }
+        }
+        (Some(path), Some(Err(error))) => RenovateInput::Invalid { path, error },
+        _ => RenovateInput::Missing {
+            repo: &options.repo,
+        },
+    };
+    report.diagnostics.extend(lint::lint_renovate(
+        input,
+        loaded.vars.as_ref(),
+        &vars_path,
+        &options.package_file(),
+        &lint_options,
+    ));
     diag::sort(&mut report.diagnostics);
     Ok(report)
 }

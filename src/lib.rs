@@ -12,4 +12,5 @@ pub mod diag;
 pub mod lint;
 pub mod mirror_map;
 pub mod reference;
+pub mod renovate;
 pub mod vars;

@@ -45,6 +45,9 @@ pub struct RepoArgs {
 pub struct CheckArgs {
     #[command(flatten)]
     pub repo: RepoArgs,
+    /// Renovate config [default: the first of Renovate's config file names in REPO]
+    #[arg(long, value_name = "PATH")]
+    pub config: Option<PathBuf>,
     /// Output format
     #[arg(long, value_enum, default_value_t = CheckFormat::Human)]
     pub format: CheckFormat,

@@ -10,7 +10,8 @@ use super::args::{CheckArgs, CheckFormat, RepoArgs};
 use super::{Failure, Outcome, output};
 
 pub fn run(args: CheckArgs) -> Result<Outcome, Failure> {
-    let options = check_options(&args.repo)?;
+    let mut options = check_options(&args.repo)?;
+    options.config = args.config.clone();
     let report = check(&options)?;
     let text = match args.format {
         CheckFormat::Human => render_human(
@@ -44,6 +45,7 @@ pub fn check_options(repo: &RepoArgs) -> Result<CheckOptions, Failure> {
     Ok(CheckOptions {
         repo: repo.repo.clone(),
         vars: repo.vars.clone(),
+        config: None,
         mirror_prefix,
     })
 }

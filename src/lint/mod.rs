@@ -5,6 +5,7 @@
 //! a file under `rules/` with its [`Code`] and its check; [`codes`] lists them all.
 
 mod entry;
+pub mod renovate;
 pub mod rules;
 
 use std::path::Path;
@@ -12,6 +13,8 @@ use std::path::Path;
 use crate::approval::{ApprovedRegistries, Scope};
 use crate::diag::{Code, Diagnostic};
 use crate::mirror_map::MirrorPrefix;
+use crate::renovate::config::{ConfigError, RenovateConfig};
+use crate::renovate::validate::validate;
 use crate::vars::{Loaded, VarsFile};
 
 pub use entry::EntryFacts;
@@ -34,6 +37,7 @@ pub struct Context<'a> {
 /// Every code this tool can emit, in code order.
 pub fn codes() -> Vec<&'static Code> {
     let mut all = rules::ALL.to_vec();
+    all.extend(renovate::rules::ALL);
     all.sort_by_key(|code| code.code);
     all
 }
@@ -78,4 +82,63 @@ pub fn lint_vars(loaded: &Loaded, path: &Path, options: &LintOptions) -> Vec<Dia
         }
     }
     out
+}
+
+/// Where the Renovate config came from, and whether it parsed.
+pub enum RenovateInput<'a> {
+    /// No config file in the repository (and none given).
+    Missing { repo: &'a Path },
+    Invalid {
+        path: &'a Path,
+        error: &'a ConfigError,
+    },
+    Loaded {
+        path: &'a Path,
+        config: &'a RenovateConfig,
+    },
+}
+
+/// Lints the Renovate config: Renovate's validation, then (when `vars.yml` loaded) what
+/// its regex managers make of `IMAGES`. `package_file` is the vars path relative to the
+/// repository, as Renovate matches it.
+pub fn lint_renovate(
+    input: RenovateInput<'_>,
+    vars: Option<&VarsFile>,
+    vars_path: &Path,
+    package_file: &str,
+    options: &LintOptions,
+) -> Vec<Diagnostic> {
+    use renovate::rules as r;
+    match input {
+        RenovateInput::Missing { repo } => vec![
+            Diagnostic::new(
+                &r::vars_not_managed::CODE,
+                vars_path,
+                format!(
+                    "no Renovate config in {} ({}), so IMAGES is never bumped",
+                    repo.display(),
+                    crate::renovate::config::CONFIG_FILE_NAMES[0]
+                ),
+            )
+            .severity(crate::diag::Severity::Warning)
+            .help("pass --config if it lives elsewhere, or add one from img-mirror's renovate/ preset"),
+        ],
+        RenovateInput::Invalid { path, error } => {
+            vec![r::invalid_renovate_config::diagnostic(error, path)]
+        }
+        RenovateInput::Loaded { path, config } => {
+            let mut out = r::renovate_config_pitfall::diagnostics(&validate(config), path);
+            if let Some(vars) = vars {
+                out.extend(renovate::check(
+                    config,
+                    path,
+                    vars,
+                    vars_path,
+                    package_file,
+                    &options.mirror_prefix,
+                ));
+            }
+            out
+        }
+    }
 }

@@ -1,0 +1,114 @@
+//! Which extracted dep lies on which `IMAGES` entry.
+
+use std::ops::Range;
+
+use crate::mirror_map::MirrorPrefix;
+use crate::reference::Reference;
+use crate::renovate::FileView;
+use crate::vars::{ImageEntry, VarsFile};
+
+/// A dep by position: `view.runs[run].extraction.deps[dep]`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DepRef {
+    pub run: usize,
+    pub dep: usize,
+}
+
+/// What Renovate sees of one entry.
+#[derive(Debug, Clone)]
+pub struct EntryCoverage {
+    pub entry: usize,
+    /// The entry's bytes in the file: its value, or its whole line when the value spans
+    /// lines.
+    pub region: Range<usize>,
+    pub deps: Vec<DepRef>,
+    /// The image the entry really is (the upstream for a mirrored entry), when valid.
+    pub source: Option<Reference>,
+    pub reference: Option<Reference>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Coverage {
+    pub entries: Vec<EntryCoverage>,
+    /// Deps that lie on no entry.
+    pub outside: Vec<DepRef>,
+}
+
+impl Coverage {
+    pub fn compute(view: &FileView, vars: &VarsFile, prefix: &MirrorPrefix) -> Coverage {
+        let line_starts = line_starts(&vars.text);
+        let mut entries: Vec<EntryCoverage> = vars
+            .images
+            .iter()
+            .enumerate()
+            .map(|(index, image)| {
+                let reference = Reference::parse(&image.value).ok();
+                let source = reference
+                    .as_ref()
+                    .and_then(|r| match prefix.upstream_of(r) {
+                        Some(upstream) => upstream.ok(),
+                        None => Some(r.clone()),
+                    });
+                EntryCoverage {
+                    entry: index,
+                    region: region(image, &line_starts, vars.text.len()),
+                    deps: Vec::new(),
+                    source,
+                    reference,
+                }
+            })
+            .collect();
+        // Entries are in file order, so their regions are sorted: binary search each dep.
+        let mut order: Vec<usize> = (0..entries.len()).collect();
+        order.sort_by_key(|&i| entries[i].region.start);
+        let mut outside = Vec::new();
+        for (run_index, run) in view.runs.iter().enumerate() {
+            for (dep_index, dep) in run.extraction.deps.iter().enumerate() {
+                let at = DepRef {
+                    run: run_index,
+                    dep: dep_index,
+                };
+                let Some(span) = &dep.span else {
+                    outside.push(at);
+                    continue;
+                };
+                let first = order.partition_point(|&i| entries[i].region.end <= span.start);
+                let mut covered = false;
+                for &i in &order[first..] {
+                    if entries[i].region.start >= span.end.max(span.start + 1) {
+                        break;
+                    }
+                    entries[i].deps.push(at);
+                    covered = true;
+                }
+                if !covered {
+                    outside.push(at);
+                }
+            }
+        }
+        Coverage { entries, outside }
+    }
+}
+
+fn line_starts(text: &str) -> Vec<usize> {
+    std::iter::once(0)
+        .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+        .collect()
+}
+
+fn region(image: &ImageEntry, line_starts: &[usize], len: usize) -> Range<usize> {
+    if let Some(span) = &image.value_span {
+        return span.clone();
+    }
+    let start = line_starts.get(image.line - 1).copied().unwrap_or(0);
+    let end = line_starts.get(image.line).map_or(len, |next| next - 1);
+    start..end
+}
+
+/// 1-based line and column of a byte offset.
+pub fn position(text: &str, offset: usize) -> (usize, usize) {
+    let before = &text[..offset.min(text.len())];
+    let line = before.matches('\n').count() + 1;
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    (line, before[line_start..].chars().count() + 1)
+}

@@ -1,0 +1,87 @@
+//! IM205 entry-not-covered: Renovate extracts no dep for an IMAGES entry.
+
+use crate::diag::{Code, Diagnostic, Severity};
+use crate::lint::renovate::RenovateContext;
+use crate::renovate::extract::DropReason;
+
+pub static CODE: Code = Code {
+    code: "IM205",
+    name: "entry-not-covered",
+    severity: Severity::Error,
+    summary: "No dep that Renovate keeps lies on an IMAGES entry.",
+    why: "Renovate would never bump it. Either no matchString matches the line (quotes, a \
+          comment, an unusual tag) or the match is dropped without a word (no datasource, an \
+          empty value, a template that throws).",
+    example: "grafana: \"quay.io/cki/mirror/grafana/grafana:11.2.0@sha256:...\" with a regex \
+              that does not allow the quotes.",
+};
+
+pub(crate) fn check(ctx: &RenovateContext<'_>, out: &mut Vec<Diagnostic>) {
+    if ctx.view.runs.is_empty() {
+        return;
+    }
+    for coverage in ctx.coverage.entries.iter().filter(|c| c.deps.is_empty()) {
+        let dropped = ctx
+            .view
+            .runs
+            .iter()
+            .flat_map(|run| run.extraction.dropped.iter().map(move |d| (run, d)))
+            .find(|(_, d)| {
+                d.span.as_ref().is_some_and(|s| {
+                    s.start < coverage.region.end && coverage.region.start < s.end.max(s.start + 1)
+                })
+            });
+        let name = &ctx.vars.images[coverage.entry].name;
+        let (message, help) = match dropped {
+            Some((run, d)) => {
+                let why = match &d.reason {
+                    DropReason::Template(error) => format!("a template failed ({error})"),
+                    DropReason::Invalid(dep) => {
+                        let mut missing = Vec::new();
+                        if dep.dep_name.as_deref().is_none_or(|s| s.trim().is_empty())
+                            && dep
+                                .package_name
+                                .as_deref()
+                                .is_none_or(|s| s.trim().is_empty())
+                        {
+                            missing.push("depName or packageName");
+                        }
+                        if dep
+                            .current_value
+                            .as_deref()
+                            .is_none_or(|s| s.trim().is_empty())
+                            && dep
+                                .current_digest
+                                .as_deref()
+                                .is_none_or(|s| s.trim().is_empty())
+                        {
+                            missing.push("currentValue or currentDigest");
+                        }
+                        if dep
+                            .datasource
+                            .as_deref()
+                            .is_none_or(|s| s.trim().is_empty())
+                        {
+                            missing.push("datasource");
+                        }
+                        format!("it has no {}", missing.join(", no "))
+                    }
+                };
+                (
+                    format!(
+                        "Renovate drops the dep {} extracts for {name}: {why}",
+                        run.manager.key_path
+                    ),
+                    "Renovate discards such deps at trace level, so the entry is never bumped",
+                )
+            }
+            None => (
+                format!(
+                    "no Renovate matchString matches IMAGES.{name}, so Renovate never bumps it"
+                ),
+                "run `img-mirror extract` to see what the managers match, and widen the regex",
+            ),
+        };
+        out.push(ctx.entry_diagnostic(&CODE, coverage, message).help(help));
+    }
+}

@@ -1,0 +1,111 @@
+//! One file per Renovate rule (IM2xx).
+
+pub mod dep_outside_images;
+pub mod entry_covered_twice;
+pub mod entry_not_covered;
+pub mod invalid_renovate_config;
+pub mod match_cap_reached;
+pub mod renovate_config_error;
+pub mod renovate_config_pitfall;
+pub mod update_would_fail;
+pub mod vars_not_managed;
+pub mod wrong_current_value;
+pub mod wrong_datasource;
+pub mod wrong_lookup_name;
+
+use crate::diag::{Code, Diagnostic};
+use crate::renovate::extract::Dep;
+
+use super::RenovateContext;
+use super::coverage::{DepRef, EntryCoverage, position};
+
+pub static ALL: &[&Code] = &[
+    &invalid_renovate_config::CODE,
+    &renovate_config_error::CODE,
+    &renovate_config_pitfall::CODE,
+    &vars_not_managed::CODE,
+    &entry_not_covered::CODE,
+    &entry_covered_twice::CODE,
+    &wrong_lookup_name::CODE,
+    &wrong_current_value::CODE,
+    &wrong_datasource::CODE,
+    &dep_outside_images::CODE,
+    &update_would_fail::CODE,
+    &match_cap_reached::CODE,
+];
+
+pub(super) type Check = fn(&RenovateContext<'_>, &mut Vec<Diagnostic>);
+
+pub(super) static CHECKS: &[Check] = &[
+    vars_not_managed::check,
+    match_cap_reached::check,
+    entry_not_covered::check,
+    entry_covered_twice::check,
+    wrong_lookup_name::check,
+    wrong_current_value::check,
+    wrong_datasource::check,
+    update_would_fail::check,
+    dep_outside_images::check,
+];
+
+impl RenovateContext<'_> {
+    pub(crate) fn dep(&self, at: DepRef) -> &Dep {
+        &self.view.runs[at.run].extraction.deps[at.dep]
+    }
+
+    /// `customManagers[0]` (and `.matchStrings` detail is left to the message).
+    pub(crate) fn manager_name(&self, at: DepRef) -> &str {
+        &self.view.runs[at.run].manager.key_path
+    }
+
+    /// Entries covered by exactly one dep, with that dep: what the field rules judge.
+    pub(crate) fn single_covered(&self) -> impl Iterator<Item = (&EntryCoverage, DepRef)> {
+        self.coverage
+            .entries
+            .iter()
+            .filter(|c| c.deps.len() == 1)
+            .map(|c| (c, c.deps[0]))
+    }
+
+    /// A finding on an entry's value.
+    pub(crate) fn entry_diagnostic(
+        &self,
+        code: &'static Code,
+        coverage: &EntryCoverage,
+        message: String,
+    ) -> Diagnostic {
+        let entry = &self.vars.images[coverage.entry];
+        let width = if entry.value_span.is_some() {
+            entry.value.chars().count()
+        } else {
+            1
+        };
+        Diagnostic::new(code, self.vars_path, message)
+            .at(entry.line, entry.column)
+            .width(width)
+            .entry(&entry.name)
+    }
+
+    /// A finding at a dep's match in the vars file.
+    pub(crate) fn dep_diagnostic(
+        &self,
+        code: &'static Code,
+        at: DepRef,
+        message: String,
+    ) -> Diagnostic {
+        let dep = self.dep(at);
+        let text = &self.vars.text;
+        let span = dep.span.clone().unwrap_or(0..0);
+        // Matches often begin with the previous line's newline: point at the content.
+        let skip = text[span.clone()].len() - text[span.clone()].trim_start().len();
+        let start = span.start + skip;
+        let (line, column) = position(text, start);
+        let width = text[start..span.end]
+            .lines()
+            .next()
+            .map_or(1, |l| l.chars().count());
+        Diagnostic::new(code, self.vars_path, message)
+            .at(line, column)
+            .width(width)
+    }
+}

@@ -1,0 +1,475 @@
+//! Renovate's regex manager extraction, reproduced: a pure function of the file's text,
+//! its path and the manager. Same deps, same fields, same order as Renovate's
+//! `extractPackageFile`, plus what Renovate throws away and we report: where each
+//! dep's match lies, and which deps were dropped and why.
+
+use std::collections::HashMap;
+use std::ops::Range;
+
+use serde::Serialize;
+
+use super::manager::{FIELDS, Manager, Strategy};
+use super::re2;
+use super::template::{Context, TemplateError, Value};
+
+/// A dependency as Renovate's extraction reports it (`packageFiles[].deps[]`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Dep {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub dep_name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub package_name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub current_value: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub current_digest: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub datasource: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub versioning: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub extract_version: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub registry_urls: Option<Vec<String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub dep_type: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub indentation: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub replace_string: Option<String>,
+    /// Byte range of `replace_string`'s match in the file (ours, not Renovate's).
+    #[serde(skip)]
+    pub span: Option<Range<usize>>,
+    /// `depName` was copied from `packageName` after extraction (`massageDepNames`).
+    #[serde(skip)]
+    pub dep_name_from_package_name: bool,
+}
+
+impl Dep {
+    /// The name the docker datasource looks up: `packageName`, else `depName`, trimmed.
+    pub fn lookup_name(&self) -> Option<&str> {
+        self.package_name
+            .as_deref()
+            .or(self.dep_name.as_deref())
+            .map(str::trim)
+    }
+
+    fn set(&mut self, field: &str, value: String) {
+        match field {
+            "depName" => self.dep_name = Some(value),
+            "packageName" => self.package_name = Some(value),
+            "currentValue" => self.current_value = Some(value),
+            "currentDigest" => self.current_digest = Some(value),
+            "datasource" => self.datasource = Some(migrate_datasource(value)),
+            "versioning" => self.versioning = Some(value),
+            "extractVersion" => self.extract_version = Some(value),
+            // Renovate keeps only URLs that parse, normalised (`https://x` -> `https://x/`).
+            "registryUrl" => {
+                if let Ok(url) = url::Url::parse(&value) {
+                    self.registry_urls = Some(vec![url.to_string()]);
+                }
+            }
+            "depType" => self.dep_type = Some(value),
+            "indentation" => {
+                let blank = value.trim().is_empty();
+                self.indentation = Some(if blank { value } else { String::new() });
+            }
+            _ => {}
+        }
+    }
+
+    /// Renovate's `isValidDependency`.
+    fn is_valid(&self) -> bool {
+        let present = |v: &Option<String>| v.as_deref().is_some_and(|s| !s.trim().is_empty());
+        (present(&self.dep_name) || present(&self.package_name))
+            && (present(&self.current_digest) || present(&self.current_value))
+            && present(&self.datasource)
+    }
+}
+
+/// `migrateDatasource`: the renamed datasources.
+fn migrate_datasource(value: String) -> String {
+    match value.as_str() {
+        "adoptium-java" => "java-version".into(),
+        "dotnet" => "dotnet-version".into(),
+        "node" => "node-version".into(),
+        _ => value,
+    }
+}
+
+/// A dep Renovate discards, with the reason, so checks can explain a missing bump.
+#[derive(Debug, Clone)]
+pub struct Dropped {
+    pub span: Option<Range<usize>>,
+    pub reason: DropReason,
+}
+
+#[derive(Debug, Clone)]
+pub enum DropReason {
+    /// A template threw; Renovate logs a WARN and drops the dep.
+    Template(TemplateError),
+    /// `isValidDependency` failed: a TRACE log, nothing else.
+    Invalid(Box<Dep>),
+}
+
+/// The result of running one manager over one file.
+#[derive(Debug, Clone, Default)]
+pub struct Extraction {
+    pub deps: Vec<Dep>,
+    pub dropped: Vec<Dropped>,
+    /// A matchString reached Renovate's 10,000-match cap.
+    pub hit_match_cap: bool,
+}
+
+type Groups = HashMap<String, Value>;
+
+/// Runs `manager` over `text`, the content of the repository file `package_file`.
+pub fn extract(manager: &Manager, text: &str, package_file: &str) -> Extraction {
+    let mut extraction = Extraction::default();
+    let candidates: Vec<(Groups, Option<String>, Option<Range<usize>>)> = match manager.strategy {
+        Strategy::Any => any(manager, text, &mut extraction),
+        Strategy::Recursive => {
+            let mut leaves = Vec::new();
+            recursive(
+                manager,
+                text,
+                0,
+                0,
+                Groups::new(),
+                &mut leaves,
+                &mut extraction,
+            );
+            leaves
+        }
+        Strategy::Combination => combination(manager, text, &mut extraction),
+    };
+    for (groups, replace_string, span) in candidates {
+        match create_dependency(manager, &groups, package_file) {
+            Ok(mut dep) => {
+                dep.replace_string = replace_string;
+                dep.span = span;
+                if dep.is_valid() {
+                    extraction.deps.push(dep);
+                } else {
+                    extraction.dropped.push(Dropped {
+                        span: dep.span.clone(),
+                        reason: DropReason::Invalid(Box::new(dep)),
+                    });
+                }
+            }
+            Err(error) => extraction.dropped.push(Dropped {
+                span,
+                reason: DropReason::Template(error),
+            }),
+        }
+    }
+    for dep in &mut extraction.deps {
+        // Renovate's massageDepNames, applied right after extraction.
+        if dep.dep_name.is_none() && dep.package_name.is_some() {
+            dep.dep_name = dep.package_name.clone();
+            dep.dep_name_from_package_name = true;
+        }
+    }
+    extraction
+}
+
+fn groups_of(regex: &regex::Regex, found: &re2::Match, text: &str) -> Groups {
+    regex
+        .capture_names()
+        .zip(&found.groups)
+        .filter_map(|(name, range)| {
+            let value = range
+                .clone()
+                .map_or(Value::Undefined, |r| Value::Str(text[r].to_string()));
+            Some((name?.to_string(), value))
+        })
+        .collect()
+}
+
+fn matches(regex: &regex::Regex, text: &str, extraction: &mut Extraction) -> Vec<re2::Match> {
+    let found = re2::match_all(regex, text);
+    if found.len() >= re2::MAX_MATCHES {
+        extraction.hit_match_cap = true;
+    }
+    found
+}
+
+type Candidate = (Groups, Option<String>, Option<Range<usize>>);
+
+fn any(manager: &Manager, text: &str, extraction: &mut Extraction) -> Vec<Candidate> {
+    let mut out = Vec::new();
+    for regex in &manager.regexes {
+        for found in matches(regex, text, extraction) {
+            let whole = found.whole.clone();
+            out.push((
+                groups_of(regex, &found, text),
+                Some(text[whole.clone()].to_string()),
+                Some(whole),
+            ));
+        }
+    }
+    out
+}
+
+fn recursive(
+    manager: &Manager,
+    text: &str,
+    offset: usize,
+    index: usize,
+    combined: Groups,
+    out: &mut Vec<Candidate>,
+    extraction: &mut Extraction,
+) {
+    let Some(regex) = manager.regexes.get(index) else {
+        out.push((
+            combined,
+            Some(text.to_string()),
+            Some(offset..offset + text.len()),
+        ));
+        return;
+    };
+    for found in matches(regex, text, extraction) {
+        let mut groups = combined.clone();
+        groups.extend(groups_of(regex, &found, text));
+        let whole = found.whole;
+        recursive(
+            manager,
+            &text[whole.clone()],
+            offset + whole.start,
+            index + 1,
+            groups,
+            out,
+            extraction,
+        );
+    }
+}
+
+fn combination(manager: &Manager, text: &str, extraction: &mut Extraction) -> Vec<Candidate> {
+    let mut merged: Option<Candidate> = None;
+    for regex in &manager.regexes {
+        for found in matches(regex, text, extraction) {
+            let whole = found.whole.clone();
+            let groups = groups_of(regex, &found, text);
+            // `(groups.currentValue ?? groups.currentDigest) ? match[0] : undefined`:
+            // an empty currentValue hides a digest.
+            let key = match groups.get("currentValue") {
+                Some(Value::Undefined) | None => groups.get("currentDigest"),
+                present => present,
+            };
+            let replace = key
+                .is_some_and(|v| matches!(v, Value::Str(s) if !s.is_empty()))
+                .then(|| (text[whole.clone()].to_string(), whole.clone()));
+            merged = Some(match merged.take() {
+                None => (
+                    groups,
+                    replace.as_ref().map(|r| r.0.clone()),
+                    replace.map(|r| r.1),
+                ),
+                Some((mut base, base_string, base_span)) => {
+                    base.extend(groups);
+                    match replace {
+                        Some((string, span)) => (base, Some(string), Some(span)),
+                        None => (base, base_string, base_span),
+                    }
+                }
+            });
+        }
+    }
+    merged.into_iter().collect()
+}
+
+/// Renovate's `createDependency`: templates win over groups; an empty group is absent.
+fn create_dependency(
+    manager: &Manager,
+    groups: &Groups,
+    package_file: &str,
+) -> Result<Dep, TemplateError> {
+    let mut dep = Dep::default();
+    let mut context: Option<Context> = None;
+    for field in FIELDS {
+        if let Some(template) = manager.template(field) {
+            let context = context.get_or_insert_with(|| template_context(groups, package_file));
+            dep.set(field, template.render(context)?);
+        } else if let Some(Value::Str(value)) = groups.get(field)
+            && !value.is_empty()
+        {
+            dep.set(field, value.clone());
+        }
+    }
+    Ok(dep)
+}
+
+/// The raw groups, plus `packageFile` and `packageFileDir` (Renovate 42.33 and later).
+fn template_context(groups: &Groups, package_file: &str) -> Context {
+    let mut context = groups.clone();
+    let (dir, base) = match package_file.rsplit_once('/') {
+        Some((dir, base)) => (dir, base),
+        None => (".", package_file),
+    };
+    context
+        .entry("packageFile".into())
+        .or_insert_with(|| Value::Str(base.to_string()));
+    context
+        .entry("packageFileDir".into())
+        .or_insert_with(|| Value::Str(dir.to_string()));
+    context
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::renovate::config::ManagerConfig;
+
+    fn manager(json: serde_json::Value) -> Manager {
+        let config = ManagerConfig {
+            key_path: "customManagers[0]".into(),
+            raw: json,
+            line: 1,
+        };
+        Manager::compile(&config).expect("manager compiles")
+    }
+
+    const DIGEST_A: &str =
+        "sha256:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
+
+    fn images_manager() -> Manager {
+        manager(serde_json::json!({
+            "customType": "regex",
+            "managerFilePatterns": ["/vars\\.yml$/"],
+            "matchStrings": ["\\n  \\w+: (?:quay\\.io/cki/mirror/)?(?<depName>[^\\s:@]+):(?<currentValue>[^\\s@]+)@(?<currentDigest>sha256:[a-f0-9]{64})"],
+            "datasourceTemplate": "docker"
+        }))
+    }
+
+    #[test]
+    fn any_strategy_extracts_every_match_with_its_replace_string() {
+        let text = format!(
+            "IMAGES:\n  a: quay.io/cki/mirror/grafana/grafana:11.2.0@{DIGEST_A}\n  b: registry.redhat.io/ubi9/ubi:9.4@{DIGEST_A}\n"
+        );
+        let result = extract(&images_manager(), &text, "vars.yml");
+        assert_eq!(result.deps.len(), 2);
+        let a = &result.deps[0];
+        assert_eq!(a.dep_name.as_deref(), Some("grafana/grafana"));
+        assert_eq!(a.current_value.as_deref(), Some("11.2.0"));
+        assert_eq!(a.current_digest.as_deref(), Some(DIGEST_A));
+        assert_eq!(a.datasource.as_deref(), Some("docker"));
+        let span = a.span.clone().unwrap();
+        assert_eq!(Some(&text[span]), a.replace_string.as_deref());
+        assert!(
+            a.replace_string
+                .as_deref()
+                .unwrap()
+                .starts_with("\n  a: quay.io")
+        );
+    }
+
+    #[test]
+    fn deps_without_datasource_or_value_are_dropped_and_remembered() {
+        let m = manager(serde_json::json!({
+            "customType": "regex", "fileMatch": ["x"],
+            "matchStrings": ["(?<depName>\\w+)=(?<currentValue>\\w*)"]
+        }));
+        let result = extract(&m, "a=1 b=", "x");
+        assert!(result.deps.is_empty(), "no datasource");
+        assert_eq!(result.dropped.len(), 2);
+    }
+
+    #[test]
+    fn package_name_only_gets_dep_name_copied() {
+        let m = manager(serde_json::json!({
+            "customType": "regex", "fileMatch": ["x"],
+            "matchStrings": ["(?<packageName>\\w+)=(?<currentValue>\\w+)"],
+            "datasourceTemplate": "docker"
+        }));
+        let dep = &extract(&m, "a=1", "x").deps[0];
+        assert_eq!(dep.dep_name.as_deref(), Some("a"));
+        assert_eq!(dep.package_name.as_deref(), Some("a"));
+    }
+
+    #[test]
+    fn templates_see_raw_groups_only() {
+        let m = manager(serde_json::json!({
+            "customType": "regex", "fileMatch": ["x"],
+            "matchStrings": ["(?<name>\\w+)=(?<currentValue>\\w+)"],
+            "depNameTemplate": "org/{{{name}}}",
+            "packageNameTemplate": "{{{depName}}}",
+            "datasourceTemplate": "docker",
+            "registryUrlTemplate": "https://Quay.io",
+        }));
+        let dep = &extract(&m, "a=1", "x").deps[0];
+        assert_eq!(dep.dep_name.as_deref(), Some("org/a"));
+        assert_eq!(
+            dep.package_name.as_deref(),
+            Some(""),
+            "depName is not a group"
+        );
+        assert_eq!(
+            dep.registry_urls,
+            Some(vec!["https://quay.io/".to_string()])
+        );
+    }
+
+    #[test]
+    fn recursive_strategy_merges_groups_downwards() {
+        let m = manager(serde_json::json!({
+            "customType": "regex", "fileMatch": ["x"],
+            "matchStringsStrategy": "recursive",
+            "matchStrings": ["images:(?<block>[^;]*);", "(?<depName>\\w+)@(?<currentValue>\\d+)"],
+            "datasourceTemplate": "docker"
+        }));
+        let text = "images: a@1 b@2; other: c@3;";
+        let result = extract(&m, text, "x");
+        let names: Vec<_> = result
+            .deps
+            .iter()
+            .map(|d| d.dep_name.clone().unwrap())
+            .collect();
+        assert_eq!(names, ["a", "b"]);
+        let span = result.deps[1].span.clone().unwrap();
+        assert_eq!(&text[span], "b@2");
+    }
+
+    #[test]
+    fn combination_merges_everything_into_one_dep() {
+        let m = manager(serde_json::json!({
+            "customType": "regex", "fileMatch": ["x"],
+            "matchStringsStrategy": "combination",
+            "matchStrings": ["name: (?<depName>\\S+)", "tag: (?<currentValue>\\S+)"],
+            "datasourceTemplate": "docker"
+        }));
+        let result = extract(&m, "name: nginx\ntag: 1.27\n", "x");
+        assert_eq!(result.deps.len(), 1);
+        assert_eq!(result.deps[0].dep_name.as_deref(), Some("nginx"));
+        assert_eq!(result.deps[0].replace_string.as_deref(), Some("tag: 1.27"));
+    }
+
+    #[test]
+    fn datasources_are_migrated_and_indentation_must_be_blank() {
+        let m = manager(serde_json::json!({
+            "customType": "regex", "fileMatch": ["x"],
+            "matchStrings": ["(?<indentation>\\S*)(?<depName>\\w+)=(?<currentValue>\\w+)/(?<datasource>\\w+)"]
+        }));
+        let dep = &extract(&m, "xa=1/node", "x").deps[0];
+        assert_eq!(dep.datasource.as_deref(), Some("node-version"));
+        assert_eq!(dep.indentation.as_deref(), Some(""));
+    }
+
+    #[test]
+    fn a_failing_template_drops_the_dep() {
+        let m = manager(serde_json::json!({
+            "customType": "regex", "fileMatch": ["x"],
+            "matchStrings": ["(?<depName>\\w+)=(?<currentValue>\\w+)"],
+            "datasourceTemplate": "{{{decodeURIComponent depName}}}"
+        }));
+        let result = extract(&m, "a%=1", "x");
+        assert!(result.deps.is_empty());
+        let m2 = manager(serde_json::json!({
+            "customType": "regex", "fileMatch": ["x"],
+            "matchStrings": ["(?<depName>[\\w%]+)=(?<currentValue>\\w+)"],
+            "datasourceTemplate": "{{{decodeURIComponent depName}}}"
+        }));
+        let result = extract(&m2, "a%=1", "x");
+        assert!(matches!(result.dropped[0].reason, DropReason::Template(_)));
+    }
+}

@@ -1,0 +1,116 @@
+//! A regex custom manager compiled for use: its regexes with RE2 semantics, its
+//! templates parsed, its file patterns ready. Compilation fails quietly here; the
+//! validator says why, with Renovate's own messages.
+
+use regex::Regex;
+
+use super::config::ManagerConfig;
+use super::file_match::FilePattern;
+use super::re2;
+use super::template::Template;
+
+/// The dependency fields a regex manager fills, in Renovate's order (`validMatchFields`).
+pub const FIELDS: [&str; 10] = [
+    "depName",
+    "packageName",
+    "currentValue",
+    "currentDigest",
+    "datasource",
+    "versioning",
+    "extractVersion",
+    "registryUrl",
+    "depType",
+    "indentation",
+];
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Strategy {
+    Any,
+    Recursive,
+    Combination,
+}
+
+impl Strategy {
+    /// Renovate treats anything unknown as `any` (the validator reports it).
+    pub fn parse(value: Option<&str>) -> Strategy {
+        match value {
+            Some("recursive") => Strategy::Recursive,
+            Some("combination") => Strategy::Combination,
+            _ => Strategy::Any,
+        }
+    }
+}
+
+/// A custom manager ready to extract.
+#[derive(Debug, Clone)]
+pub struct Manager {
+    pub key_path: String,
+    pub strategy: Strategy,
+    pub match_strings: Vec<String>,
+    pub regexes: Vec<Regex>,
+    /// `<field>Template` for each of [`FIELDS`], when set.
+    pub templates: Vec<Option<Template>>,
+    pub auto_replace_template: Option<Template>,
+    file_match: Vec<FilePattern>,
+    manager_file_patterns: Vec<FilePattern>,
+}
+
+impl Manager {
+    /// `None` when the manager is not a regex manager or something in it does not
+    /// compile; such a manager extracts nothing, in Renovate too.
+    pub fn compile(config: &ManagerConfig) -> Option<Manager> {
+        if config.custom_type() != Some("regex") {
+            return None;
+        }
+        let match_strings = config.strings("matchStrings");
+        let regexes = match_strings
+            .iter()
+            .map(|pattern| re2::compile(pattern, false).ok())
+            .collect::<Option<Vec<_>>>()?;
+        let templates = FIELDS
+            .iter()
+            .map(|field| match config.string(&format!("{field}Template")) {
+                Some(source) if !source.is_empty() => Template::parse(source).ok().map(Some),
+                _ => Some(None),
+            })
+            .collect::<Option<Vec<_>>>()?;
+        let auto_replace_template = match config.string("autoReplaceStringTemplate") {
+            Some(source) if !source.is_empty() => Some(Template::parse(source).ok()?),
+            _ => None,
+        };
+        let file_match = config
+            .strings("fileMatch")
+            .iter()
+            .map(|p| FilePattern::file_match(p).ok())
+            .collect::<Option<Vec<_>>>()?;
+        let manager_file_patterns = config
+            .strings("managerFilePatterns")
+            .iter()
+            .map(|p| FilePattern::manager_file_pattern(p).ok())
+            .collect::<Option<Vec<_>>>()?;
+        Some(Manager {
+            key_path: config.key_path.clone(),
+            strategy: Strategy::parse(config.string("matchStringsStrategy")),
+            match_strings,
+            regexes,
+            templates,
+            auto_replace_template,
+            file_match,
+            manager_file_patterns,
+        })
+    }
+
+    /// Whether this manager reads `path` (repository-relative, `/` separators). Either
+    /// form selects the file, so a config written for either Renovate generation works.
+    pub fn reads(&self, path: &str) -> bool {
+        self.file_match
+            .iter()
+            .chain(&self.manager_file_patterns)
+            .any(|pattern| pattern.matches(path))
+    }
+
+    pub fn template(&self, field: &str) -> Option<&Template> {
+        let index = FIELDS.iter().position(|f| *f == field)?;
+        self.templates[index].as_ref()
+    }
+}

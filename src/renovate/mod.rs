@@ -1,0 +1,103 @@
+//! Renovate's side of the repository: its config (JSON or JSON5), its regex custom
+//! managers reproduced exactly (RE2 semantics, strategies, Handlebars templates), its
+//! validation messages, and a simulation of its auto-replace.
+//!
+//! Everything here is offline and a pure function of file texts.
+
+pub mod autoreplace;
+pub mod config;
+pub mod docker;
+pub mod extract;
+pub mod file_match;
+pub mod manager;
+pub mod re2;
+pub mod template;
+pub mod validate;
+
+use config::RenovateConfig;
+use extract::{Extraction, extract};
+use file_match::{DEFAULT_IGNORE_PATHS, IgnorePaths, RECOMMENDED_IGNORE_PATHS};
+use manager::Manager;
+
+/// One manager's run over one file.
+#[derive(Debug, Clone)]
+pub struct ManagerRun {
+    /// Index into [`RenovateConfig::managers`].
+    pub config_index: usize,
+    pub manager: Manager,
+    pub extraction: Extraction,
+}
+
+/// How Renovate would see one package file.
+#[derive(Debug, Clone, Default)]
+pub struct FileView {
+    /// Managers whose file patterns select the file, in config order.
+    pub runs: Vec<ManagerRun>,
+    /// Regex managers that compiled but do not select the file.
+    pub unmatched: Vec<usize>,
+    /// An `ignorePaths` entry that hides the file from every manager.
+    pub ignored_by: Option<String>,
+}
+
+/// Runs every regex manager of `config` that selects `package_file` (repository-relative,
+/// `/` separators) over `text`.
+pub fn view_file(config: &RenovateConfig, package_file: &str, text: &str) -> FileView {
+    let mut view = FileView {
+        ignored_by: ignore_paths(config)
+            .excluding(package_file)
+            .map(str::to_string),
+        ..FileView::default()
+    };
+    for (config_index, manager_config) in config.managers.iter().enumerate() {
+        let Some(manager) = Manager::compile(manager_config) else {
+            continue;
+        };
+        if !manager.reads(package_file) {
+            view.unmatched.push(config_index);
+            continue;
+        }
+        if view.ignored_by.is_some() {
+            continue;
+        }
+        let extraction = extract(&manager, text, package_file);
+        view.runs.push(ManagerRun {
+            config_index,
+            manager,
+            extraction,
+        });
+    }
+    view
+}
+
+/// `ignorePaths` as configured, or Renovate's default, or what `config:recommended`
+/// (through `:ignoreModulesAndTests`) sets.
+fn ignore_paths(config: &RenovateConfig) -> IgnorePaths {
+    if let Some(explicit) = config.root.get("ignorePaths").and_then(|v| v.as_array()) {
+        let patterns: Vec<String> = explicit
+            .iter()
+            .filter_map(|p| p.as_str().map(str::to_string))
+            .collect();
+        return IgnorePaths::new(&patterns);
+    }
+    let extends: Vec<&str> = config
+        .root
+        .get("extends")
+        .and_then(|v| v.as_array())
+        .map(|items| items.iter().filter_map(|v| v.as_str()).collect())
+        .unwrap_or_default();
+    let recommended = extends.iter().any(|preset| {
+        matches!(
+            *preset,
+            "config:recommended"
+                | "config:base"
+                | ":ignoreModulesAndTests"
+                | "config:best-practices"
+        )
+    });
+    let defaults = if recommended {
+        RECOMMENDED_IGNORE_PATHS
+    } else {
+        DEFAULT_IGNORE_PATHS
+    };
+    IgnorePaths::new(&defaults.iter().map(|s| s.to_string()).collect::<Vec<_>>())
+}

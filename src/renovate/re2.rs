@@ -1,0 +1,331 @@
+//! Renovate's regular expressions, compiled with the semantics Renovate runs them with.
+//!
+//! Renovate hands every pattern to RE2 through node-re2, which first rewrites a few
+//! JavaScript forms (`(?<name>`, `\uXXXX`, `\cX`, an empty pattern). Rust's `regex` crate
+//! is RE2-like but differs where it matters: its `\d`, `\s`, `\w` and `\b` are Unicode,
+//! and its ASCII `\s` includes `\v`. [`translate`] rewrites those to RE2's ASCII sets and
+//! refuses what RE2 refuses (lookaround, backreferences), so a pattern matches here
+//! exactly what it matches in Renovate.
+
+use regex::{Regex, RegexBuilder};
+
+/// Compiled-program limits: a hostile pattern fails to compile instead of eating memory.
+const SIZE_LIMIT: usize = 8 * 1024 * 1024;
+const DFA_SIZE_LIMIT: usize = 8 * 1024 * 1024;
+/// Renovate's `regexMatchAll` stops after this many matches.
+pub const MAX_MATCHES: usize = 10_000;
+
+const DIGIT: &str = "0-9";
+const WORD: &str = "0-9A-Za-z_";
+const SPACE: &str = r"\t\n\x0C\r ";
+
+/// Why a pattern does not compile, in words a config author can act on.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{reason}")]
+pub struct PatternError {
+    pub reason: String,
+}
+
+/// Compiles a JavaScript-syntax pattern with RE2 semantics and Renovate's flags (`g`
+/// only; `case_insensitive` for managerFilePatterns' `/.../i`).
+pub fn compile(pattern: &str, case_insensitive: bool) -> Result<Regex, PatternError> {
+    let translated = translate(pattern)?;
+    RegexBuilder::new(&translated)
+        .case_insensitive(case_insensitive)
+        .size_limit(SIZE_LIMIT)
+        .dfa_size_limit(DFA_SIZE_LIMIT)
+        .build()
+        .map_err(|error| PatternError {
+            reason: match error {
+                regex::Error::CompiledTooBig(limit) => {
+                    format!("the pattern compiles to more than {limit} bytes")
+                }
+                other => other
+                    .to_string()
+                    .lines()
+                    .last()
+                    .unwrap_or_default()
+                    .trim_start_matches("error: ")
+                    .to_string(),
+            },
+        })
+}
+
+/// Rewrites a pattern into Rust `regex` syntax with RE2's meaning.
+pub fn translate(pattern: &str) -> Result<String, PatternError> {
+    if pattern.is_empty() {
+        return Ok("(?:)".into());
+    }
+    let fail = |reason: String| Err(PatternError { reason });
+    let chars: Vec<char> = pattern.chars().collect();
+    let mut out = String::with_capacity(pattern.len() + 16);
+    let mut class_depth = 0usize;
+    let mut i = 0;
+    while i < chars.len() {
+        let c = chars[i];
+        match c {
+            '\\' => {
+                let Some(&next) = chars.get(i + 1) else {
+                    return fail("the pattern ends with a lone backslash".into());
+                };
+                i += 2;
+                let in_class = class_depth > 0;
+                match next {
+                    'd' | 'w' | 's' => {
+                        let set = match next {
+                            'd' => DIGIT,
+                            'w' => WORD,
+                            _ => SPACE,
+                        };
+                        if in_class {
+                            out.push_str(set);
+                        } else {
+                            out.push_str(&format!("[{set}]"));
+                        }
+                    }
+                    'D' | 'W' | 'S' => {
+                        let set = match next {
+                            'D' => DIGIT,
+                            'W' => WORD,
+                            _ => SPACE,
+                        };
+                        out.push_str(&format!("[^{set}]"));
+                    }
+                    'b' | 'B' if !in_class => out.push_str(&format!("(?-u:\\{next})")),
+                    '1'..='9' => {
+                        return fail(format!(
+                            "backreference \\{next} is not supported by RE2, which Renovate uses"
+                        ));
+                    }
+                    'k' if chars.get(i) == Some(&'<') => {
+                        return fail("named backreferences are not supported by RE2".into());
+                    }
+                    '0' => out.push_str(r"\x00"),
+                    'u' => {
+                        let (hex, used) =
+                            unicode_escape(&chars[i..]).ok_or_else(|| PatternError {
+                                reason: "\\u must be followed by 4 hex digits or {hex}".into(),
+                            })?;
+                        out.push_str(&format!("\\x{{{hex}}}"));
+                        i += used;
+                    }
+                    'c' => {
+                        let Some(letter) = chars.get(i).filter(|c| c.is_ascii_alphabetic()) else {
+                            return fail("\\c must be followed by a letter".into());
+                        };
+                        out.push_str(&format!("\\x{:02X}", (*letter as u8) % 32));
+                        i += 1;
+                    }
+                    '/' => out.push('/'),
+                    other => {
+                        out.push('\\');
+                        out.push(other);
+                    }
+                }
+                continue;
+            }
+            '[' => {
+                class_depth += 1;
+                out.push('[');
+                // A `]` or `^]` right after the opening bracket is literal in both
+                // dialects; copy it so it does not close the class.
+                if chars.get(i + 1) == Some(&'^') {
+                    out.push('^');
+                    i += 1;
+                }
+                if chars.get(i + 1) == Some(&']') {
+                    out.push_str("\\]");
+                    i += 1;
+                }
+            }
+            ']' if class_depth > 0 => {
+                class_depth -= 1;
+                out.push(']');
+            }
+            '(' if class_depth == 0 && chars.get(i + 1) == Some(&'?') => {
+                let rest: String = chars[i + 2..chars.len().min(i + 4)].iter().collect();
+                if rest.starts_with('=') || rest.starts_with('!') {
+                    return fail("lookahead (?= or (?! is not supported by RE2".into());
+                }
+                if rest.starts_with("<=") || rest.starts_with("<!") {
+                    return fail("lookbehind (?<= or (?<! is not supported by RE2".into());
+                }
+                out.push('(');
+            }
+            _ => out.push(c),
+        }
+        i += 1;
+    }
+    Ok(out)
+}
+
+/// `XXXX` or `{X...}` after `\u`: the hex digits and how many chars were used.
+fn unicode_escape(rest: &[char]) -> Option<(String, usize)> {
+    if rest.first() == Some(&'{') {
+        let end = rest.iter().position(|&c| c == '}')?;
+        let hex: String = rest[1..end].iter().collect();
+        (!hex.is_empty() && hex.chars().all(|c| c.is_ascii_hexdigit())).then_some((hex, end + 1))
+    } else {
+        let hex: String = rest.iter().take(4).collect();
+        (hex.len() == 4 && hex.chars().all(|c| c.is_ascii_hexdigit())).then_some((hex, 4))
+    }
+}
+
+/// One match: the whole match's byte range and each group's, by group index.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Match {
+    pub whole: std::ops::Range<usize>,
+    pub groups: Vec<Option<std::ops::Range<usize>>>,
+}
+
+impl Match {
+    fn of(captures: &regex::Captures<'_>) -> Match {
+        Match {
+            whole: captures
+                .get(0)
+                .expect("group 0 always participates")
+                .range(),
+            groups: captures.iter().map(|g| g.map(|m| m.range())).collect(),
+        }
+    }
+
+    /// The text of the named group, `None` when it did not participate.
+    pub fn group<'h>(&self, regex: &Regex, name: &str, haystack: &'h str) -> Option<&'h str> {
+        let index = regex.capture_names().position(|n| n == Some(name))?;
+        self.groups
+            .get(index)?
+            .clone()
+            .map(|range| &haystack[range])
+    }
+}
+
+/// All matches the way Renovate's `regexMatchAll` loops `exec` with the `g` flag: each
+/// search starts where the last match ended, an empty match does not advance (so it
+/// repeats until the cap), and at most [`MAX_MATCHES`] are returned.
+pub fn match_all(regex: &Regex, haystack: &str) -> Vec<Match> {
+    let mut matches = Vec::new();
+    let mut start = 0;
+    while matches.len() < MAX_MATCHES {
+        let Some(captures) = regex.captures_at(haystack, start) else {
+            break;
+        };
+        let found = Match::of(&captures);
+        start = found.whole.end;
+        let empty = found.whole.is_empty();
+        matches.push(found);
+        if empty {
+            // node-re2 leaves lastIndex where it was: every further exec finds this
+            // same empty match. Repeat it instead of searching 10,000 times.
+            let repeat = matches.last().cloned().expect("just pushed");
+            matches.resize(MAX_MATCHES, repeat);
+        }
+    }
+    matches
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn is_match(pattern: &str, text: &str) -> bool {
+        compile(pattern, false).unwrap().is_match(text)
+    }
+
+    #[test]
+    fn perl_classes_are_ascii_like_re2() {
+        assert!(
+            !is_match(r"^\d$", "٣"),
+            "Arabic-Indic digit is not \\d in RE2"
+        );
+        assert!(is_match(r"^\d$", "7"));
+        assert!(!is_match(r"^\w$", "é"));
+        assert!(is_match(r"^\W$", "é"));
+        assert!(!is_match(r"^\s$", "\u{0B}"), "RE2's \\s excludes \\v");
+        assert!(!is_match(r"^\s$", "\u{A0}"));
+        for c in ["\t", "\n", "\u{0C}", "\r", " "] {
+            assert!(is_match(r"^\s$", c), "{c:?}");
+        }
+        assert!(is_match(r"^[\d.]+$", "1.2"));
+        assert!(!is_match(r"^[\d]$", "٣"));
+        assert!(is_match(r"^[^\s]$", "x"));
+        assert!(is_match(r"^[\D]$", "x"));
+    }
+
+    #[test]
+    fn word_boundary_is_ascii() {
+        // é is not a word character for RE2, so there is a boundary between it and x.
+        assert!(is_match(r"é\bx", "éx"));
+    }
+
+    #[test]
+    fn dot_matches_carriage_return_but_not_newline() {
+        assert!(is_match(r"^a.b$", "a\rb"));
+        assert!(!is_match(r"^a.b$", "a\nb"));
+    }
+
+    #[test]
+    fn anchors_are_whole_text_without_multiline() {
+        assert!(!is_match(r"^b", "a\nb"));
+        assert!(is_match(r"(?:^|\n)b", "a\nb"));
+        assert!(!is_match(r"a$", "a\nb"));
+    }
+
+    #[test]
+    fn javascript_forms_are_rewritten() {
+        assert!(is_match(r"(?<name>x)", "x"));
+        assert!(is_match(r"^\u0041\u{42}$", "AB"));
+        assert!(is_match(r"^\cJ$", "\n"));
+        assert!(is_match(r"^a\/b$", "a/b"));
+        assert!(is_match("", "anything"));
+        assert!(is_match(r"^[]a]$", "]"));
+    }
+
+    #[test]
+    fn what_re2_rejects_is_rejected() {
+        for bad in [
+            r"(?=x)",
+            r"(?!x)",
+            r"(?<=x)",
+            r"(?<!x)",
+            r"(a)\1",
+            r"(?<n>a)\k<n>",
+        ] {
+            assert!(compile(bad, false).is_err(), "{bad}");
+        }
+        assert!(
+            compile(r"(?<a>x)(?<a>y)", false).is_err(),
+            "duplicate names"
+        );
+        assert!(compile(r"(", false).is_err());
+    }
+
+    #[test]
+    fn huge_patterns_fail_to_compile_instead_of_exhausting_memory() {
+        let error = compile(r"(?:\w{1000}){1000}", false).unwrap_err();
+        assert!(error.reason.contains("more than"), "{}", error.reason);
+    }
+
+    #[test]
+    fn empty_matches_repeat_to_the_cap_without_hanging() {
+        let regex = compile(r"x*", false).unwrap();
+        let matches = match_all(&regex, "abc");
+        assert_eq!(matches.len(), MAX_MATCHES);
+        assert!(matches.iter().all(|m| m.whole == (0..0)));
+    }
+
+    #[test]
+    fn matches_continue_from_the_previous_end() {
+        let regex = compile(r"(?:^|\n)(?<v>\w+)", false).unwrap();
+        let text = "a\nb\nc";
+        let found: Vec<_> = match_all(&regex, text)
+            .iter()
+            .map(|m| m.group(&regex, "v", text).unwrap())
+            .collect();
+        assert_eq!(found, ["a", "b", "c"]);
+    }
+
+    #[test]
+    fn case_insensitive_flag_is_applied() {
+        assert!(compile("^abc$", true).unwrap().is_match("ABC"));
+    }
+}
