@@ -127,3 +127,53 @@ pub fn display_join(repo: &Path, name: &str) -> PathBuf {
         repo.join(name)
     }
 }
+
+/// What Renovate's regex managers extract from the vars file.
+#[derive(Debug)]
+pub struct ExtractReport {
+    /// The vars path relative to the repository (Renovate's `packageFile`).
+    pub package_file: String,
+    pub view: crate::renovate::FileView,
+    /// The vars file's text, to place deps by line.
+    pub text: String,
+}
+
+/// Why `extract` has nothing to show.
+#[derive(Debug, thiserror::Error)]
+pub enum ExtractError {
+    #[error(transparent)]
+    Read(#[from] CheckError),
+    #[error("no Renovate config found in {0} (tried {names}); pass --config", names = config::CONFIG_FILE_NAMES.join(", "))]
+    NoConfig(String),
+    #[error("{path}: {error}")]
+    InvalidConfig {
+        path: String,
+        error: config::ConfigError,
+    },
+}
+
+/// Runs every regex manager that selects the vars file, as Renovate would.
+pub fn extract(options: &CheckOptions) -> Result<ExtractReport, ExtractError> {
+    let config_path = options
+        .config_path()
+        .ok_or_else(|| ExtractError::NoConfig(options.repo.display().to_string()))?;
+    let read_error = |path: &Path, source| CheckError::Read {
+        path: path.display().to_string(),
+        source,
+    };
+    let config = config::load(&config_path)
+        .map_err(|e| read_error(&config_path, e))?
+        .map_err(|error| ExtractError::InvalidConfig {
+            path: config_path.display().to_string(),
+            error,
+        })?;
+    let vars_path = options.vars_path();
+    let text = std::fs::read_to_string(&vars_path).map_err(|e| read_error(&vars_path, e))?;
+    let package_file = options.package_file();
+    let view = crate::renovate::view_file(&config, &package_file, &text);
+    Ok(ExtractReport {
+        package_file,
+        view,
+        text,
+    })
+}

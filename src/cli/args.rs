@@ -23,6 +23,8 @@ pub struct Cli {
 pub enum Command {
     /// Lint vars.yml: every IMAGES entry approved or mirrored, pinned and well-formed
     Check(CheckArgs),
+    /// Show what Renovate's regex managers extract from vars.yml, as Renovate would
+    Extract(ExtractArgs),
     /// Show what a diagnostic code means, why it matters, and an example
     Explain(ExplainArgs),
 }
@@ -61,6 +63,26 @@ pub enum CheckFormat {
     Json,
     /// A GitLab Code Quality report (paths relative to CI_PROJECT_DIR)
     Gitlab,
+}
+
+#[derive(Debug, Args)]
+pub struct ExtractArgs {
+    #[command(flatten)]
+    pub repo: RepoArgs,
+    /// Renovate config [default: the first of Renovate's config file names in REPO]
+    #[arg(long, value_name = "PATH")]
+    pub config: Option<PathBuf>,
+    /// Output format
+    #[arg(long, value_enum, default_value_t = ExtractFormat::Human)]
+    pub format: ExtractFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ExtractFormat {
+    /// A table per manager
+    Human,
+    /// Renovate's packageFiles shape: {"regex":[{"packageFile":...,"deps":[...]}]}
+    Json,
 }
 
 #[derive(Debug, Args)]

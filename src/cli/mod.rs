@@ -5,6 +5,7 @@
 mod args;
 mod check;
 mod explain;
+mod extract;
 mod output;
 
 use std::process::ExitCode;
@@ -33,6 +34,7 @@ pub fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Check(args) => check::run(args),
+        Command::Extract(args) => extract::run(args),
         Command::Explain(args) => explain::run(args),
     };
     match result {

@@ -166,7 +166,10 @@ pub fn extract(manager: &Manager, text: &str, package_file: &str) -> Extraction 
     }
     for dep in &mut extraction.deps {
         // Renovate's massageDepNames, applied right after extraction.
-        if dep.dep_name.is_none() && dep.package_name.is_some() {
+        // `if (dep.packageName && !dep.depName)`: JavaScript truthiness, so an empty
+        // depName is replaced too, and only by a non-empty packageName.
+        let empty = |v: &Option<String>| v.as_deref().is_none_or(str::is_empty);
+        if empty(&dep.dep_name) && !empty(&dep.package_name) {
             dep.dep_name = dep.package_name.clone();
             dep.dep_name_from_package_name = true;
         }

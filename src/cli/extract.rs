@@ -1,0 +1,105 @@
+//! `img-mirror extract`: what Renovate's regex managers see in vars.yml.
+
+use std::fmt::Write as _;
+
+use img_mirror::check::{ExtractReport, extract};
+use serde_json::json;
+
+use super::args::{ExtractArgs, ExtractFormat};
+use super::check::check_options;
+use super::{Failure, Outcome, output};
+
+pub fn run(args: ExtractArgs) -> Result<Outcome, Failure> {
+    let mut options = check_options(&args.repo)?;
+    options.config = args.config.clone();
+    let report = extract(&options)?;
+    let text = match args.format {
+        ExtractFormat::Json => json_text(&report),
+        ExtractFormat::Human => table(&report),
+    };
+    output::stdout(&text)?;
+    Ok(Outcome::Clean)
+}
+
+/// Renovate's `packageFiles` shape: one element per manager that extracted deps.
+fn json_text(report: &ExtractReport) -> String {
+    let regex: Vec<_> = report
+        .view
+        .runs
+        .iter()
+        .filter(|run| !run.extraction.deps.is_empty())
+        .map(|run| json!({"packageFile": report.package_file, "deps": run.extraction.deps}))
+        .collect();
+    format!("{}\n", json!({ "regex": regex }))
+}
+
+fn table(report: &ExtractReport) -> String {
+    let mut out = String::new();
+    if report.view.runs.is_empty() {
+        let _ = writeln!(
+            out,
+            "no regex custom manager selects {}",
+            report.package_file
+        );
+        return out;
+    }
+    for run in &report.view.runs {
+        let _ = writeln!(
+            out,
+            "{} on {}: {} deps, {} dropped",
+            run.manager.key_path,
+            report.package_file,
+            run.extraction.deps.len(),
+            run.extraction.dropped.len()
+        );
+        let rows: Vec<[String; 5]> = run
+            .extraction
+            .deps
+            .iter()
+            .map(|dep| {
+                let line = dep.span.as_ref().map_or(String::new(), |span| {
+                    let start = span.start
+                        + (report.text[span.clone()].len()
+                            - report.text[span.clone()].trim_start().len());
+                    (report.text[..start].matches('\n').count() + 1).to_string()
+                });
+                [
+                    line,
+                    dep.lookup_name().unwrap_or_default().to_string(),
+                    dep.current_value.clone().unwrap_or_default(),
+                    dep.current_digest
+                        .as_deref()
+                        .map(short_digest)
+                        .unwrap_or_default(),
+                    dep.datasource.clone().unwrap_or_default(),
+                ]
+            })
+            .collect();
+        let header = ["LINE", "PACKAGE", "VALUE", "DIGEST", "DATASOURCE"].map(str::to_string);
+        let widths: Vec<usize> = (0..5)
+            .map(|i| {
+                rows.iter()
+                    .chain([&header])
+                    .map(|r| r[i].chars().count())
+                    .max()
+                    .unwrap_or(0)
+            })
+            .collect();
+        for row in std::iter::once(&header).chain(&rows) {
+            let cells: Vec<String> = row
+                .iter()
+                .zip(&widths)
+                .map(|(cell, w)| format!("{cell:<w$}"))
+                .collect();
+            let _ = writeln!(out, "  {}", cells.join("  ").trim_end());
+        }
+    }
+    out
+}
+
+fn short_digest(digest: &str) -> String {
+    match digest.split_once(':') {
+        Some((algorithm, hex)) if hex.len() > 12 => format!("{algorithm}:{}…", &hex[..12]),
+        _ => digest.to_string(),
+    }
+}
