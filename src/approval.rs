@@ -129,7 +129,10 @@ impl ApprovedRegistries {
     }
 
     pub fn approving_name(&self, name: &str) -> Option<&Scope> {
-        self.scopes.iter().find(|scope| scope.covers_name(name))
+        let candidates: Vec<String> = policy_namespaces(name).collect();
+        self.scopes
+            .iter()
+            .find(|scope| candidates.contains(&scope.normalized))
     }
 }
 

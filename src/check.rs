@@ -75,33 +75,64 @@ pub enum CheckError {
 
 pub fn check(options: &CheckOptions) -> Result<CheckReport, CheckError> {
     let vars_path = options.vars_path();
-    let loaded = vars::load(&vars_path).map_err(|source| CheckError::Read {
-        path: vars_path.display().to_string(),
+    let config_path = options.config_path();
+    let package_file = options.package_file();
+    let read_error = |path: &Path, source| CheckError::Read {
+        path: path.display().to_string(),
         source,
-    })?;
+    };
+    let lint_options = LintOptions {
+        mirror_prefix: options.mirror_prefix.clone(),
+    };
+    // vars.yml's YAML parse and lint, and Renovate's extraction, are independent: run
+    // them on two cores. The extraction reads the file itself and hands back the text
+    // it read, so its result is used only for the very text the YAML loader saw.
+    let (loaded, vars_diagnostics, renovate) = std::thread::scope(|scope| {
+        let renovate_job = scope.spawn(|| {
+            let path = config_path.as_deref()?;
+            Some(config::load(path).map(|parsed| {
+                parsed.map(|config| {
+                    let extracted = std::fs::read_to_string(&vars_path).ok().map(|text| {
+                        let view = crate::renovate::view_file(&config, &package_file, &text);
+                        (text, view)
+                    });
+                    (config, extracted)
+                })
+            }))
+        });
+        let loaded = vars::load(&vars_path);
+        let vars_diagnostics = loaded
+            .as_ref()
+            .map(|loaded| lint::lint_vars(loaded, &vars_path, &lint_options))
+            .unwrap_or_default();
+        let renovate = renovate_job
+            .join()
+            .expect("Renovate extraction does not panic");
+        (loaded, vars_diagnostics, renovate)
+    });
+    let loaded = loaded.map_err(|e| read_error(&vars_path, e))?;
+    let renovate = match (&config_path, renovate) {
+        (Some(path), Some(result)) => Some(result.map_err(|e| read_error(path, e))?),
+        _ => None,
+    };
+
     let mut report = CheckReport::default();
     if let Some(text) = &loaded.text {
         report.sources.add(&vars_path, text.clone());
     }
-    let lint_options = LintOptions {
-        mirror_prefix: options.mirror_prefix.clone(),
+    report.diagnostics.extend(vars_diagnostics);
+    let (config, extracted) = match renovate {
+        Some(Ok((config, extracted))) => (Some(Ok(config)), extracted),
+        Some(Err(error)) => (Some(Err(error)), None),
+        None => (None, None),
     };
-    report
-        .diagnostics
-        .extend(lint::lint_vars(&loaded, &vars_path, &lint_options));
-
-    let config_path = options.config_path();
-    let loaded_config = match &config_path {
-        Some(path) => Some(config::load(path).map_err(|source| CheckError::Read {
-            path: path.display().to_string(),
-            source,
-        })?),
-        None => None,
-    };
-    let input = match (&config_path, &loaded_config) {
+    let view = extracted
+        .filter(|(text, _)| loaded.text.as_deref() == Some(text.as_str()))
+        .map(|(_, view)| view);
+    let input = match (&config_path, &config) {
         (Some(path), Some(Ok(config))) => {
             report.sources.add(path, config.text.clone());
-            RenovateInput::Loaded { path, config }
+            RenovateInput::Loaded { path, config, view }
         }
         (Some(path), Some(Err(error))) => RenovateInput::Invalid { path, error },
         _ => RenovateInput::Missing {
@@ -112,7 +143,7 @@ pub fn check(options: &CheckOptions) -> Result<CheckReport, CheckError> {
         input,
         loaded.vars.as_ref(),
         &vars_path,
-        &options.package_file(),
+        &package_file,
         &lint_options,
     ));
     diag::sort(&mut report.diagnostics);

@@ -92,9 +92,12 @@ pub enum RenovateInput<'a> {
         path: &'a Path,
         error: &'a ConfigError,
     },
+    /// `view` is what the config's managers extract from the vars file, when the caller
+    /// already ran them (on another thread, say).
     Loaded {
         path: &'a Path,
         config: &'a RenovateConfig,
+        view: Option<crate::renovate::FileView>,
     },
 }
 
@@ -126,17 +129,21 @@ pub fn lint_renovate(
         RenovateInput::Invalid { path, error } => {
             vec![r::invalid_renovate_config::diagnostic(error, path)]
         }
-        RenovateInput::Loaded { path, config } => {
+        RenovateInput::Loaded { path, config, view } => {
             let mut out = r::renovate_config_pitfall::diagnostics(&validate(config), path);
             if let Some(vars) = vars {
-                out.extend(renovate::check(
+                let view = view.unwrap_or_else(|| {
+                    crate::renovate::view_file(config, package_file, &vars.text)
+                });
+                let inputs = renovate::Inputs {
                     config,
-                    path,
+                    config_path: path,
                     vars,
                     vars_path,
                     package_file,
-                    &options.mirror_prefix,
-                ));
+                    prefix: &options.mirror_prefix,
+                };
+                out.extend(renovate::check(inputs, view));
             }
             out
         }

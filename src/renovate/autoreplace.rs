@@ -40,14 +40,7 @@ pub fn auto_replace(
     dep_index: usize,
     bump: &Bump,
 ) -> Result<String, ReplaceFailure> {
-    let dep = &deps[dep_index];
-    let replace_string = dep
-        .replace_string
-        .clone()
-        .or_else(|| dep.current_value.clone())
-        .or_else(|| dep.current_digest.clone())
-        .ok_or(ReplaceFailure::NoReplaceString)?;
-    let new_string = new_string(manager, dep, &replace_string, bump)?;
+    let (replace_string, new_string) = replacement(manager, &deps[dep_index], bump)?;
 
     let mut last_reason = String::from("replaceString not found in the file");
     let mut search = text.find(&replace_string);
@@ -58,7 +51,14 @@ pub fn auto_replace(
             new_string,
             &text[index + replace_string.len()..]
         );
-        match confirm(manager, &candidate, package_file, dep, dep_index, bump) {
+        match confirm(
+            manager,
+            &candidate,
+            package_file,
+            &deps[dep_index],
+            dep_index,
+            bump,
+        ) {
             Ok(()) => return Ok(candidate),
             Err(reason) => last_reason = reason,
         }
@@ -67,6 +67,22 @@ pub fn auto_replace(
             .map(|next| index + 1 + next);
     }
     Err(ReplaceFailure::NotVerified(last_reason))
+}
+
+/// The text Renovate searches for and the text it writes instead.
+pub fn replacement(
+    manager: &Manager,
+    dep: &Dep,
+    bump: &Bump,
+) -> Result<(String, String), ReplaceFailure> {
+    let replace_string = dep
+        .replace_string
+        .clone()
+        .or_else(|| dep.current_value.clone())
+        .or_else(|| dep.current_digest.clone())
+        .ok_or(ReplaceFailure::NoReplaceString)?;
+    let new = new_string(manager, dep, &replace_string, bump)?;
+    Ok((replace_string, new))
 }
 
 fn new_string(
@@ -146,6 +162,11 @@ fn confirm(
             extraction.deps.len()
         ));
     };
+    verify(old, new, bump)
+}
+
+/// `confirmIfDepUpdated`'s comparison of the dep before and after the replacement.
+pub fn verify(old: &Dep, new: &Dep, bump: &Bump) -> Result<(), String> {
     // Renovate compares against the re-extracted dep before its packageName is copied
     // into depName, so a dep that only had a packageName never verifies.
     let new_dep_name = if new.dep_name_from_package_name {

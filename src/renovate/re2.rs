@@ -203,6 +203,14 @@ impl Match {
 /// search starts where the last match ended, an empty match does not advance (so it
 /// repeats until the cap), and at most [`MAX_MATCHES`] are returned.
 pub fn match_all(regex: &Regex, haystack: &str) -> Vec<Match> {
+    if !can_match_empty(regex) {
+        // Without empty matches, regex's iterator is exactly the exec loop, and faster.
+        return regex
+            .captures_iter(haystack)
+            .take(MAX_MATCHES)
+            .map(|captures| Match::of(&captures))
+            .collect();
+    }
     let mut matches = Vec::new();
     let mut start = 0;
     while matches.len() < MAX_MATCHES {
@@ -221,6 +229,15 @@ pub fn match_all(regex: &Regex, haystack: &str) -> Vec<Match> {
         }
     }
     matches
+}
+
+/// Whether some input lets `regex` match the empty string; unknown counts as yes.
+fn can_match_empty(regex: &Regex) -> bool {
+    regex_syntax::Parser::new()
+        .parse(regex.as_str())
+        .map_or(true, |hir| {
+            hir.properties().minimum_len().is_none_or(|len| len == 0)
+        })
 }
 
 #[cfg(test)]
@@ -311,6 +328,17 @@ mod tests {
         let matches = match_all(&regex, "abc");
         assert_eq!(matches.len(), MAX_MATCHES);
         assert!(matches.iter().all(|m| m.whole == (0..0)));
+    }
+
+    #[test]
+    fn an_empty_match_right_after_a_match_repeats_like_renovate() {
+        // regex's iterator would skip the empty match at 1 and find "a" at 2; Renovate's
+        // exec loop finds the empty match at 1 and repeats it.
+        let regex = compile(r"a|", false).unwrap();
+        let matches = match_all(&regex, "aba");
+        assert_eq!(matches[0].whole, 0..1);
+        assert_eq!(matches[1].whole, 1..1);
+        assert_eq!(matches.len(), MAX_MATCHES);
     }
 
     #[test]

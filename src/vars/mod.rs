@@ -390,6 +390,7 @@ impl Builder {
         };
         let mut scanned = block.map(|b| b.entries).unwrap_or_default().into_iter();
         let mut entries: Vec<ImageEntry> = Vec::new();
+        let mut first_line_of: std::collections::HashMap<String, usize> = Default::default();
         for (key, value) in pairs {
             let name = match key {
                 Node::String(name) => name,
@@ -433,11 +434,11 @@ impl Builder {
                 },
                 None => (key_at, None),
             };
-            if let Some(first) = entries.iter().find(|e| e.name == name) {
+            if let Some(&first_line) = first_line_of.get(&name) {
                 self.problems.push(Problem {
                     kind: ProblemKind::DuplicateName {
                         name: name.clone(),
-                        first_line: first.line,
+                        first_line,
                         second_line: at.line,
                     },
                     line: Some(at.line),
@@ -446,6 +447,7 @@ impl Builder {
                 });
                 continue;
             }
+            first_line_of.insert(name.clone(), at.line);
             match value {
                 Node::String(value) => entries.push(ImageEntry {
                     name,

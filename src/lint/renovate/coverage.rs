@@ -8,7 +8,7 @@ use crate::renovate::FileView;
 use crate::vars::{ImageEntry, VarsFile};
 
 /// A dep by position: `view.runs[run].extraction.deps[dep]`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct DepRef {
     pub run: usize,
     pub dep: usize,

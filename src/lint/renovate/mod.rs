@@ -4,15 +4,15 @@
 //! Coverage is worked out once (which dep lies on which entry); each rule file then
 //! judges one aspect of it. Offline, like the rest of `lint`.
 
-mod coverage;
+pub(crate) mod coverage;
 pub mod rules;
 
 use std::path::Path;
 
 use crate::diag::Diagnostic;
 use crate::mirror_map::MirrorPrefix;
+use crate::renovate::FileView;
 use crate::renovate::config::RenovateConfig;
-use crate::renovate::{FileView, view_file};
 use crate::vars::VarsFile;
 
 pub use coverage::{Coverage, EntryCoverage};
@@ -32,24 +32,29 @@ pub struct RenovateContext<'a> {
     pub coverage: Coverage,
 }
 
-/// Every Renovate finding for one vars file and one config.
-pub fn check(
-    config: &RenovateConfig,
-    config_path: &Path,
-    vars: &VarsFile,
-    vars_path: &Path,
-    package_file: &str,
-    prefix: &MirrorPrefix,
-) -> Vec<Diagnostic> {
-    let view = view_file(config, package_file, &vars.text);
-    let coverage = Coverage::compute(&view, vars, prefix);
+/// The files the Renovate rules judge, and how to show them.
+pub struct Inputs<'a> {
+    pub config: &'a RenovateConfig,
+    /// The config path as shown to the user.
+    pub config_path: &'a Path,
+    pub vars: &'a VarsFile,
+    /// The vars path as shown to the user.
+    pub vars_path: &'a Path,
+    /// The vars path relative to the repository, as Renovate matches it.
+    pub package_file: &'a str,
+    pub prefix: &'a MirrorPrefix,
+}
+
+/// Every Renovate finding for one vars file, given what the managers extract from it.
+pub fn check(inputs: Inputs<'_>, view: FileView) -> Vec<Diagnostic> {
+    let coverage = Coverage::compute(&view, inputs.vars, inputs.prefix);
     let ctx = RenovateContext {
-        config,
-        config_path,
-        vars,
-        vars_path,
-        package_file,
-        prefix,
+        config: inputs.config,
+        config_path: inputs.config_path,
+        vars: inputs.vars,
+        vars_path: inputs.vars_path,
+        package_file: inputs.package_file,
+        prefix: inputs.prefix,
         view,
         coverage,
     };

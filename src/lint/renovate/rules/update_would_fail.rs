@@ -1,11 +1,15 @@
 //! IM211 update-would-fail: Renovate could not write a bump of this entry back.
 
-use sha2::{Digest, Sha256};
-
 use crate::diag::{Code, Diagnostic, Severity};
 use crate::lint::renovate::RenovateContext;
 use crate::renovate::ManagerRun;
-use crate::renovate::autoreplace::{Bump, ReplaceFailure, auto_replace, next_tag};
+use std::collections::HashSet;
+
+use crate::lint::renovate::EntryCoverage;
+use crate::lint::renovate::coverage::DepRef;
+use crate::renovate::autoreplace::{
+    Bump, ReplaceFailure, auto_replace, next_tag, replacement, verify,
+};
 use crate::renovate::extract::{Dep, extract};
 use crate::renovate::manager::Strategy;
 
@@ -23,29 +27,71 @@ pub static CODE: Code = Code {
               also rewrites the digest.",
 };
 
+/// One entry whose bump is simulated.
+struct Candidate<'c> {
+    coverage: &'c EntryCoverage,
+    at: DepRef,
+    bump: Bump,
+    mirrored: bool,
+}
+
 pub(crate) fn check(ctx: &RenovateContext<'_>, out: &mut Vec<Diagnostic>) {
-    for (coverage, at) in ctx.single_covered() {
-        let Some(reference) = &coverage.reference else {
-            continue;
-        };
-        let dep = ctx.dep(at);
-        // Wrong fields are wrong-current-value's finding; a bump of them means nothing.
-        if reference.tag() != dep.current_value.as_deref()
-            || reference.digest() != dep.current_digest.as_deref()
-        {
-            continue;
-        }
-        let bump = Bump {
-            new_value: reference
-                .tag()
-                .and_then(next_tag)
-                .or_else(|| dep.current_value.clone()),
-            new_digest: dep.current_digest.as_deref().map(different_digest),
-        };
+    let candidates: Vec<Candidate<'_>> = ctx
+        .single_covered()
+        .filter_map(|(coverage, at)| {
+            let reference = coverage.reference.as_ref()?;
+            let dep = ctx.dep(at);
+            // Wrong fields are wrong-current-value's finding; a bump of them means nothing.
+            if reference.tag() != dep.current_value.as_deref()
+                || reference.digest() != dep.current_digest.as_deref()
+            {
+                return None;
+            }
+            Some(Candidate {
+                coverage,
+                at,
+                bump: Bump {
+                    new_value: reference
+                        .tag()
+                        .and_then(next_tag)
+                        .or_else(|| dep.current_value.clone()),
+                    new_digest: dep.current_digest.as_deref().map(different_digest),
+                },
+                mirrored: ctx.prefix.strip(reference).is_some(),
+            })
+        })
+        .collect();
+    let prefix = format!("{}/", ctx.prefix);
+    let verified: HashSet<DepRef> = (0..ctx.view.runs.len())
+        .flat_map(|run| verify_all_at_once(ctx, run, &candidates, &prefix))
+        .collect();
+    let unverified: Vec<&Candidate<'_>> = candidates
+        .iter()
+        .filter(|c| !verified.contains(&c.at))
+        .collect();
+    if unverified.is_empty() {
+        return;
+    }
+    let by_start: Vec<Vec<(usize, usize)>> = ctx.view.runs.iter().map(deps_by_start).collect();
+    for candidate in unverified {
+        let Candidate {
+            coverage,
+            at,
+            bump,
+            mirrored,
+        } = candidate;
+        let dep = ctx.dep(*at);
         let run = &ctx.view.runs[at.run];
         let entry = &ctx.vars.images[coverage.entry];
-        let what = describe(&bump, dep);
-        match simulate(run, &ctx.vars.text, ctx.package_file, at.dep, &bump) {
+        let what = describe(bump, dep);
+        match simulate(
+            run,
+            &by_start[at.run],
+            &ctx.vars.text,
+            ctx.package_file,
+            at.dep,
+            bump,
+        ) {
             Err(failure) => out.push(
                 ctx.entry_diagnostic(
                     &CODE,
@@ -57,10 +103,9 @@ pub(crate) fn check(ctx: &RenovateContext<'_>, out: &mut Vec<Diagnostic>) {
                 )
                 .help(help(&failure, dep)),
             ),
-            Ok(new_text) => {
-                let mirrored = ctx.prefix.strip(reference).is_some();
-                let line = new_text.lines().nth(entry.line - 1).unwrap_or_default();
-                if mirrored && !line.contains(&format!("{}/", ctx.prefix)) {
+            Ok(replaced) => {
+                let line = replaced.line_at(&ctx.vars.text, coverage.region.start);
+                if *mirrored && !line.contains(&prefix) {
                     out.push(ctx.entry_diagnostic(
                         &CODE,
                         coverage,
@@ -70,6 +115,125 @@ pub(crate) fn check(ctx: &RenovateContext<'_>, out: &mut Vec<Diagnostic>) {
             }
         }
     }
+}
+
+/// Applies every candidate bump of one manager to the file at once, re-extracts once,
+/// and returns the deps that verify. When the deps are independent (as line-based
+/// managers' are) this is each entry's own simulation done in one pass; anything
+/// non-local (a count or an untouched dep that changes) verifies nothing here, and
+/// every entry gets its own simulation.
+fn verify_all_at_once(
+    ctx: &RenovateContext<'_>,
+    run: usize,
+    candidates: &[Candidate<'_>],
+    prefix: &str,
+) -> Vec<DepRef> {
+    let manager_run = &ctx.view.runs[run];
+    let text = &ctx.vars.text;
+    let mut planned: Vec<(std::ops::Range<usize>, String, &Candidate<'_>)> = Vec::new();
+    for candidate in candidates.iter().filter(|c| c.at.run == run) {
+        let dep = ctx.dep(candidate.at);
+        let Ok((replace_string, new)) = replacement(&manager_run.manager, dep, &candidate.bump)
+        else {
+            continue;
+        };
+        let Some(span) = dep
+            .span
+            .clone()
+            .filter(|s| text[s.clone()] == replace_string)
+        else {
+            continue;
+        };
+        if candidate.mirrored && replace_string.contains(prefix) && !new.contains(prefix) {
+            continue;
+        }
+        planned.push((span, new, candidate));
+    }
+    planned.sort_by_key(|(span, _, _)| span.start);
+    if planned
+        .windows(2)
+        .any(|pair| pair[0].0.end > pair[1].0.start)
+    {
+        return Vec::new();
+    }
+    let mut new_text = String::with_capacity(text.len() + planned.len() * 8);
+    let mut last = 0;
+    for (span, new, _) in &planned {
+        new_text.push_str(&text[last..span.start]);
+        new_text.push_str(new);
+        last = span.end;
+    }
+    new_text.push_str(&text[last..]);
+    let after = extract(&manager_run.manager, &new_text, ctx.package_file).deps;
+    let before = &manager_run.extraction.deps;
+    if after.len() != before.len() {
+        return Vec::new();
+    }
+    let bumps: std::collections::HashMap<usize, &Bump> = planned
+        .iter()
+        .map(|(_, _, c)| (c.at.dep, &c.bump))
+        .collect();
+    let mut ok = Vec::new();
+    for (index, (old, new)) in before.iter().zip(&after).enumerate() {
+        match bumps.get(&index) {
+            Some(bump) => {
+                if verify(old, new, bump).is_ok() {
+                    ok.push(DepRef { run, dep: index });
+                }
+            }
+            None => {
+                let unchanged = old.dep_name == new.dep_name
+                    && old.current_value == new.current_value
+                    && old.current_digest == new.current_digest;
+                if !unchanged {
+                    return Vec::new();
+                }
+            }
+        }
+    }
+    ok
+}
+
+/// The replaced part of the file: `text[start..end]` became `new`.
+struct Replaced {
+    start: usize,
+    end: usize,
+    new: String,
+}
+
+impl Replaced {
+    /// The line of the new text that holds old offset `offset` (inside the replaced part).
+    fn line_at(&self, text: &str, offset: usize) -> String {
+        let line_start = text[..self.start].rfind('\n').map_or(0, |i| i + 1);
+        let line_end = text[self.end..]
+            .find('\n')
+            .map_or(text.len(), |i| self.end + i);
+        let joined = format!(
+            "{}{}{}",
+            &text[line_start..self.start],
+            self.new,
+            &text[self.end..line_end]
+        );
+        let within = offset.saturating_sub(line_start).min(joined.len());
+        let from = joined[..within].rfind('\n').map_or(0, |i| i + 1);
+        let to = joined[within..]
+            .find('\n')
+            .map_or(joined.len(), |i| within + i);
+        joined[from..to].to_string()
+    }
+}
+
+/// `(span start, dep index)` sorted by start, for finding the deps inside a window.
+fn deps_by_start(run: &ManagerRun) -> Vec<(usize, usize)> {
+    let mut starts: Vec<(usize, usize)> = run
+        .extraction
+        .deps
+        .iter()
+        .enumerate()
+        .filter_map(|(index, dep)| dep.span.as_ref().map(|s| (s.start, index)))
+        .collect();
+    starts.sort_unstable();
+    starts
 }
 
 fn describe(bump: &Bump, dep: &Dep) -> String {
@@ -97,27 +261,35 @@ fn help(failure: &ReplaceFailure, dep: &Dep) -> String {
     }
 }
 
-/// A sha256 digest that is certainly not `current`.
+/// A digest that is certainly not `current`: every hex digit rotated by one.
 fn different_digest(current: &str) -> String {
-    let hash = Sha256::digest(format!("img-mirror simulated bump of {current}").as_bytes());
-    let hex: String = hash.iter().map(|b| format!("{b:02x}")).collect();
-    format!("sha256:{hex}")
+    let (algorithm, hex) = current.split_once(':').unwrap_or(("sha256", current));
+    let rotated: String = hex
+        .chars()
+        .map(|c| match c {
+            '0'..='8' | 'a'..='e' => char::from(c as u8 + 1),
+            '9' => 'a',
+            _ => '0',
+        })
+        .collect();
+    format!("{algorithm}:{rotated}")
 }
 
 /// Runs the auto-replace on the smallest text that reproduces the file's own extraction
 /// around the dep (its lines), and on the whole file when no such window exists.
 fn simulate(
     run: &ManagerRun,
+    by_start: &[(usize, usize)],
     text: &str,
     package_file: &str,
     dep_index: usize,
     bump: &Bump,
-) -> Result<String, ReplaceFailure> {
+) -> Result<Replaced, ReplaceFailure> {
     if run.manager.strategy == Strategy::Any
-        && let Some((start, end, local_index)) = window(run, text, package_file, dep_index)
+        && let Some((start, end, local_index, local)) =
+            window(run, by_start, text, package_file, dep_index)
     {
         let window = &text[start..end];
-        let local = extract(&run.manager, window, package_file).deps;
         return auto_replace(
             &run.manager,
             window,
@@ -126,7 +298,7 @@ fn simulate(
             local_index,
             bump,
         )
-        .map(|new| format!("{}{new}{}", &text[..start], &text[end..]));
+        .map(|new| Replaced { start, end, new });
     }
     auto_replace(
         &run.manager,
@@ -136,31 +308,37 @@ fn simulate(
         dep_index,
         bump,
     )
+    .map(|new| Replaced {
+        start: 0,
+        end: text.len(),
+        new,
+    })
 }
 
 /// The dep's lines plus the newline before them, if extracting that window alone
 /// yields exactly the file's deps inside it (same fields, same places).
 fn window(
     run: &ManagerRun,
+    by_start: &[(usize, usize)],
     text: &str,
     package_file: &str,
     dep_index: usize,
-) -> Option<(usize, usize, usize)> {
+) -> Option<(usize, usize, usize, Vec<Dep>)> {
     let deps = &run.extraction.deps;
     let span = deps[dep_index].span.clone()?;
     let start = text[..span.start].rfind('\n').unwrap_or(0);
     let end = text[span.end..]
         .find('\n')
         .map_or(text.len(), |i| span.end + i + 1);
-    let inside: Vec<(usize, &Dep)> = deps
+    let first = by_start.partition_point(|&(s, _)| s < start);
+    let last = by_start.partition_point(|&(s, _)| s < end);
+    let mut inside: Vec<(usize, &Dep)> = by_start[first..last]
         .iter()
-        .enumerate()
-        .filter(|(_, d)| {
-            d.span
-                .as_ref()
-                .is_some_and(|s| s.start >= start && s.end <= end)
-        })
+        .map(|&(_, index)| (index, &deps[index]))
+        .filter(|(_, d)| d.span.as_ref().is_some_and(|s| s.end <= end))
         .collect();
+    // Extraction order is by matchString, then position: keep the file's own order.
+    inside.sort_unstable_by_key(|&(index, _)| index);
     let local = extract(&run.manager, &text[start..end], package_file).deps;
     if local.len() != inside.len() {
         return None;
@@ -176,5 +354,5 @@ fn window(
         }
     }
     let local_index = inside.iter().position(|(i, _)| *i == dep_index)?;
-    Some((start, end, local_index))
+    Some((start, end, local_index, local))
 }

@@ -1,0 +1,84 @@
+#!/usr/bin/env python3
+"""Benchmark: `img-mirror check` and `extract` on a generated 10,000-entry vars.yml,
+side by side with Renovate 39.264.1's own regex-manager extraction of the same file.
+
+Usage: bench/check_extract.py [--entries N] [--runs N]
+Needs a release build (built here) and Renovate under target/tmp/renovate-conformance
+(installed by the conformance test, or here with npm).
+"""
+import argparse, hashlib, json, os, shutil, statistics, subprocess, sys, tempfile, time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+RENOVATE = os.path.join(ROOT, "target", "tmp", "renovate-conformance")
+UPSTREAMS = ["grafana/grafana", "ghcr.io/dexidp/dex", "quay.io/minio/minio", "registry.k8s.io/pause", "nginx"]
+
+
+def generate(directory, entries):
+    lines = ["MP_APPROVED_REGISTRIES:", "  - registry.redhat.io", "  - quay.io/cki", "IMAGES:"]
+    for i in range(entries):
+        digest = hashlib.sha256(f"bench {i}".encode()).hexdigest()
+        if i % 3 == 0:
+            value = f"registry.redhat.io/ubi9/app{i}:9.4-{i}"
+        else:
+            value = f"quay.io/cki/mirror/{UPSTREAMS[i % len(UPSTREAMS)]}-{i}:v1.{i % 100}.{i % 7}"
+        lines.append(f"  image_{i:05d}: {value}@sha256:{digest}")
+    with open(os.path.join(directory, "vars.yml"), "w") as f:
+        f.write("\n".join(lines) + "\n")
+    shutil.copy(os.path.join(ROOT, "fixtures", "deployment-all", "renovate.json"), directory)
+
+
+def wall(command, runs):
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        result = subprocess.run(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        times.append((time.perf_counter() - start) * 1000)
+        if result.returncode not in (0, 1):
+            sys.exit(f"{command} failed: {result.stderr.decode()}")
+    return statistics.median(times)
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--entries", type=int, default=10_000)
+    parser.add_argument("--runs", type=int, default=10)
+    args = parser.parse_args()
+
+    subprocess.run(["cargo", "build", "--release", "--quiet"], cwd=ROOT, check=True)
+    binary = os.path.join(ROOT, "target", "release", "img-mirror")
+    if not os.path.exists(os.path.join(RENOVATE, "node_modules", "renovate")):
+        os.makedirs(RENOVATE, exist_ok=True)
+        subprocess.run(["npm", "install", "--no-audit", "--no-fund", "--loglevel=error",
+                        "--prefix", RENOVATE, "renovate@39.264.1"], check=True)
+
+    with tempfile.TemporaryDirectory() as repo:
+        generate(repo, args.entries)
+        check_ms = wall([binary, "check", "--repo", repo, "--format", "json"], args.runs)
+        extract_ms = wall([binary, "extract", "--repo", repo, "--format", "json"], args.runs)
+        ours = json.loads(subprocess.run([binary, "extract", "--repo", repo, "--format", "json"],
+                                         capture_output=True, check=True).stdout)
+        script = os.path.join(ROOT, "bench", "renovate-extract-timed.js")
+        command = ["node", script, RENOVATE, os.path.join(repo, "renovate.json"), os.path.join(repo, "vars.yml")]
+        renovate_runs, renovate_wall = [], []
+        for _ in range(max(3, args.runs // 3)):
+            start = time.perf_counter()
+            out = subprocess.run(command, capture_output=True, check=True, env={**os.environ, "LOG_LEVEL": "fatal"})
+            renovate_wall.append((time.perf_counter() - start) * 1000)
+            renovate_runs.append(json.loads(out.stdout.decode().strip().splitlines()[-1]))
+        engine = renovate_runs[0]["engine"]
+        renovate_extract = statistics.median(r["extract_ms"] for r in renovate_runs)
+        renovate_total = statistics.median(renovate_wall)
+
+    deps = len(ours["regex"][0]["deps"])
+    print(f"{args.entries} IMAGES entries, median of {args.runs} runs (Renovate: {len(renovate_runs)} runs, regex engine {engine})")
+    print(f"{'':38}{'wall ms':>10}")
+    print(f"{'img-mirror check (release)':38}{check_ms:10.1f}")
+    print(f"{'img-mirror extract (release)':38}{extract_ms:10.1f}   {deps} deps")
+    print(f"{'renovate extractPackageFile only':38}{renovate_extract:10.1f}   {renovate_runs[0]['deps']} deps")
+    print(f"{'renovate process (load + extract)':38}{renovate_total:10.1f}")
+    print(f"speed-up, extract vs Renovate extraction alone: {renovate_extract / extract_ms:5.1f}x")
+    print(f"speed-up, check vs Renovate process:            {renovate_total / check_ms:5.1f}x")
+
+
+if __name__ == "__main__":
+    main()
