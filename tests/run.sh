@@ -4,9 +4,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# Real registries (docker-registry), an independent client (skopeo), htpasswd for
+# the basic-auth registry (apache2-utils), Node and npm for the Renovate conformance test.
 need_packages=()
-for tool in docker-registry skopeo; do
-    command -v "$tool" >/dev/null 2>&1 || need_packages+=("$tool")
+for pair in docker-registry:docker-registry skopeo:skopeo htpasswd:apache2-utils node:nodejs npm:npm; do
+    command -v "${pair%%:*}" >/dev/null 2>&1 || need_packages+=("${pair#*:}")
 done
 if [ "${#need_packages[@]}" -gt 0 ]; then
     if [ "$(id -u)" -ne 0 ]; then

@@ -25,6 +25,8 @@ pub enum Command {
     Check(CheckArgs),
     /// Show what Renovate's regex managers extract from vars.yml, as Renovate would
     Extract(ExtractArgs),
+    /// Copy mirrored IMAGES entries, by digest, into the mirror prefix
+    Mirror(MirrorArgs),
     /// Show what a diagnostic code means, why it matters, and an example
     Explain(ExplainArgs),
 }
@@ -82,6 +84,51 @@ pub enum ExtractFormat {
     /// A table per manager
     Human,
     /// Renovate's packageFiles shape: {"regex":[{"packageFile":...,"deps":[...]}]}
+    Json,
+}
+
+/// Where registries are reached.
+#[derive(Debug, Args)]
+pub struct RegistryArgs {
+    /// Send requests for registry HOST to URL (http:// or https://), e.g. a pull-through
+    /// cache or a test registry; repeatable
+    #[arg(
+        long = "registry",
+        value_name = "HOST=URL",
+        env = "IMG_MIRROR_REGISTRIES",
+        value_delimiter = ','
+    )]
+    pub registries: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct MirrorArgs {
+    #[command(flatten)]
+    pub repo: RepoArgs,
+    #[command(flatten)]
+    pub registry: RegistryArgs,
+    /// Mirror only this IMAGES entry; repeatable [default: every mirrored entry]
+    #[arg(long = "entry", value_name = "NAME")]
+    pub entries: Vec<String>,
+    /// Images copied at once
+    #[arg(long, value_name = "N", default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub jobs: u16,
+    /// Only check the mirror and say what would be copied
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Run the I-th of N slices of the entries (by a hash of the name), for parallel jobs
+    #[arg(long, value_name = "I/N")]
+    pub shard: Option<img_mirror::mirror::Shard>,
+    /// Output format
+    #[arg(long, value_enum, default_value_t = MirrorFormat::Human)]
+    pub format: MirrorFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum MirrorFormat {
+    /// A line per image copied or failed, and a summary
+    Human,
+    /// One JSON object per image per line, then a summary line
     Json,
 }
 

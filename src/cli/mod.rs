@@ -6,6 +6,7 @@ mod args;
 mod check;
 mod explain;
 mod extract;
+mod mirror;
 mod output;
 
 use std::process::ExitCode;
@@ -35,6 +36,7 @@ pub fn main() -> ExitCode {
     let result = match cli.command {
         Command::Check(args) => check::run(args),
         Command::Extract(args) => extract::run(args),
+        Command::Mirror(args) => mirror::run(args),
         Command::Explain(args) => explain::run(args),
     };
     match result {

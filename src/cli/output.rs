@@ -21,6 +21,11 @@ pub fn is_broken_pipe(message: &str) -> bool {
     message == BROKEN_PIPE
 }
 
+/// Text for stderr (diagnostics when stdout carries the result).
+pub fn stderr(text: &str) {
+    let _ = std::io::stderr().lock().write_all(text.as_bytes());
+}
+
 /// `img-mirror: error: ...` on stderr.
 pub fn error(message: &str) {
     let _ = writeln!(std::io::stderr().lock(), "img-mirror: error: {message}");

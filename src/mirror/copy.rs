@@ -1,0 +1,346 @@
+//! How an image is mirrored, digest-exact:
+//! 1. HEAD the mirror's tag; if it already resolves to the pinned digest, stop (no
+//!    upstream request at all).
+//! 2. GET the upstream manifest by the pinned digest, check its sha256; for an index,
+//!    GET every child manifest (all platforms) by digest, checking each.
+//! 3. Put every blob in the mirror repository: skip it when present, mount it when this
+//!    run already put it in another repository of the mirror, else stream it with size
+//!    and digest checked. Identical blobs are transferred once per run.
+//! 4. Push child manifests by digest, then the top manifest by tag, as the exact bytes
+//!    fetched; the tag moves only once everything it points at is there.
+//! 5. HEAD the tag again: it must resolve to the pinned digest.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use futures_util::{StreamExt, stream};
+use serde::Serialize;
+use tokio::sync::{Mutex, OnceCell};
+
+use super::plan::Job;
+use crate::mirror_map::MirrorPrefix;
+use crate::registry::manifest::{self, Descriptor, Kind};
+use crate::registry::{BlobTransfer, RawManifest, RegistryClient, RegistryError, Repo};
+
+/// Index nesting deeper than this is refused (real images nest one level at most).
+const MAX_INDEX_DEPTH: usize = 3;
+
+#[derive(Debug, Clone)]
+pub struct CopyOptions {
+    /// Only HEAD the mirror and report what would be copied.
+    pub dry_run: bool,
+    /// Images copied at once.
+    pub jobs: usize,
+    /// Blobs transferred at once within one image.
+    pub blob_jobs: usize,
+    /// Pushes outside this prefix are refused, whatever the plan says.
+    pub prefix: MirrorPrefix,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Status {
+    Present,
+    Copied,
+    WouldCopy,
+    Failed,
+}
+
+/// The result for one image, as the JSON output reports it.
+#[derive(Debug, Clone, Serialize)]
+pub struct Outcome {
+    pub entry: String,
+    pub source: String,
+    pub target: String,
+    pub digest: String,
+    pub status: Status,
+    pub bytes: u64,
+    pub blobs_copied: u32,
+    pub blobs_mounted: u32,
+    pub blobs_present: u32,
+    pub error: Option<String>,
+}
+
+impl Outcome {
+    fn new(job: &Job, status: Status) -> Outcome {
+        Outcome {
+            entry: job.entry.clone(),
+            source: job.source(),
+            target: job.target(),
+            digest: job.digest.clone(),
+            status,
+            bytes: 0,
+            blobs_copied: 0,
+            blobs_mounted: 0,
+            blobs_present: 0,
+            error: None,
+        }
+    }
+}
+
+/// Which mirror repository each blob went to during this run, so the next image that
+/// needs it mounts it instead of copying it again.
+#[derive(Default)]
+struct Ledger {
+    cells: Mutex<HashMap<(String, String), Arc<BlobHome>>>,
+}
+
+/// Set once, by the first copy of a blob to a registry: the repository it went to, or
+/// `None` when that copy failed (later images then try their own).
+type BlobHome = OnceCell<Option<Repo>>;
+
+impl Ledger {
+    async fn cell(&self, registry: &str, digest: &str) -> Arc<BlobHome> {
+        self.cells
+            .lock()
+            .await
+            .entry((registry.to_string(), digest.to_string()))
+            .or_default()
+            .clone()
+    }
+}
+
+/// Mirrors every job with bounded concurrency; one failure never stops the others.
+/// `on_done` sees each outcome as it finishes (for progress output).
+pub async fn mirror_all(
+    client: &RegistryClient,
+    jobs: Vec<Job>,
+    options: &CopyOptions,
+    on_done: impl Fn(&Outcome),
+) -> Vec<Outcome> {
+    let ledger = Ledger::default();
+    let mut outcomes: Vec<Outcome> = stream::iter(jobs.iter())
+        .map(|job| copy_image(client, job, options, &ledger))
+        .buffer_unordered(options.jobs.max(1))
+        .inspect(|outcome| on_done(outcome))
+        .collect()
+        .await;
+    // Report in plan order, whatever order the copies finished in.
+    let order: HashMap<&str, usize> = jobs
+        .iter()
+        .enumerate()
+        .map(|(i, j)| (j.entry.as_str(), i))
+        .collect();
+    outcomes.sort_by_key(|o| order.get(o.entry.as_str()).copied().unwrap_or(usize::MAX));
+    outcomes
+}
+
+/// Mirrors one image and says what happened.
+async fn copy_image(
+    client: &RegistryClient,
+    job: &Job,
+    options: &CopyOptions,
+    ledger: &Ledger,
+) -> Outcome {
+    let mut outcome = Outcome::new(job, Status::Copied);
+    match copy(client, job, options, ledger, &mut outcome).await {
+        Ok(status) => outcome.status = status,
+        Err(error) => {
+            outcome.status = Status::Failed;
+            outcome.error = Some(error);
+        }
+    }
+    outcome
+}
+
+async fn copy(
+    client: &RegistryClient,
+    job: &Job,
+    options: &CopyOptions,
+    ledger: &Ledger,
+    outcome: &mut Outcome,
+) -> Result<Status, String> {
+    let target_name = format!("{}/{}", job.target_domain, job.target_path);
+    let prefix = options.prefix.as_str();
+    if !(target_name.starts_with(prefix) && target_name[prefix.len()..].starts_with('/')) {
+        return Err(format!(
+            "refusing to push {target_name}: it is not under the mirror prefix {prefix}"
+        ));
+    }
+    let source = Repo::new(client.endpoints(), &job.source_domain, &job.source_path);
+    let target = Repo::new(client.endpoints(), &job.target_domain, &job.target_path);
+
+    let existing = client
+        .head_manifest(&target, &job.tag)
+        .await
+        .map_err(|e| e.to_string())?;
+    if existing
+        .as_ref()
+        .is_some_and(|head| head.digest == job.digest)
+    {
+        return Ok(Status::Present);
+    }
+    if options.dry_run {
+        return Ok(Status::WouldCopy);
+    }
+
+    let top = client
+        .get_manifest(&source, &job.digest, Some(&job.digest))
+        .await
+        .map_err(|e| e.to_string())?;
+    let (children, blobs) = walk(client, &source, &top)
+        .await
+        .map_err(|e| e.to_string())?;
+
+    let bytes = Arc::new(AtomicU64::new(0));
+    let results: Vec<Result<BlobOutcome, RegistryError>> = stream::iter(blobs.iter())
+        .map(|blob| put_blob(client, &source, &target, blob, ledger, bytes.clone()))
+        .buffer_unordered(options.blob_jobs.max(1))
+        .collect()
+        .await;
+    for result in results {
+        match result.map_err(|e| e.to_string())? {
+            BlobOutcome::Present => outcome.blobs_present += 1,
+            BlobOutcome::Mounted => outcome.blobs_mounted += 1,
+            BlobOutcome::Copied => outcome.blobs_copied += 1,
+        }
+    }
+    outcome.bytes = bytes.load(Ordering::Relaxed);
+
+    for child in &children {
+        client
+            .put_manifest(&target, &child.digest, child)
+            .await
+            .map_err(|e| e.to_string())?;
+    }
+    client
+        .put_manifest(&target, &job.tag, &top)
+        .await
+        .map_err(|e| e.to_string())?;
+
+    let now = client
+        .head_manifest(&target, &job.tag)
+        .await
+        .map_err(|e| e.to_string())?;
+    match now {
+        Some(head) if head.digest == job.digest => Ok(Status::Copied),
+        Some(head) => Err(format!(
+            "after the push {} resolves to {}, not the pinned {}",
+            job.target(),
+            head.digest,
+            job.digest
+        )),
+        None => Err(format!("after the push {} does not exist", job.target())),
+    }
+}
+
+/// Every child manifest (depth first, children before parents) and every distinct blob
+/// under `top`, each manifest checked against its descriptor.
+async fn walk(
+    client: &RegistryClient,
+    source: &Repo,
+    top: &RawManifest,
+) -> Result<(Vec<RawManifest>, Vec<Descriptor>), RegistryError> {
+    let mut children = Vec::new();
+    let mut blobs: Vec<Descriptor> = Vec::new();
+    let mut pending: Vec<(RawManifest, usize)> = vec![(top.clone(), 0)];
+    while let Some((manifest, depth)) = pending.pop() {
+        let kind = manifest::kind(&manifest.media_type, &manifest.bytes).map_err(|error| {
+            RegistryError::Manifest {
+                what: format!("reading manifest {}@{}", source.name, manifest.digest),
+                source: error,
+            }
+        })?;
+        match kind {
+            Kind::Image { blobs: found } => {
+                for blob in found {
+                    if !blob.is_foreign() && !blobs.iter().any(|b| b.digest == blob.digest) {
+                        blobs.push(blob);
+                    }
+                }
+            }
+            Kind::Index { manifests } => {
+                if depth >= MAX_INDEX_DEPTH {
+                    return Err(RegistryError::Transport {
+                        what: format!("reading {}@{}", source.name, manifest.digest),
+                        message: format!(
+                            "indexes nest more than {MAX_INDEX_DEPTH} levels deep; refused"
+                        ),
+                        transient: false,
+                    });
+                }
+                for descriptor in manifests {
+                    let child = client
+                        .get_manifest(source, &descriptor.digest, Some(&descriptor.digest))
+                        .await?;
+                    if child.bytes.len() as u64 != descriptor.size {
+                        return Err(RegistryError::Transport {
+                            what: format!(
+                                "fetching manifest {}@{}",
+                                source.name, descriptor.digest
+                            ),
+                            message: format!(
+                                "it is {} bytes, its index says {}",
+                                child.bytes.len(),
+                                descriptor.size
+                            ),
+                            transient: false,
+                        });
+                    }
+                    pending.push((child, depth + 1));
+                }
+            }
+        }
+        if depth > 0 {
+            children.push(manifest);
+        }
+    }
+    // Children were discovered parents-first; push them leaves-first.
+    children.reverse();
+    Ok((children, blobs))
+}
+
+enum BlobOutcome {
+    Present,
+    Mounted,
+    Copied,
+}
+
+async fn put_blob(
+    client: &RegistryClient,
+    source: &Repo,
+    target: &Repo,
+    blob: &Descriptor,
+    ledger: &Ledger,
+    bytes: Arc<AtomicU64>,
+) -> Result<BlobOutcome, RegistryError> {
+    if client.blob_exists(target, &blob.digest).await? {
+        return Ok(BlobOutcome::Present);
+    }
+    let cell = ledger.cell(target.registry(), &blob.digest).await;
+    let mut transferred_here = None;
+    let home = cell
+        .get_or_init(|| async {
+            match client
+                .transfer_blob(source, target, None, blob, bytes.clone())
+                .await
+            {
+                Ok(transfer) => {
+                    transferred_here = Some(Ok(transfer));
+                    Some(target.clone())
+                }
+                Err(error) => {
+                    transferred_here = Some(Err(error));
+                    None
+                }
+            }
+        })
+        .await
+        .clone();
+    match transferred_here {
+        Some(Ok(_)) => return Ok(BlobOutcome::Copied),
+        Some(Err(error)) => return Err(error),
+        None => {}
+    }
+    if home.as_ref() == Some(target) {
+        return Ok(BlobOutcome::Present);
+    }
+    match client
+        .transfer_blob(source, target, home.as_ref(), blob, bytes)
+        .await?
+    {
+        BlobTransfer::Mounted => Ok(BlobOutcome::Mounted),
+        BlobTransfer::Copied { .. } => Ok(BlobOutcome::Copied),
+    }
+}

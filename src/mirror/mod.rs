@@ -1,0 +1,7 @@
+//! Mirroring: which `IMAGES` entries to copy ([`plan`]) and how ([`copy`]).
+
+pub mod copy;
+pub mod plan;
+
+pub use copy::{CopyOptions, Outcome, Status, mirror_all};
+pub use plan::{Job, PlanError, Shard, plan};

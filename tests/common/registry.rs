@@ -1,0 +1,103 @@
+//! A real registry for tests: Debian's `docker-registry` (CNCF distribution) on
+//! 127.0.0.1 with a free port and a temporary storage folder, killed when dropped.
+
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+pub struct TestRegistry {
+    child: Child,
+    pub port: u16,
+    dir: tempfile::TempDir,
+}
+
+impl TestRegistry {
+    /// An anonymous registry.
+    pub fn start() -> TestRegistry {
+        TestRegistry::launch(None)
+    }
+
+    /// A registry that demands HTTP basic auth with this user and password.
+    pub fn start_with_basic_auth(user: &str, password: &str) -> TestRegistry {
+        TestRegistry::launch(Some((user, password)))
+    }
+
+    fn launch(basic_auth: Option<(&str, &str)>) -> TestRegistry {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let port = free_port();
+        let mut config = format!(
+            "version: 0.1\nlog: {{level: error, accesslog: {{disabled: true}}}}\nstorage:\n  filesystem: {{rootdirectory: {}}}\n  delete: {{enabled: true}}\nhttp: {{addr: 127.0.0.1:{port}, secret: img-mirror-test}}\n",
+            dir.path().join("storage").display()
+        );
+        if let Some((user, password)) = basic_auth {
+            let htpasswd = dir.path().join("htpasswd");
+            let output = Command::new("htpasswd")
+                .args(["-Bbn", user, password])
+                .output()
+                .expect("htpasswd (apache2-utils) is installed by tests/run.sh");
+            assert!(output.status.success());
+            std::fs::write(&htpasswd, output.stdout).unwrap();
+            config.push_str(&format!(
+                "auth: {{htpasswd: {{realm: img-mirror-test, path: {}}}}}\n",
+                htpasswd.display()
+            ));
+        }
+        let config_path = dir.path().join("config.yml");
+        std::fs::write(&config_path, config).unwrap();
+        let child = Command::new("docker-registry")
+            .arg("serve")
+            .arg(&config_path)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("docker-registry is installed by tests/run.sh");
+        let registry = TestRegistry { child, port, dir };
+        registry.wait_ready();
+        registry
+    }
+
+    pub fn authority(&self) -> String {
+        format!("127.0.0.1:{}", self.port)
+    }
+
+    pub fn url(&self) -> String {
+        format!("http://{}", self.authority())
+    }
+
+    pub fn storage(&self) -> &Path {
+        self.dir.path()
+    }
+
+    fn wait_ready(&self) {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while Instant::now() < deadline {
+            if let Ok(mut stream) = TcpStream::connect(("127.0.0.1", self.port)) {
+                let _ = stream.write_all(b"GET /v2/ HTTP/1.0\r\nHost: localhost\r\n\r\n");
+                let mut answer = String::new();
+                let _ = stream.read_to_string(&mut answer);
+                if answer.starts_with("HTTP/1.") {
+                    return;
+                }
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        panic!("docker-registry on port {} did not start", self.port);
+    }
+}
+
+impl Drop for TestRegistry {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}

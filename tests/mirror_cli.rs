@@ -1,0 +1,399 @@
+//! `img-mirror mirror` against real registries: an upstream and a mirror, both Debian's
+//! docker-registry on loopback, images built here and pushed with skopeo, results
+//! checked with skopeo too.
+
+mod common;
+
+use std::path::Path;
+
+use common::images::{self, Platform, layer};
+use common::registry::TestRegistry;
+use common::{img_mirror, json_lines, stdout};
+
+const PREFIX: &str = "quay.io/cki/mirror";
+
+/// Two registries, the mapping flags that reach them, and a scratch repository.
+struct World {
+    upstream: TestRegistry,
+    mirror: TestRegistry,
+    repo: tempfile::TempDir,
+}
+
+impl World {
+    fn new() -> World {
+        World {
+            upstream: TestRegistry::start(),
+            mirror: TestRegistry::start(),
+            repo: tempfile::tempdir().unwrap(),
+        }
+    }
+
+    /// `docker.io` and `ghcr.io` are the upstream; `quay.io` is the mirror.
+    fn registry_flags(&self) -> Vec<String> {
+        vec![
+            format!("--registry=docker.io={}", self.upstream.url()),
+            format!("--registry=ghcr.io={}", self.upstream.url()),
+            format!("--registry=quay.io={}", self.mirror.url()),
+        ]
+    }
+
+    fn write_vars(&self, images: &[(&str, String)]) {
+        let mut text = String::from("MP_APPROVED_REGISTRIES:\n  - quay.io/cki\nIMAGES:\n");
+        for (name, value) in images {
+            text.push_str(&format!("  {name}: {value}\n"));
+        }
+        std::fs::write(self.repo.path().join("vars.yml"), text).unwrap();
+    }
+
+    fn mirror(&self, extra: &[&str]) -> std::process::Output {
+        img_mirror()
+            .arg("mirror")
+            .arg("--repo")
+            .arg(self.repo.path())
+            .args(self.registry_flags())
+            .args(["--format", "json"])
+            .args(extra)
+            .output()
+            .unwrap()
+    }
+
+    /// Builds an image and pushes it upstream as `repo:tag`; returns its digest.
+    fn publish(
+        &self,
+        repo: &str,
+        tag: &str,
+        platforms: Vec<Platform>,
+        docker_format: bool,
+    ) -> String {
+        let layout = tempfile::tempdir().unwrap();
+        images::write_layout(layout.path(), tag, platforms);
+        images::push(
+            layout.path(),
+            tag,
+            &self.upstream.authority(),
+            repo,
+            docker_format,
+        )
+    }
+}
+
+fn by_entry(lines: &[serde_json::Value], entry: &str) -> serde_json::Value {
+    lines
+        .iter()
+        .find(|l| l["type"] == "mirror" && l["entry"] == entry)
+        .unwrap_or_else(|| panic!("no outcome for {entry} in {lines:?}"))
+        .clone()
+}
+
+fn base_layers() -> Vec<common::images::Layer> {
+    vec![layer(1, 2 * 1024 * 1024)]
+}
+
+#[test]
+fn mirrors_single_and_multi_platform_images_digest_exact_and_then_has_nothing_to_do() {
+    let world = World::new();
+    let mut grafana_layers = base_layers();
+    grafana_layers.push(layer(2, 300 * 1024));
+    let grafana = world.publish(
+        "grafana/grafana",
+        "11.2.0",
+        vec![Platform {
+            architecture: "amd64",
+            layers: grafana_layers,
+        }],
+        false,
+    );
+    let dex = world.publish(
+        "dexidp/dex",
+        "v2.41.1",
+        vec![
+            Platform {
+                architecture: "amd64",
+                layers: vec![layer(1, 2 * 1024 * 1024), layer(3, 100_000)],
+            },
+            Platform {
+                architecture: "arm64",
+                layers: vec![layer(4, 2 * 1024 * 1024), layer(5, 100_000)],
+            },
+        ],
+        false,
+    );
+    let nginx = world.publish(
+        "library/nginx",
+        "1.27.1",
+        vec![
+            Platform {
+                architecture: "amd64",
+                layers: vec![layer(1, 2 * 1024 * 1024), layer(6, 50_000)],
+            },
+            Platform {
+                architecture: "arm64",
+                layers: vec![layer(7, 50_000)],
+            },
+        ],
+        true,
+    );
+    world.write_vars(&[
+        (
+            "grafana",
+            format!("{PREFIX}/grafana/grafana:11.2.0@{grafana}"),
+        ),
+        ("dex", format!("{PREFIX}/ghcr.io/dexidp/dex:v2.41.1@{dex}")),
+        ("nginx", format!("{PREFIX}/nginx:1.27.1@{nginx}")),
+        ("direct", format!("quay.io/cki/tools:1@{grafana}")),
+    ]);
+
+    let output = world.mirror(&[]);
+    let lines = json_lines(&output);
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    for (entry, repo, tag, digest) in [
+        ("grafana", "cki/mirror/grafana/grafana", "11.2.0", &grafana),
+        ("dex", "cki/mirror/ghcr.io/dexidp/dex", "v2.41.1", &dex),
+        ("nginx", "cki/mirror/nginx", "1.27.1", &nginx),
+    ] {
+        let outcome = by_entry(&lines, entry);
+        assert_eq!(outcome["status"], "copied", "{outcome}");
+        assert_eq!(&outcome["digest"], digest.as_str());
+        // Independent checks: the tag resolves to the pinned digest, and every manifest
+        // and blob under it can be copied out.
+        let reference = format!("{repo}:{tag}");
+        assert_eq!(
+            images::inspect_digest(&world.mirror.authority(), &reference),
+            *digest
+        );
+        assert!(
+            images::copy_all_succeeds(&world.mirror.authority(), &reference),
+            "{reference}"
+        );
+    }
+    // The 2 MiB base layer is shared by all three images: transferred once, mounted or
+    // found present elsewhere.
+    let images: Vec<_> = lines.iter().filter(|l| l["type"] == "mirror").collect();
+    let copied_bytes: u64 = images.iter().filter_map(|l| l["bytes"].as_u64()).sum();
+    let mounted: u64 = images
+        .iter()
+        .filter_map(|l| l["blobs_mounted"].as_u64())
+        .sum();
+    assert!(
+        copied_bytes < 2 * 2 * 1024 * 1024 + 1024 * 1024,
+        "copied {copied_bytes} bytes: {lines:#?}"
+    );
+    assert_eq!(
+        mounted, 2,
+        "the shared base layer is mounted into the two other repositories"
+    );
+    assert_eq!(lines.last().unwrap()["bytes"], copied_bytes);
+    let summary = lines.last().unwrap();
+    assert_eq!(summary["copied"], 3);
+    assert_eq!(summary["failed"], 0);
+
+    let again = world.mirror(&[]);
+    let lines = json_lines(&again);
+    assert_eq!(again.status.code(), Some(0));
+    assert_eq!(lines.last().unwrap()["present"], 3);
+    for entry in ["grafana", "dex", "nginx"] {
+        assert_eq!(by_entry(&lines, entry)["status"], "present");
+    }
+
+    // Human output of a run with nothing to do is one line.
+    let quiet = img_mirror()
+        .args(["mirror", "--repo"])
+        .arg(world.repo.path())
+        .args(world.registry_flags())
+        .output()
+        .unwrap();
+    let text = stdout(&quiet);
+    assert_eq!(text.lines().count(), 1, "{text}");
+    assert!(
+        text.starts_with("mirror: 3 images: 3 present, 0 copied, 0 failed"),
+        "{text}"
+    );
+}
+
+#[test]
+fn a_digest_the_upstream_does_not_have_fails_that_image_only_and_tags_nothing() {
+    let world = World::new();
+    let good = world.publish(
+        "grafana/grafana",
+        "11.2.0",
+        vec![Platform {
+            architecture: "amd64",
+            layers: base_layers(),
+        }],
+        false,
+    );
+    let missing = images::digest(b"no such manifest");
+    world.write_vars(&[
+        (
+            "ghost",
+            format!("{PREFIX}/grafana/grafana:11.3.0@{missing}"),
+        ),
+        ("grafana", format!("{PREFIX}/grafana/grafana:11.2.0@{good}")),
+    ]);
+    let output = world.mirror(&[]);
+    let lines = json_lines(&output);
+    assert_eq!(output.status.code(), Some(1));
+    let ghost = by_entry(&lines, "ghost");
+    assert_eq!(ghost["status"], "failed");
+    let error = ghost["error"].as_str().unwrap();
+    assert!(
+        error.contains("docker.io/grafana/grafana") && error.contains("404"),
+        "{error}"
+    );
+    assert_eq!(by_entry(&lines, "grafana")["status"], "copied");
+    assert!(!images::copy_all_succeeds(
+        &world.mirror.authority(),
+        "cki/mirror/grafana/grafana:11.3.0"
+    ));
+}
+
+#[test]
+fn a_tag_that_points_elsewhere_in_the_mirror_is_moved_to_the_pinned_digest() {
+    let world = World::new();
+    let old = world.publish(
+        "grafana/grafana",
+        "11.2.0",
+        vec![Platform {
+            architecture: "amd64",
+            layers: vec![layer(10, 1000)],
+        }],
+        false,
+    );
+    world.write_vars(&[("grafana", format!("{PREFIX}/grafana/grafana:11.2.0@{old}"))]);
+    assert_eq!(world.mirror(&[]).status.code(), Some(0));
+    // Upstream re-publishes the tag; the pin moves with a Renovate bump.
+    let new = world.publish(
+        "grafana/grafana",
+        "11.2.0",
+        vec![Platform {
+            architecture: "amd64",
+            layers: vec![layer(11, 1000)],
+        }],
+        false,
+    );
+    assert_ne!(old, new);
+    world.write_vars(&[("grafana", format!("{PREFIX}/grafana/grafana:11.2.0@{new}"))]);
+    let lines = json_lines(&world.mirror(&[]));
+    assert_eq!(by_entry(&lines, "grafana")["status"], "copied");
+    assert_eq!(
+        images::inspect_digest(
+            &world.mirror.authority(),
+            "cki/mirror/grafana/grafana:11.2.0"
+        ),
+        new
+    );
+}
+
+#[test]
+fn dry_run_entry_selection_and_shards() {
+    let world = World::new();
+    let a = world.publish(
+        "org/a",
+        "1",
+        vec![Platform {
+            architecture: "amd64",
+            layers: vec![layer(20, 1000)],
+        }],
+        false,
+    );
+    let b = world.publish(
+        "org/b",
+        "1",
+        vec![Platform {
+            architecture: "amd64",
+            layers: vec![layer(21, 1000)],
+        }],
+        false,
+    );
+    world.write_vars(&[
+        ("a", format!("{PREFIX}/org/a:1@{a}")),
+        ("b", format!("{PREFIX}/org/b:1@{b}")),
+    ]);
+    let lines = json_lines(&world.mirror(&["--dry-run"]));
+    assert_eq!(by_entry(&lines, "a")["status"], "would-copy");
+    assert!(
+        !images::copy_all_succeeds(&world.mirror.authority(), "cki/mirror/org/a:1"),
+        "dry run copied"
+    );
+
+    let lines = json_lines(&world.mirror(&["--entry", "b"]));
+    assert_eq!(lines.len(), 2, "{lines:?}");
+    assert_eq!(by_entry(&lines, "b")["status"], "copied");
+
+    let shard_1 = json_lines(&world.mirror(&["--shard", "1/2", "--dry-run"]));
+    let shard_2 = json_lines(&world.mirror(&["--shard", "2/2", "--dry-run"]));
+    assert_eq!(
+        shard_1.len() + shard_2.len() - 2,
+        2,
+        "each entry in exactly one shard"
+    );
+
+    let unknown = world.mirror(&["--entry", "nope"]);
+    assert_eq!(unknown.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&unknown.stderr).contains("no entry named \"nope\""));
+}
+
+#[test]
+fn a_mirror_behind_basic_auth_uses_the_auth_file_and_never_prints_the_secret() {
+    let upstream = TestRegistry::start();
+    let mirror = TestRegistry::start_with_basic_auth("robot", "s3cr3t-pass");
+    let repo = tempfile::tempdir().unwrap();
+    let layout = tempfile::tempdir().unwrap();
+    images::write_layout(
+        layout.path(),
+        "1",
+        vec![Platform {
+            architecture: "amd64",
+            layers: vec![layer(30, 5000)],
+        }],
+    );
+    let digest = images::push(layout.path(), "1", &upstream.authority(), "org/app", false);
+    std::fs::write(
+        repo.path().join("vars.yml"),
+        format!(
+            "MP_APPROVED_REGISTRIES: [quay.io/cki]\nIMAGES:\n  app: {PREFIX}/org/app:1@{digest}\n"
+        ),
+    )
+    .unwrap();
+    let run = |auth_file: Option<&Path>| {
+        let mut command = img_mirror();
+        command
+            .args(["mirror", "--format", "json", "--repo"])
+            .arg(repo.path())
+            .arg(format!("--registry=docker.io={}", upstream.url()))
+            .arg(format!("--registry=quay.io={}", mirror.url()))
+            .env("HOME", repo.path());
+        match auth_file {
+            Some(path) => command.env("REGISTRY_AUTH_FILE", path),
+            None => command.env_remove("REGISTRY_AUTH_FILE"),
+        };
+        command.output().unwrap()
+    };
+    let denied = run(None);
+    assert_eq!(denied.status.code(), Some(1));
+    assert!(stdout(&denied).contains("401"), "{}", stdout(&denied));
+
+    let auth_file = repo.path().join("auth.json");
+    std::fs::write(
+        &auth_file,
+        r#"{"auths": {"quay.io/cki": {"auth": "cm9ib3Q6czNjcjN0LXBhc3M="}}}"#,
+    )
+    .unwrap();
+    let output = run(Some(&auth_file));
+    let everything = format!(
+        "{}{}",
+        stdout(&output),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert_eq!(output.status.code(), Some(0), "{everything}");
+    assert!(everything.contains("\"status\":\"copied\""), "{everything}");
+    for secret in ["s3cr3t-pass", "cm9ib3Q6czNjcjN0LXBhc3M="] {
+        assert!(!everything.contains(secret));
+        assert!(!stdout(&denied).contains(secret));
+    }
+}
