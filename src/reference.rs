@@ -221,6 +221,15 @@ impl fmt::Display for Reference {
     }
 }
 
+/// A registry host as one name: Docker Hub's aliases (`index.docker.io`,
+/// `registry-1.docker.io`) become `docker.io`, and hosts are case-insensitive.
+pub fn canonical_registry_host(host: &str) -> String {
+    match host.to_ascii_lowercase().as_str() {
+        "index.docker.io" | "registry-1.docker.io" => DOCKER_HUB.to_string(),
+        other => other.to_string(),
+    }
+}
+
 /// True for the only digest form `IMAGES` accepts: `sha256:` and 64 lowercase hex digits.
 pub fn is_pinned_sha256(digest: &str) -> bool {
     PINNED_SHA256.is_match(digest)

@@ -10,6 +10,8 @@ use std::path::{Path, PathBuf};
 
 use base64::Engine as _;
 
+use crate::reference::canonical_registry_host;
+
 /// A user name and password (or token) for one registry scope.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Secret {
@@ -155,15 +157,8 @@ fn normalize_key(key: &str) -> String {
         .or_else(|| key.strip_suffix("/v2"))
         .unwrap_or(key);
     match key.split_once('/') {
-        Some((host, rest)) => format!("{}/{rest}", canonical(host)),
-        None => canonical(key),
-    }
-}
-
-fn canonical(host: &str) -> String {
-    match host.to_ascii_lowercase().as_str() {
-        "index.docker.io" | "registry-1.docker.io" => "docker.io".into(),
-        other => other.into(),
+        Some((host, rest)) => format!("{}/{rest}", canonical_registry_host(host)),
+        None => canonical_registry_host(key),
     }
 }
 

@@ -7,6 +7,8 @@
 
 use std::collections::HashMap;
 
+use crate::reference::canonical_registry_host;
+
 /// Where requests for one registry go.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Endpoint {
@@ -61,7 +63,7 @@ impl Endpoints {
                 return Err(fail("the URL must be scheme://host[:port], without a path"));
             }
             map.insert(
-                canonical_host(host),
+                canonical_registry_host(host),
                 Endpoint {
                     scheme,
                     authority: authority.to_string(),
@@ -73,7 +75,7 @@ impl Endpoints {
 
     /// The endpoint for a registry name as written in references (`docker.io`, ...).
     pub fn resolve(&self, registry: &str) -> Endpoint {
-        let registry = canonical_host(registry);
+        let registry = canonical_registry_host(registry);
         if let Some(endpoint) = self.map.get(&registry) {
             return endpoint.clone();
         }
@@ -95,14 +97,6 @@ impl Endpoints {
             .filter(|e| e.scheme == "http")
             .map(|e| e.authority.clone())
             .collect()
-    }
-}
-
-/// Docker Hub has three names; everything else is case-insensitive.
-fn canonical_host(host: &str) -> String {
-    match host.to_ascii_lowercase().as_str() {
-        "index.docker.io" | "registry-1.docker.io" => "docker.io".to_string(),
-        other => other.to_string(),
     }
 }
 

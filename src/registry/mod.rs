@@ -272,6 +272,20 @@ impl RegistryClient {
         self.tokens.lock().await.remove(&key);
     }
 
+    /// Adds the bearer token, or else the basic credentials, for `repo`.
+    fn authorize(
+        &self,
+        request: reqwest::RequestBuilder,
+        repo: &Repo,
+        token: Option<&str>,
+    ) -> reqwest::RequestBuilder {
+        match (token, self.secret(repo)) {
+            (Some(token), _) => request.bearer_auth(token),
+            (None, Some(secret)) => request.basic_auth(&secret.username, Some(&secret.password)),
+            (None, None) => request,
+        }
+    }
+
     /// Sends a request of our own with the right credentials; a 401 refreshes the token
     /// once (tokens expire mid-run).
     async fn send(
@@ -283,14 +297,7 @@ impl RegistryClient {
     ) -> Result<reqwest::Response> {
         for attempt in 0..2 {
             let token = self.token(repo, push).await?;
-            let mut request = build();
-            request = match (&token, self.secret(repo)) {
-                (Some(token), _) => request.bearer_auth(token),
-                (None, Some(secret)) => {
-                    request.basic_auth(&secret.username, Some(&secret.password))
-                }
-                (None, None) => request,
-            };
+            let request = self.authorize(build(), repo, token.as_deref());
             let response = request.send().await.map_err(|e| from_reqwest(what, e))?;
             if response.status() == reqwest::StatusCode::UNAUTHORIZED
                 && attempt == 0
@@ -507,20 +514,15 @@ impl RegistryClient {
             let separator = if location.contains('?') { '&' } else { '?' };
             let put_url = format!("{location}{separator}digest={digest}");
             let body = reqwest::Body::wrap_stream(verified);
+            // Not through `send`: a streamed body cannot be replayed after a 401.
             let token = self.token(to, true).await?;
-            let mut request = self
+            let put = self
                 .http
                 .put(&put_url)
                 .header("Content-Type", "application/octet-stream")
                 .header("Content-Length", descriptor.size.to_string())
                 .body(body);
-            request = match (&token, self.secret(to)) {
-                (Some(token), _) => request.bearer_auth(token),
-                (None, Some(secret)) => {
-                    request.basic_auth(&secret.username, Some(&secret.password))
-                }
-                (None, None) => request,
-            };
+            let request = self.authorize(put, to, token.as_deref());
             let response = request.send().await.map_err(|e| from_reqwest(&what, e))?;
             if response.status().as_u16() == 201 {
                 Ok(BlobTransfer::Copied {
