@@ -22,8 +22,8 @@ struct World {
 impl World {
     fn new() -> World {
         World {
-            upstream: TestRegistry::start(),
-            mirror: TestRegistry::start(),
+            upstream: TestRegistry::start_logged(),
+            mirror: TestRegistry::start_logged(),
             repo: tempfile::tempdir().unwrap(),
         }
     }
@@ -192,8 +192,20 @@ fn mirrors_single_and_multi_platform_images_digest_exact_and_then_has_nothing_to
     assert_eq!(summary["copied"], 3);
     assert_eq!(summary["failed"], 0);
 
+    let upstream_before = world.upstream.requests().len();
+    let mirror_before = world.mirror.requests().len();
     let again = world.mirror(&[]);
     let lines = json_lines(&again);
+    // Nothing to do costs one HEAD per image at the mirror and nothing upstream.
+    let mirror_requests = world.mirror.requests()[mirror_before..].to_vec();
+    assert_eq!(mirror_requests.len(), 3, "{mirror_requests:?}");
+    assert!(
+        mirror_requests
+            .iter()
+            .all(|r| r.starts_with("HEAD /v2/cki/mirror/")),
+        "{mirror_requests:?}"
+    );
+    assert_eq!(world.upstream.requests().len(), upstream_before);
     assert_eq!(again.status.code(), Some(0));
     assert_eq!(lines.last().unwrap()["present"], 3);
     for entry in ["grafana", "dex", "nginx"] {

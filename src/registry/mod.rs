@@ -286,8 +286,12 @@ impl RegistryClient {
         }
     }
 
-    /// Sends a request of our own with the right credentials; a 401 refreshes the token
-    /// once (tokens expire mid-run).
+    /// Sends a request of our own with the right credentials. Authentication is lazy:
+    /// without a token for the repository yet, the request goes out as is (with basic
+    /// credentials when we have some), and only a 401 fetches a token and resends. An
+    /// anonymous registry thus costs one request per call, which is what keeps a run
+    /// with nothing to copy at one HEAD per image. A token that expired mid-run is
+    /// refreshed the same way.
     async fn send(
         &self,
         repo: &Repo,
@@ -295,20 +299,20 @@ impl RegistryClient {
         what: &str,
         build: impl Fn() -> reqwest::RequestBuilder,
     ) -> Result<reqwest::Response> {
-        for attempt in 0..2 {
-            let token = self.token(repo, push).await?;
-            let request = self.authorize(build(), repo, token.as_deref());
-            let response = request.send().await.map_err(|e| from_reqwest(what, e))?;
-            if response.status() == reqwest::StatusCode::UNAUTHORIZED
-                && attempt == 0
-                && token.is_some()
-            {
-                self.forget_token(repo, push).await;
-                continue;
-            }
+        let key = (repo.endpoint.authority.clone(), repo.path.clone(), push);
+        let cached = self.tokens.lock().await.get(&key).cloned();
+        let token = cached.clone().flatten();
+        let request = self.authorize(build(), repo, token.as_deref());
+        let response = request.send().await.map_err(|e| from_reqwest(what, e))?;
+        if response.status() != reqwest::StatusCode::UNAUTHORIZED {
             return Ok(response);
         }
-        unreachable!("the loop returns on its second attempt")
+        if cached.is_some() {
+            self.forget_token(repo, push).await;
+        }
+        let token = self.token(repo, push).await?;
+        let request = self.authorize(build(), repo, token.as_deref());
+        request.send().await.map_err(|e| from_reqwest(what, e))
     }
 
     /// The digest a tag (or digest) resolves to, or `None` when the registry has no such

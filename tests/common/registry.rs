@@ -4,7 +4,7 @@
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command};
 use std::time::{Duration, Instant};
 
 pub struct TestRegistry {
@@ -16,19 +16,25 @@ pub struct TestRegistry {
 impl TestRegistry {
     /// An anonymous registry.
     pub fn start() -> TestRegistry {
-        TestRegistry::launch(None)
+        TestRegistry::launch(None, false)
+    }
+
+    /// An anonymous registry that logs every request (see [`TestRegistry::requests`]).
+    pub fn start_logged() -> TestRegistry {
+        TestRegistry::launch(None, true)
     }
 
     /// A registry that demands HTTP basic auth with this user and password.
     pub fn start_with_basic_auth(user: &str, password: &str) -> TestRegistry {
-        TestRegistry::launch(Some((user, password)))
+        TestRegistry::launch(Some((user, password)), false)
     }
 
-    fn launch(basic_auth: Option<(&str, &str)>) -> TestRegistry {
+    fn launch(basic_auth: Option<(&str, &str)>, logged: bool) -> TestRegistry {
         let dir = tempfile::tempdir().expect("temp dir");
         let port = free_port();
         let mut config = format!(
-            "version: 0.1\nlog: {{level: error, accesslog: {{disabled: true}}}}\nstorage:\n  filesystem: {{rootdirectory: {}}}\n  delete: {{enabled: true}}\nhttp: {{addr: 127.0.0.1:{port}, secret: img-mirror-test}}\n",
+            "version: 0.1\nlog: {{level: error, accesslog: {{disabled: {}}}}}\nstorage:\n  filesystem: {{rootdirectory: {}}}\n  delete: {{enabled: true}}\nhttp: {{addr: 127.0.0.1:{port}, secret: img-mirror-test}}\n",
+            !logged,
             dir.path().join("storage").display()
         );
         if let Some((user, password)) = basic_auth {
@@ -46,11 +52,12 @@ impl TestRegistry {
         }
         let config_path = dir.path().join("config.yml");
         std::fs::write(&config_path, config).unwrap();
+        let log = std::fs::File::create(dir.path().join("access.log")).unwrap();
         let child = Command::new("docker-registry")
             .arg("serve")
             .arg(&config_path)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
+            .stdout(log.try_clone().unwrap())
+            .stderr(log)
             .spawn()
             .expect("docker-registry is installed by tests/run.sh");
         let registry = TestRegistry { child, port, dir };
@@ -68,6 +75,20 @@ impl TestRegistry {
 
     pub fn storage(&self) -> &Path {
         self.dir.path()
+    }
+
+    /// The request lines (`HEAD /v2/... HTTP/1.1`) the registry has logged so far, for
+    /// a registry started with [`TestRegistry::start_logged`].
+    pub fn requests(&self) -> Vec<String> {
+        let log = std::fs::read_to_string(self.dir.path().join("access.log")).unwrap_or_default();
+        log.lines()
+            .filter_map(|line| {
+                let start = line.find('"')? + 1;
+                let end = start + line[start..].find('"')?;
+                let request = &line[start..end];
+                request.contains(" /v2/").then(|| request.to_string())
+            })
+            .collect()
     }
 
     fn wait_ready(&self) {
