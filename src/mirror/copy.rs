@@ -101,8 +101,13 @@ impl Ledger {
     }
 }
 
+/// HEAD checks are cheap: this many run per allowed copy, so a nightly run where
+/// everything is present finishes in a fraction of the copy phase's time.
+const CHECKS_PER_COPY: usize = 8;
+
 /// Mirrors every job with bounded concurrency; one failure never stops the others.
-/// `on_done` sees each outcome as it finishes (for progress output).
+/// First every mirror tag is checked (many at once), then the images that need it are
+/// copied, `options.jobs` at a time. `on_done` sees each outcome as it is known.
 pub async fn mirror_all(
     client: &RegistryClient,
     jobs: Vec<Job>,
@@ -110,13 +115,31 @@ pub async fn mirror_all(
     on_done: impl Fn(&Outcome),
 ) -> Vec<Outcome> {
     let ledger = Ledger::default();
-    let mut outcomes: Vec<Outcome> = stream::iter(jobs.iter())
+    let checks = (options.jobs.max(1) * CHECKS_PER_COPY).min(64);
+    let checked: Vec<(&Job, Option<Outcome>)> = stream::iter(jobs.iter())
+        .map(|job| async move { (job, check(client, job, options).await) })
+        .buffer_unordered(checks)
+        .collect()
+        .await;
+    let mut outcomes = Vec::with_capacity(jobs.len());
+    let mut to_copy = Vec::new();
+    for (job, settled) in checked {
+        match settled {
+            Some(outcome) => {
+                on_done(&outcome);
+                outcomes.push(outcome);
+            }
+            None => to_copy.push(job),
+        }
+    }
+    let copied: Vec<Outcome> = stream::iter(to_copy)
         .map(|job| copy_image(client, job, options, &ledger))
         .buffer_unordered(options.jobs.max(1))
         .inspect(|outcome| on_done(outcome))
         .collect()
         .await;
-    // Report in plan order, whatever order the copies finished in.
+    outcomes.extend(copied);
+    // Report in plan order, whatever order things finished in.
     let order: HashMap<&str, usize> = jobs
         .iter()
         .enumerate()
@@ -126,7 +149,31 @@ pub async fn mirror_all(
     outcomes
 }
 
-/// Mirrors one image and says what happened.
+/// The outcome when the HEAD of the mirror's tag settles it (present, a dry run, a
+/// refusal or an error); `None` when the image must be copied.
+async fn check(client: &RegistryClient, job: &Job, options: &CopyOptions) -> Option<Outcome> {
+    let settle = |status, error: Option<String>| {
+        let mut outcome = Outcome::new(job, status);
+        outcome.error = error;
+        Some(outcome)
+    };
+    let target_name = format!("{}/{}", job.target_domain, job.target_path);
+    let prefix = options.prefix.as_str();
+    if !(target_name.starts_with(prefix) && target_name[prefix.len()..].starts_with('/')) {
+        let refusal =
+            format!("refusing to push {target_name}: it is not under the mirror prefix {prefix}");
+        return settle(Status::Failed, Some(refusal));
+    }
+    let target = Repo::new(client.endpoints(), &job.target_domain, &job.target_path);
+    match client.head_manifest(&target, &job.tag).await {
+        Ok(Some(head)) if head.digest == job.digest => settle(Status::Present, None),
+        Ok(_) if options.dry_run => settle(Status::WouldCopy, None),
+        Ok(_) => None,
+        Err(error) => settle(Status::Failed, Some(error.to_string())),
+    }
+}
+
+/// Copies one image the check found missing or stale, and says what happened.
 async fn copy_image(
     client: &RegistryClient,
     job: &Job,
@@ -151,30 +198,8 @@ async fn copy(
     ledger: &Ledger,
     outcome: &mut Outcome,
 ) -> Result<Status, String> {
-    let target_name = format!("{}/{}", job.target_domain, job.target_path);
-    let prefix = options.prefix.as_str();
-    if !(target_name.starts_with(prefix) && target_name[prefix.len()..].starts_with('/')) {
-        return Err(format!(
-            "refusing to push {target_name}: it is not under the mirror prefix {prefix}"
-        ));
-    }
     let source = Repo::new(client.endpoints(), &job.source_domain, &job.source_path);
     let target = Repo::new(client.endpoints(), &job.target_domain, &job.target_path);
-
-    let existing = client
-        .head_manifest(&target, &job.tag)
-        .await
-        .map_err(|e| e.to_string())?;
-    if existing
-        .as_ref()
-        .is_some_and(|head| head.digest == job.digest)
-    {
-        return Ok(Status::Present);
-    }
-    if options.dry_run {
-        return Ok(Status::WouldCopy);
-    }
-
     let top = client
         .get_manifest(&source, &job.digest, Some(&job.digest))
         .await
