@@ -409,3 +409,48 @@ fn a_mirror_behind_basic_auth_uses_the_auth_file_and_never_prints_the_secret() {
         assert!(!stdout(&denied).contains(secret));
     }
 }
+
+#[test]
+fn tls_certificates_are_verified_unless_the_host_is_named_insecure() {
+    let upstream = TestRegistry::start();
+    let mirror = TestRegistry::start_tls();
+    let repo = tempfile::tempdir().unwrap();
+    let layout = tempfile::tempdir().unwrap();
+    images::write_layout(
+        layout.path(),
+        "1",
+        vec![Platform {
+            architecture: "amd64",
+            layers: vec![layer(40, 3000)],
+        }],
+    );
+    let digest = images::push(layout.path(), "1", &upstream.authority(), "org/app", false);
+    std::fs::write(
+        repo.path().join("vars.yml"),
+        format!(
+            "MP_APPROVED_REGISTRIES: [quay.io/cki]\nIMAGES:\n  app: {PREFIX}/org/app:1@{digest}\n"
+        ),
+    )
+    .unwrap();
+    let run = |extra: &[String]| {
+        img_mirror()
+            .args(["mirror", "--format", "json", "--repo"])
+            .arg(repo.path())
+            .arg(format!("--registry=docker.io={}", upstream.url()))
+            .arg(format!("--registry=quay.io=https://{}", mirror.authority()))
+            .args(extra)
+            .output()
+            .unwrap()
+    };
+    let refused = run(&[]);
+    assert_eq!(refused.status.code(), Some(1));
+    let text = stdout(&refused);
+    assert!(
+        text.contains("certificate") || text.contains("UnknownIssuer"),
+        "{text}"
+    );
+
+    let accepted = run(&["--insecure-tls".into(), "127.0.0.1".into()]);
+    assert_eq!(accepted.status.code(), Some(0), "{}", stdout(&accepted));
+    assert_eq!(by_entry(&json_lines(&accepted), "app")["status"], "copied");
+}

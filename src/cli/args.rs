@@ -99,6 +99,10 @@ pub struct RegistryArgs {
         value_delimiter = ','
     )]
     pub registries: Vec<String>,
+    /// Do not verify the TLS certificate of HOST (host or host:port); repeatable.
+    /// Every other registry's certificate is verified
+    #[arg(long = "insecure-tls", value_name = "HOST")]
+    pub insecure_tls: Vec<String>,
 }
 
 #[derive(Debug, Args)]

@@ -1,10 +1,16 @@
 //! `img-mirror mirror`.
 
-use std::time::Instant;
+use std::collections::HashMap;
+use std::io::IsTerminal;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
 
 use img_mirror::diag::{Sources, render_human};
 use img_mirror::lint::{LintOptions, lint_vars};
-use img_mirror::mirror::{CopyOptions, Outcome, Status, mirror_all, plan};
+use img_mirror::mirror::{CopyOptions, Job, Outcome, Progress, Status, mirror_all, plan};
 use img_mirror::registry::{ClientOptions, Credentials, Endpoints, RegistryClient};
 use img_mirror::vars;
 use serde_json::json;
@@ -47,17 +53,11 @@ pub fn run(args: MirrorArgs) -> Result<CliOutcome, Failure> {
         .build()
         .map_err(|e| Failure(format!("cannot start the async runtime: {e}")))?;
     let started = Instant::now();
+    let reporter = Reporter::new(args.format);
+    let outcomes =
+        reporter.run(|| runtime.block_on(mirror_all(&client, jobs, &copy_options, &reporter)));
+    reporter.take_error()?;
     let format = args.format;
-    let printed = std::cell::Cell::new(Ok(()));
-    let outcomes = runtime.block_on(mirror_all(&client, jobs, &copy_options, |outcome| {
-        if let Some(line) = line(outcome, format) {
-            let result = output::stdout(&line);
-            if result.is_err() {
-                printed.set(result);
-            }
-        }
-    }));
-    printed.into_inner()?;
     let mut failed = outcomes
         .iter()
         .filter(|o| o.status == Status::Failed)
@@ -92,6 +92,7 @@ pub fn client(args: &RegistryArgs) -> Result<RegistryClient, Failure> {
     RegistryClient::new(ClientOptions {
         endpoints,
         credentials,
+        insecure_tls: args.insecure_tls.clone(),
         ..ClientOptions::default()
     })
     .map_err(Failure)
@@ -181,5 +182,107 @@ fn human_bytes(bytes: u64) -> String {
         format!("{bytes} B")
     } else {
         format!("{value:.1} {}", UNITS[unit])
+    }
+}
+
+/// Prints each settled image and, on a terminal, draws a bar per image being copied.
+struct Reporter {
+    format: MirrorFormat,
+    bars: Option<Bars>,
+    error: Mutex<Option<Failure>>,
+}
+
+struct Bars {
+    multi: MultiProgress,
+    active: Mutex<HashMap<String, (ProgressBar, Arc<AtomicU64>)>>,
+}
+
+impl Reporter {
+    fn new(format: MirrorFormat) -> Reporter {
+        let bars =
+            (format == MirrorFormat::Human && std::io::stderr().is_terminal()).then(|| Bars {
+                multi: MultiProgress::new(),
+                active: Mutex::default(),
+            });
+        Reporter {
+            format,
+            bars,
+            error: Mutex::default(),
+        }
+    }
+
+    /// Runs `work` while a ticker moves the bars from the byte counters.
+    fn run<T>(&self, work: impl FnOnce() -> T) -> T {
+        let Some(bars) = &self.bars else {
+            return work();
+        };
+        let stop = AtomicBool::new(false);
+        std::thread::scope(|scope| {
+            scope.spawn(|| {
+                while !stop.load(Ordering::Relaxed) {
+                    for (bar, counter) in bars.active.lock().expect("bars lock").values() {
+                        bar.set_position(counter.load(Ordering::Relaxed));
+                    }
+                    std::thread::sleep(Duration::from_millis(100));
+                }
+            });
+            let result = work();
+            stop.store(true, Ordering::Relaxed);
+            result
+        })
+    }
+
+    fn take_error(&self) -> Result<(), Failure> {
+        match self.error.lock().expect("error lock").take() {
+            Some(failure) => Err(failure),
+            None => Ok(()),
+        }
+    }
+}
+
+impl Progress for Reporter {
+    fn copying(&self, job: &Job, blobs: usize, bytes: u64, transferred: Arc<AtomicU64>) {
+        let Some(bars) = &self.bars else {
+            return;
+        };
+        let bar = bars.multi.add(ProgressBar::new(bytes));
+        bar.set_style(
+            ProgressStyle::with_template(
+                "{msg:30!} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec}",
+            )
+            .expect("the template is valid")
+            .progress_chars("=> "),
+        );
+        bar.set_message(format!("{} ({blobs} blobs)", job.entry));
+        bars.active
+            .lock()
+            .expect("bars lock")
+            .insert(job.entry.clone(), (bar, transferred));
+    }
+
+    fn done(&self, outcome: &Outcome) {
+        let Some(text) = line(outcome, self.format) else {
+            return;
+        };
+        let result = match &self.bars {
+            Some(bars) => {
+                if let Some((bar, _)) = bars
+                    .active
+                    .lock()
+                    .expect("bars lock")
+                    .remove(&outcome.entry)
+                {
+                    bar.finish_and_clear();
+                }
+                bars.multi.suspend(|| output::stdout(&text))
+            }
+            None => output::stdout(&text),
+        };
+        if let Err(failure) = result {
+            self.error
+                .lock()
+                .expect("error lock")
+                .get_or_insert(failure);
+        }
     }
 }

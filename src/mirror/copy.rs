@@ -105,14 +105,28 @@ impl Ledger {
 /// everything is present finishes in a fraction of the copy phase's time.
 const CHECKS_PER_COPY: usize = 8;
 
+/// What a run reports while it works. The library never prints: the CLI implements
+/// this to print lines and draw progress bars.
+pub trait Progress: Sync {
+    /// An image's copy begins: how many blobs and bytes it may transfer, and the counter
+    /// of bytes transferred so far, updated as they flow.
+    fn copying(&self, _job: &Job, _blobs: usize, _bytes: u64, _transferred: Arc<AtomicU64>) {}
+    /// An image is settled: present, copied, failed or would be copied.
+    fn done(&self, _outcome: &Outcome) {}
+}
+
+/// For callers that want only the result.
+pub struct Silent;
+impl Progress for Silent {}
+
 /// Mirrors every job with bounded concurrency; one failure never stops the others.
 /// First every mirror tag is checked (many at once), then the images that need it are
-/// copied, `options.jobs` at a time. `on_done` sees each outcome as it is known.
+/// copied, `options.jobs` at a time.
 pub async fn mirror_all(
     client: &RegistryClient,
     jobs: Vec<Job>,
     options: &CopyOptions,
-    on_done: impl Fn(&Outcome),
+    progress: &dyn Progress,
 ) -> Vec<Outcome> {
     let ledger = Ledger::default();
     let checks = (options.jobs.max(1) * CHECKS_PER_COPY).min(64);
@@ -126,16 +140,16 @@ pub async fn mirror_all(
     for (job, settled) in checked {
         match settled {
             Some(outcome) => {
-                on_done(&outcome);
+                progress.done(&outcome);
                 outcomes.push(outcome);
             }
             None => to_copy.push(job),
         }
     }
     let copied: Vec<Outcome> = stream::iter(to_copy)
-        .map(|job| copy_image(client, job, options, &ledger))
+        .map(|job| copy_image(client, job, options, &ledger, progress))
         .buffer_unordered(options.jobs.max(1))
-        .inspect(|outcome| on_done(outcome))
+        .inspect(|outcome| progress.done(outcome))
         .collect()
         .await;
     outcomes.extend(copied);
@@ -179,9 +193,10 @@ async fn copy_image(
     job: &Job,
     options: &CopyOptions,
     ledger: &Ledger,
+    progress: &dyn Progress,
 ) -> Outcome {
     let mut outcome = Outcome::new(job, Status::Copied);
-    match copy(client, job, options, ledger, &mut outcome).await {
+    match copy(client, job, options, ledger, progress, &mut outcome).await {
         Ok(status) => outcome.status = status,
         Err(error) => {
             outcome.status = Status::Failed;
@@ -196,6 +211,7 @@ async fn copy(
     job: &Job,
     options: &CopyOptions,
     ledger: &Ledger,
+    progress: &dyn Progress,
     outcome: &mut Outcome,
 ) -> Result<Status, String> {
     let source = Repo::new(client.endpoints(), &job.source_domain, &job.source_path);
@@ -209,6 +225,12 @@ async fn copy(
         .map_err(|e| e.to_string())?;
 
     let bytes = Arc::new(AtomicU64::new(0));
+    progress.copying(
+        job,
+        blobs.len(),
+        blobs.iter().map(|b| b.size).sum(),
+        bytes.clone(),
+    );
     let results: Vec<Result<BlobOutcome, RegistryError>> = stream::iter(blobs.iter())
         .map(|blob| put_blob(client, &source, &target, blob, ledger, bytes.clone()))
         .buffer_unordered(options.blob_jobs.max(1))

@@ -3,5 +3,5 @@
 pub mod copy;
 pub mod plan;
 
-pub use copy::{CopyOptions, Outcome, Status, mirror_all};
+pub use copy::{CopyOptions, Outcome, Progress, Silent, Status, mirror_all};
 pub use plan::{Job, PlanError, Shard, plan};

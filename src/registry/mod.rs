@@ -171,6 +171,8 @@ pub struct ClientOptions {
     pub connect_timeout: Duration,
     /// The longest a read may stall before the request fails (and is retried).
     pub read_timeout: Duration,
+    /// Hosts (or host:port) whose TLS certificates are not verified.
+    pub insecure_tls: Vec<String>,
 }
 
 impl Default for ClientOptions {
@@ -181,17 +183,50 @@ impl Default for ClientOptions {
             retry: RetryPolicy::default(),
             connect_timeout: Duration::from_secs(10),
             read_timeout: Duration::from_secs(60),
+            insecure_tls: Vec::new(),
         }
     }
 }
 
 /// A registry client shared by every copy of a run.
 pub struct RegistryClient {
-    oci: oci_client::Client,
-    http: reqwest::Client,
+    verified: Clients,
+    /// For `--insecure-tls` hosts only.
+    unverified: Option<Clients>,
     options: ClientOptions,
     /// Bearer tokens by (endpoint, repository path, push), so each is fetched once.
     tokens: tokio::sync::Mutex<HashMap<(String, String, bool), Option<String>>>,
+}
+
+/// oci-client and our own reqwest client, configured alike.
+struct Clients {
+    oci: oci_client::Client,
+    http: reqwest::Client,
+}
+
+impl Clients {
+    fn build(
+        options: &ClientOptions,
+        accept_invalid_certificates: bool,
+    ) -> Result<Clients, String> {
+        let config = ClientConfig {
+            protocol: ClientProtocol::HttpsExcept(options.endpoints.plain_http_authorities()),
+            connect_timeout: Some(options.connect_timeout),
+            read_timeout: Some(options.read_timeout),
+            accept_invalid_certificates,
+            ..ClientConfig::default()
+        };
+        let oci = oci_client::Client::try_from(config)
+            .map_err(|e| format!("cannot build the registry client: {e}"))?;
+        let http = reqwest::Client::builder()
+            .connect_timeout(options.connect_timeout)
+            .read_timeout(options.read_timeout)
+            .danger_accept_invalid_certs(accept_invalid_certificates)
+            .user_agent(concat!("img-mirror/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| format!("cannot build the HTTP client: {e}"))?;
+        Ok(Clients { oci, http })
+    }
 }
 
 /// Installs rustls' ring provider once; a second install is harmless.
@@ -202,26 +237,38 @@ fn install_crypto_provider() {
 impl RegistryClient {
     pub fn new(options: ClientOptions) -> Result<RegistryClient, String> {
         install_crypto_provider();
-        let config = ClientConfig {
-            protocol: ClientProtocol::HttpsExcept(options.endpoints.plain_http_authorities()),
-            connect_timeout: Some(options.connect_timeout),
-            read_timeout: Some(options.read_timeout),
-            ..ClientConfig::default()
+        let verified = Clients::build(&options, false)?;
+        let unverified = if options.insecure_tls.is_empty() {
+            None
+        } else {
+            Some(Clients::build(&options, true)?)
         };
-        let oci = oci_client::Client::try_from(config)
-            .map_err(|e| format!("cannot build the registry client: {e}"))?;
-        let http = reqwest::Client::builder()
-            .connect_timeout(options.connect_timeout)
-            .read_timeout(options.read_timeout)
-            .user_agent(concat!("img-mirror/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .map_err(|e| format!("cannot build the HTTP client: {e}"))?;
         Ok(RegistryClient {
-            oci,
-            http,
+            verified,
+            unverified,
             options,
             tokens: Default::default(),
         })
+    }
+
+    /// The clients for `repo`'s endpoint: certificate checks off only for the hosts the
+    /// user named with `--insecure-tls`.
+    fn clients(&self, repo: &Repo) -> &Clients {
+        let host = repo
+            .endpoint
+            .authority
+            .split(':')
+            .next()
+            .unwrap_or_default();
+        let insecure = self
+            .options
+            .insecure_tls
+            .iter()
+            .any(|h| *h == repo.endpoint.authority || h == host);
+        match (&self.unverified, insecure) {
+            (Some(unverified), true) => unverified,
+            _ => &self.verified,
+        }
     }
 
     pub fn endpoints(&self) -> &Endpoints {
@@ -257,7 +304,8 @@ impl RegistryClient {
         };
         let what = format!("authenticating to {}", repo.name);
         let token = retry::retry(self.options.retry, || async {
-            self.oci
+            self.clients(repo)
+                .oci
                 .auth(&repo.oci(None), &self.registry_auth(repo), operation)
                 .await
                 .map_err(|e| from_oci(&what, e))
@@ -327,7 +375,10 @@ impl RegistryClient {
         retry::retry(self.options.retry, || async {
             let response = self
                 .send(repo, false, &what, || {
-                    self.http.head(&url).header("Accept", ACCEPT.join(", "))
+                    self.clients(repo)
+                        .http
+                        .head(&url)
+                        .header("Accept", ACCEPT.join(", "))
                 })
                 .await?;
             match response.status().as_u16() {
@@ -374,7 +425,10 @@ impl RegistryClient {
         retry::retry(self.options.retry, || async {
             let response = self
                 .send(repo, false, &what, || {
-                    self.http.get(&url).header("Accept", ACCEPT.join(", "))
+                    self.clients(repo)
+                        .http
+                        .get(&url)
+                        .header("Accept", ACCEPT.join(", "))
                 })
                 .await?;
             if !response.status().is_success() {
@@ -438,7 +492,8 @@ impl RegistryClient {
         retry::retry(self.options.retry, || async {
             let response = self
                 .send(repo, true, &what, || {
-                    self.http
+                    self.clients(repo)
+                        .http
                         .put(&url)
                         .header("Content-Type", &manifest.media_type)
                         .body(manifest.bytes.clone())
@@ -457,7 +512,8 @@ impl RegistryClient {
         let what = format!("checking blob {digest} in {}", repo.name);
         self.token(repo, false).await?;
         retry::retry(self.options.retry, || async {
-            self.oci
+            self.clients(repo)
+                .oci
                 .blob_exists(&repo.oci(Some(digest)), digest)
                 .await
                 .map_err(|e| from_oci(&what, e))
@@ -483,7 +539,11 @@ impl RegistryClient {
             let mount = mount_from.filter(|m| m.same_registry(to));
             let response = self
                 .send(to, true, &what, || {
-                    let request = self.http.post(&uploads).header("Content-Length", "0");
+                    let request = self
+                        .clients(to)
+                        .http
+                        .post(&uploads)
+                        .header("Content-Length", "0");
                     match mount {
                         Some(source) => {
                             request.query(&[("mount", digest), ("from", source.path())])
@@ -510,6 +570,7 @@ impl RegistryClient {
             // A 202 to a mount request is an upload session too: stream into it.
             self.token(from, false).await?;
             let source = self
+                .clients(from)
                 .oci
                 .pull_blob_stream(&from.oci(Some(digest)), digest)
                 .await
@@ -521,6 +582,7 @@ impl RegistryClient {
             // Not through `send`: a streamed body cannot be replayed after a 401.
             let token = self.token(to, true).await?;
             let put = self
+                .clients(to)
                 .http
                 .put(&put_url)
                 .header("Content-Type", "application/octet-stream")
@@ -597,8 +659,12 @@ fn strip_query(url: &str) -> String {
 }
 
 fn from_reqwest(what: &str, error: reqwest::Error) -> RegistryError {
-    let transient =
-        error.is_timeout() || error.is_connect() || error.is_request() || error.is_body();
+    // A certificate the client refuses will be refused again: not worth a retry.
+    let certificate = error_chain(&error)
+        .to_ascii_lowercase()
+        .contains("certificate");
+    let transient = !certificate
+        && (error.is_timeout() || error.is_connect() || error.is_request() || error.is_body());
     // reqwest's messages carry the URL but never credentials; drop the query anyway.
     let error = error.without_url();
     RegistryError::Transport {

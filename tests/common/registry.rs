@@ -29,7 +29,16 @@ impl TestRegistry {
         TestRegistry::launch(Some((user, password)), false)
     }
 
+    /// A registry serving HTTPS with a self-signed certificate for 127.0.0.1.
+    pub fn start_tls() -> TestRegistry {
+        TestRegistry::launch_with(None, false, true)
+    }
+
     fn launch(basic_auth: Option<(&str, &str)>, logged: bool) -> TestRegistry {
+        TestRegistry::launch_with(basic_auth, logged, false)
+    }
+
+    fn launch_with(basic_auth: Option<(&str, &str)>, logged: bool, tls: bool) -> TestRegistry {
         let dir = tempfile::tempdir().expect("temp dir");
         let port = free_port();
         let mut config = format!(
@@ -49,6 +58,40 @@ impl TestRegistry {
                 "auth: {{htpasswd: {{realm: img-mirror-test, path: {}}}}}\n",
                 htpasswd.display()
             ));
+        }
+        if tls {
+            let (cert, key) = (dir.path().join("cert.pem"), dir.path().join("key.pem"));
+            let status = Command::new("openssl")
+                .args([
+                    "req",
+                    "-x509",
+                    "-newkey",
+                    "rsa:2048",
+                    "-nodes",
+                    "-days",
+                    "1",
+                    "-subj",
+                    "/CN=127.0.0.1",
+                ])
+                .args(["-addext", "subjectAltName=IP:127.0.0.1", "-keyout"])
+                .arg(&key)
+                .arg("-out")
+                .arg(&cert)
+                .output()
+                .expect("openssl makes the test certificate");
+            assert!(
+                status.status.success(),
+                "{}",
+                String::from_utf8_lossy(&status.stderr)
+            );
+            config = config.replace(
+                "secret: img-mirror-test}",
+                &format!(
+                    "secret: img-mirror-test, tls: {{certificate: {}, key: {}}}}}",
+                    cert.display(),
+                    key.display()
+                ),
+            );
         }
         let config_path = dir.path().join("config.yml");
         std::fs::write(&config_path, config).unwrap();
