@@ -9,10 +9,12 @@
 pub mod approval;
 pub mod check;
 pub mod diag;
+pub mod diff;
 pub mod lint;
 pub mod mirror;
 pub mod mirror_map;
 pub mod reference;
 pub mod registry;
 pub mod renovate;
+pub mod upgrade;
 pub mod vars;

@@ -27,6 +27,10 @@ pub enum Command {
     Extract(ExtractArgs),
     /// Copy mirrored IMAGES entries, by digest, into the mirror prefix
     Mirror(MirrorArgs),
+    /// Show the IMAGES entries that changed between two versions of vars.yml
+    Diff(DiffArgs),
+    /// Renovate postUpgradeTasks: check the bump, mirror the changed images, print the diff
+    PostUpgrade(PostUpgradeArgs),
     /// Show what a diagnostic code means, why it matters, and an example
     Explain(ExplainArgs),
 }
@@ -134,6 +138,58 @@ pub enum MirrorFormat {
     Human,
     /// One JSON object per image per line, then a summary line
     Json,
+}
+
+#[derive(Debug, Args)]
+pub struct DiffArgs {
+    #[command(flatten)]
+    pub repo: RepoArgs,
+    /// The old version: a git revision [default: HEAD]
+    #[arg(long, value_name = "REV", conflicts_with = "files")]
+    pub base: Option<String>,
+    /// The new version: a git revision [default: the working tree]
+    #[arg(long, value_name = "REV", conflicts_with = "files")]
+    pub head: Option<String>,
+    /// Output format
+    #[arg(long, value_enum, default_value_t = DiffFormat::Text)]
+    pub format: DiffFormat,
+    /// Exit 1 when entries changed, as `git diff --exit-code` does
+    #[arg(long)]
+    pub exit_code: bool,
+    /// Compare two files instead: OLD NEW
+    #[arg(value_name = "FILE", num_args = 2)]
+    pub files: Vec<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DiffFormat {
+    /// A unified diff of the changed entries' lines
+    Text,
+    /// One JSON object per changed entry per line
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub struct PostUpgradeArgs {
+    #[command(flatten)]
+    pub repo: RepoArgs,
+    #[command(flatten)]
+    pub registry: RegistryArgs,
+    /// Compare the working tree with this revision
+    #[arg(long, value_name = "REV", default_value = "HEAD")]
+    pub base: String,
+    /// Renovate's {{{depName}}} (update mode only): checked against the diff
+    #[arg(long, value_name = "NAME")]
+    pub dep_name: Option<String>,
+    /// Renovate's {{{newValue}}}: checked against the diff
+    #[arg(long, value_name = "TAG")]
+    pub new_value: Option<String>,
+    /// Renovate's {{{newDigest}}}: checked against the diff
+    #[arg(long, value_name = "DIGEST")]
+    pub new_digest: Option<String>,
+    /// Images copied at once
+    #[arg(long, value_name = "N", default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub jobs: u16,
 }
 
 #[derive(Debug, Args)]

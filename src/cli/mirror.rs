@@ -53,7 +53,7 @@ pub fn run(args: MirrorArgs) -> Result<CliOutcome, Failure> {
         .build()
         .map_err(|e| Failure(format!("cannot start the async runtime: {e}")))?;
     let started = Instant::now();
-    let reporter = Reporter::new(args.format);
+    let reporter = Reporter::new(args.format, Sink::Stdout);
     let outcomes =
         reporter.run(|| runtime.block_on(mirror_all(&client, jobs, &copy_options, &reporter)));
     reporter.take_error()?;
@@ -185,9 +185,18 @@ fn human_bytes(bytes: u64) -> String {
     }
 }
 
+/// Where a reporter's lines go: stdout for `mirror`, stderr for `post-upgrade`
+/// (whose stdout is the diff).
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Sink {
+    Stdout,
+    Stderr,
+}
+
 /// Prints each settled image and, on a terminal, draws a bar per image being copied.
-struct Reporter {
+pub struct Reporter {
     format: MirrorFormat,
+    sink: Sink,
     bars: Option<Bars>,
     error: Mutex<Option<Failure>>,
 }
@@ -198,7 +207,7 @@ struct Bars {
 }
 
 impl Reporter {
-    fn new(format: MirrorFormat) -> Reporter {
+    pub fn new(format: MirrorFormat, sink: Sink) -> Reporter {
         let bars =
             (format == MirrorFormat::Human && std::io::stderr().is_terminal()).then(|| Bars {
                 multi: MultiProgress::new(),
@@ -206,13 +215,14 @@ impl Reporter {
             });
         Reporter {
             format,
+            sink,
             bars,
             error: Mutex::default(),
         }
     }
 
     /// Runs `work` while a ticker moves the bars from the byte counters.
-    fn run<T>(&self, work: impl FnOnce() -> T) -> T {
+    pub fn run<T>(&self, work: impl FnOnce() -> T) -> T {
         let Some(bars) = &self.bars else {
             return work();
         };
@@ -232,7 +242,7 @@ impl Reporter {
         })
     }
 
-    fn take_error(&self) -> Result<(), Failure> {
+    pub fn take_error(&self) -> Result<(), Failure> {
         match self.error.lock().expect("error lock").take() {
             Some(failure) => Err(failure),
             None => Ok(()),
@@ -264,6 +274,13 @@ impl Progress for Reporter {
         let Some(text) = line(outcome, self.format) else {
             return;
         };
+        let print = || match self.sink {
+            Sink::Stdout => output::stdout(&text),
+            Sink::Stderr => {
+                output::stderr(&text);
+                Ok(())
+            }
+        };
         let result = match &self.bars {
             Some(bars) => {
                 if let Some((bar, _)) = bars
@@ -274,9 +291,9 @@ impl Progress for Reporter {
                 {
                     bar.finish_and_clear();
                 }
-                bars.multi.suspend(|| output::stdout(&text))
+                bars.multi.suspend(print)
             }
-            None => output::stdout(&text),
+            None => print(),
         };
         if let Err(failure) = result {
             self.error

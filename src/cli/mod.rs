@@ -4,10 +4,12 @@
 
 mod args;
 mod check;
+mod diff;
 mod explain;
 mod extract;
 mod mirror;
 mod output;
+mod post_upgrade;
 
 use std::process::ExitCode;
 
@@ -37,6 +39,8 @@ pub fn main() -> ExitCode {
         Command::Check(args) => check::run(args),
         Command::Extract(args) => extract::run(args),
         Command::Mirror(args) => mirror::run(args),
+        Command::Diff(args) => diff::run(args),
+        Command::PostUpgrade(args) => post_upgrade::run(args),
         Command::Explain(args) => explain::run(args),
     };
     match result {

@@ -1,0 +1,71 @@
+//! `img-mirror post-upgrade`: what Renovate runs after writing a bump. The diff goes
+//! to stdout (Renovate logs it); everything a reviewer must see when it fails goes to
+//! stderr, which Renovate puts in its "Artifact update problem" comment.
+
+use img_mirror::diag::render_human;
+use img_mirror::mirror::{CopyOptions, Status};
+use img_mirror::upgrade::{RenovateClaim, post_upgrade};
+
+use super::args::PostUpgradeArgs;
+use super::check::check_options;
+use super::mirror::{Reporter, Sink, client};
+use super::{Failure, Outcome, output};
+
+pub fn run(args: PostUpgradeArgs) -> Result<Outcome, Failure> {
+    let options = check_options(&args.repo)?;
+    let client = client(&args.registry)?;
+    let copy = CopyOptions {
+        dry_run: false,
+        jobs: usize::from(args.jobs),
+        blob_jobs: 4,
+        prefix: options.mirror_prefix.clone(),
+    };
+    let claim = RenovateClaim {
+        dep_name: args.dep_name.clone(),
+        new_value: args.new_value.clone(),
+        new_digest: args.new_digest.clone(),
+    };
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Failure(format!("cannot start the async runtime: {e}")))?;
+    let reporter = Reporter::new(super::args::MirrorFormat::Human, Sink::Stderr);
+    let report = reporter.run(|| {
+        runtime.block_on(post_upgrade(
+            &options, &args.base, &claim, &client, &copy, &reporter,
+        ))
+    })?;
+    reporter.take_error()?;
+
+    if !report.check.diagnostics.is_empty() {
+        output::stderr(&render_human(
+            &report.check.diagnostics,
+            &report.check.sources,
+            false,
+        ));
+    }
+    if let Some(error) = &report.claim_error {
+        output::stderr(&format!("img-mirror: {error}\n"));
+    }
+    for problem in &report.unmirrorable {
+        output::stderr(&format!("img-mirror: cannot mirror {problem}\n"));
+    }
+    let failed: Vec<_> = report
+        .mirrored
+        .iter()
+        .filter(|o| o.status == Status::Failed)
+        .collect();
+    if !failed.is_empty() {
+        output::stderr(&format!(
+            "img-mirror: {} of {} changed images could not be mirrored; this bump must not merge until they are\n",
+            failed.len(),
+            report.mirrored.len()
+        ));
+    }
+    output::stdout(&report.comparison.unified(&options.package_file()))?;
+    Ok(if report.failed() {
+        Outcome::Findings
+    } else {
+        Outcome::Clean
+    })
+}

@@ -1,0 +1,354 @@
+//! `img-mirror diff` and `img-mirror post-upgrade` in a real git repository, the second
+//! against real registries, the way Renovate runs it: after auto-replace has written the
+//! bump to the working tree.
+
+mod common;
+
+use std::path::Path;
+use std::process::Command;
+
+use common::images::{self, Platform, layer};
+use common::registry::TestRegistry;
+use common::{img_mirror, json_lines, run, stderr, stdout};
+
+const PREFIX: &str = "quay.io/cki/mirror";
+const A: &str = "sha256:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
+const B: &str = "sha256:bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb";
+
+fn git(repo: &Path, args: &[&str]) {
+    let status = Command::new("git")
+        .arg("-C")
+        .arg(repo)
+        .args([
+            "-c",
+            "user.name=img-mirror test",
+            "-c",
+            "user.email=test@example.invalid",
+        ])
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(
+        status.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&status.stderr)
+    );
+}
+
+/// A git repository with `vars.yml` committed.
+fn repo_with(vars: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    git(dir.path(), &["init", "-q", "-b", "main"]);
+    std::fs::write(dir.path().join("vars.yml"), vars).unwrap();
+    std::fs::copy(
+        common::fixtures().join("deployment-all/renovate.json"),
+        dir.path().join("renovate.json"),
+    )
+    .unwrap();
+    git(dir.path(), &["add", "."]);
+    git(dir.path(), &["commit", "-q", "-m", "vars"]);
+    dir
+}
+
+fn vars(images: &str) -> String {
+    format!("MP_APPROVED_REGISTRIES:\n  - quay.io/cki\nIMAGES:\n{images}")
+}
+
+#[test]
+fn diff_shows_only_changed_images_entries_against_head() {
+    let repo = repo_with(&vars(&format!(
+        "  grafana: {PREFIX}/grafana/grafana:11.2.0@{A}\n  tools: quay.io/cki/tools:1@{A}\n"
+    )));
+    let dir = repo.path().to_str().unwrap();
+    let unchanged = run(&["diff", "--repo", dir, "--exit-code"]);
+    assert_eq!(
+        (stdout(&unchanged).as_str(), unchanged.status.code()),
+        ("", Some(0))
+    );
+
+    std::fs::write(
+        repo.path().join("vars.yml"),
+        format!(
+            "# a comment that is not an image\nMP_APPROVED_REGISTRIES:\n  - quay.io/cki\nIMAGES:\n  grafana: {PREFIX}/grafana/grafana:11.3.0@{B}\n  tools: quay.io/cki/tools:1@{A}\n"
+        ),
+    )
+    .unwrap();
+    let output = run(&["diff", "--repo", dir, "--exit-code"]);
+    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(
+        stdout(&output),
+        format!(
+            "--- a/vars.yml\n+++ b/vars.yml\n@@ -4,1 +5,1 @@\n-  grafana: {PREFIX}/grafana/grafana:11.2.0@{A}\n+  grafana: {PREFIX}/grafana/grafana:11.3.0@{B}\n"
+        )
+    );
+    let json = json_lines(&run(&["diff", "--repo", dir, "--format", "json"]));
+    assert_eq!(json.len(), 1);
+    assert_eq!(json[0]["entry"], "grafana");
+    assert_eq!(json[0]["kind"], "retagged");
+    assert_eq!(json[0]["old"]["tag"], "11.2.0");
+    assert_eq!(json[0]["new"]["digest"], B);
+}
+
+#[test]
+fn diff_of_two_files_needs_no_git() {
+    let dir = tempfile::tempdir().unwrap();
+    let (old, new) = (dir.path().join("old.yml"), dir.path().join("new.yml"));
+    std::fs::write(&old, vars(&format!("  a: quay.io/cki/a:1@{A}\n"))).unwrap();
+    std::fs::write(
+        &new,
+        vars(&format!(
+            "  a: quay.io/cki/a:1@{A}\n  b: quay.io/cki/b:1@{B}\n"
+        )),
+    )
+    .unwrap();
+    let output = run(&["diff", old.to_str().unwrap(), new.to_str().unwrap()]);
+    assert!(
+        stdout(&output).ends_with(&format!("@@ -4,0 +5,1 @@\n+  b: quay.io/cki/b:1@{B}\n")),
+        "{}",
+        stdout(&output)
+    );
+}
+
+#[test]
+fn diff_errors_name_what_is_missing() {
+    let plain = tempfile::tempdir().unwrap();
+    std::fs::write(plain.path().join("vars.yml"), vars("")).unwrap();
+    let output = run(&["diff", "--repo", plain.path().to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        stderr(&output).contains("is not in a git repository"),
+        "{}",
+        stderr(&output)
+    );
+
+    let repo = repo_with(&vars(&format!("  a: quay.io/cki/a:1@{A}\n")));
+    let output = run(&[
+        "diff",
+        "--repo",
+        repo.path().to_str().unwrap(),
+        "--base",
+        "no-such-branch",
+    ]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        stderr(&output).contains("does not know revision \"no-such-branch\""),
+        "{}",
+        stderr(&output)
+    );
+}
+
+struct Registries {
+    upstream: TestRegistry,
+    mirror: TestRegistry,
+}
+
+impl Registries {
+    fn flags(&self) -> [String; 2] {
+        [
+            format!("--registry=docker.io={}", self.upstream.url()),
+            format!("--registry=quay.io={}", self.mirror.url()),
+        ]
+    }
+
+    fn publish(&self, repo: &str, tag: &str, seed: u64) -> String {
+        let layout = tempfile::tempdir().unwrap();
+        images::write_layout(
+            layout.path(),
+            tag,
+            vec![Platform {
+                architecture: "amd64",
+                layers: vec![layer(seed, 20_000)],
+            }],
+        );
+        images::push(layout.path(), tag, &self.upstream.authority(), repo, false)
+    }
+
+    fn in_mirror(&self, reference: &str) -> bool {
+        images::copy_all_succeeds(&self.mirror.authority(), reference)
+    }
+}
+
+fn post_upgrade(repo: &Path, registries: &Registries, extra: &[&str]) -> std::process::Output {
+    img_mirror()
+        .args(["post-upgrade", "--repo"])
+        .arg(repo)
+        .args(registries.flags())
+        .args(extra)
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn post_upgrade_mirrors_exactly_the_bumped_entry_and_prints_the_diff() {
+    let registries = Registries {
+        upstream: TestRegistry::start(),
+        mirror: TestRegistry::start(),
+    };
+    let grafana_old = registries.publish("grafana/grafana", "11.2.0", 50);
+    let grafana_new = registries.publish("grafana/grafana", "11.3.0", 51);
+    let loki = registries.publish("grafana/loki", "3.1.1", 52);
+    let before = vars(&format!(
+        "  grafana: {PREFIX}/grafana/grafana:11.2.0@{grafana_old}\n  loki: {PREFIX}/grafana/loki:3.1.1@{loki}\n"
+    ));
+    let repo = repo_with(&before);
+    // Renovate's auto-replace writes the bump; the working tree is left dirty.
+    let after = before.replace(
+        &format!("11.2.0@{grafana_old}"),
+        &format!("11.3.0@{grafana_new}"),
+    );
+    std::fs::write(repo.path().join("vars.yml"), &after).unwrap();
+
+    let output = post_upgrade(
+        repo.path(),
+        &registries,
+        &[
+            "--dep-name",
+            "grafana/grafana",
+            "--new-value",
+            "11.3.0",
+            "--new-digest",
+            &grafana_new,
+        ],
+    );
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert_eq!(
+        stdout(&output),
+        format!(
+            "--- a/vars.yml\n+++ b/vars.yml\n@@ -4,1 +4,1 @@\n-  grafana: {PREFIX}/grafana/grafana:11.2.0@{grafana_old}\n+  grafana: {PREFIX}/grafana/grafana:11.3.0@{grafana_new}\n"
+        )
+    );
+    assert!(stderr(&output).contains("copied"), "{}", stderr(&output));
+    assert_eq!(
+        images::inspect_digest(
+            &registries.mirror.authority(),
+            "cki/mirror/grafana/grafana:11.3.0"
+        ),
+        grafana_new
+    );
+    assert!(
+        !registries.in_mirror("cki/mirror/grafana/loki:3.1.1"),
+        "an unchanged entry was mirrored"
+    );
+    assert_eq!(
+        std::fs::read_to_string(repo.path().join("vars.yml")).unwrap(),
+        after,
+        "post-upgrade wrote a file"
+    );
+
+    // Idempotent, as executionMode "update" may run it again.
+    assert_eq!(
+        post_upgrade(repo.path(), &registries, &[]).status.code(),
+        Some(0)
+    );
+}
+
+#[test]
+fn post_upgrade_fails_loudly_when_the_bumped_digest_does_not_exist_and_tags_nothing() {
+    let registries = Registries {
+        upstream: TestRegistry::start(),
+        mirror: TestRegistry::start(),
+    };
+    let grafana = registries.publish("grafana/grafana", "11.2.0", 60);
+    let before = vars(&format!(
+        "  grafana: {PREFIX}/grafana/grafana:11.2.0@{grafana}\n"
+    ));
+    let repo = repo_with(&before);
+    let ghost = images::digest(b"a digest nobody published");
+    std::fs::write(
+        repo.path().join("vars.yml"),
+        before.replace(&format!("11.2.0@{grafana}"), &format!("11.3.0@{ghost}")),
+    )
+    .unwrap();
+    let output = post_upgrade(repo.path(), &registries, &[]);
+    assert_eq!(output.status.code(), Some(1));
+    let err = stderr(&output);
+    assert!(
+        err.contains("IMAGES.grafana") && err.contains("must not merge"),
+        "{err}"
+    );
+    assert!(!registries.in_mirror("cki/mirror/grafana/grafana:11.3.0"));
+}
+
+#[test]
+fn post_upgrade_rejects_a_claim_the_diff_does_not_back() {
+    let registries = Registries {
+        upstream: TestRegistry::start(),
+        mirror: TestRegistry::start(),
+    };
+    let old = registries.publish("grafana/grafana", "11.2.0", 70);
+    let new = registries.publish("grafana/grafana", "11.3.0", 71);
+    let before = vars(&format!(
+        "  grafana: {PREFIX}/grafana/grafana:11.2.0@{old}\n"
+    ));
+    let repo = repo_with(&before);
+    std::fs::write(
+        repo.path().join("vars.yml"),
+        before.replace(&format!("11.2.0@{old}"), &format!("11.3.0@{new}")),
+    )
+    .unwrap();
+    let wrong = post_upgrade(
+        repo.path(),
+        &registries,
+        &["--dep-name", "grafana/grafana", "--new-value", "11.4.0"],
+    );
+    assert_eq!(wrong.status.code(), Some(1));
+    assert!(
+        stderr(&wrong).contains("Renovate says it updated grafana/grafana to 11.4.0"),
+        "{}",
+        stderr(&wrong)
+    );
+    assert!(
+        !registries.in_mirror("cki/mirror/grafana/grafana:11.3.0"),
+        "copied despite a bad claim"
+    );
+    let branch_mode = post_upgrade(
+        repo.path(),
+        &registries,
+        &["--dep-name", "grafana/grafana grafana/loki"],
+    );
+    assert_eq!(branch_mode.status.code(), Some(1));
+    assert!(stderr(&branch_mode).contains("executionMode \"branch\""));
+}
+
+#[test]
+fn post_upgrade_fails_on_a_lint_error_in_the_changed_entry_only() {
+    let registries = Registries {
+        upstream: TestRegistry::start(),
+        mirror: TestRegistry::start(),
+    };
+    // (Tags like "2" would not do: Renovate's global replace also rewrites the "2" in
+    // "sha256", which `check` rightly reports as update-would-fail.)
+    let before = vars(&format!(
+        "  old_unpinned: quay.io/cki/x:1\n  tools: quay.io/cki/tools:v1@{A}\n"
+    ));
+    let repo = repo_with(&before);
+    // An unrelated, pre-existing error is a warning; the bump itself is fine.
+    std::fs::write(
+        repo.path().join("vars.yml"),
+        before.replace(&format!("tools:v1@{A}"), &format!("tools:v2@{B}")),
+    )
+    .unwrap();
+    let output = post_upgrade(repo.path(), &registries, &[]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("warning[IM102]"),
+        "{}",
+        stderr(&output)
+    );
+    // The bump writes an unapproved registry: an error.
+    std::fs::write(
+        repo.path().join("vars.yml"),
+        before.replace(
+            &format!("quay.io/cki/tools:v1@{A}"),
+            &format!("docker.io/org/tools:v2@{B}"),
+        ),
+    )
+    .unwrap();
+    let output = post_upgrade(repo.path(), &registries, &[]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        stderr(&output).contains("error[IM101]"),
+        "{}",
+        stderr(&output)
+    );
+}
