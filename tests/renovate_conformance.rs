@@ -156,3 +156,20 @@ fn extraction_matches_renovate_on_every_scenario() {
         mismatches.join("\n")
     );
 }
+
+#[test]
+fn renovate_validates_the_preset_for_its_own_version() {
+    let prefix = renovate_prefix();
+    let repo = tempfile::tempdir().unwrap();
+    let preset = Path::new(env!("CARGO_MANIFEST_DIR")).join("renovate/renovate-39.json");
+    std::fs::copy(&preset, repo.path().join("renovate.json")).unwrap();
+    let output = Command::new(prefix.join("node_modules/.bin/renovate-config-validator"))
+        .arg("--strict")
+        .current_dir(repo.path())
+        .env("LOG_LEVEL", "info")
+        .output()
+        .expect("renovate-config-validator runs");
+    let log = format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
+    assert!(output.status.success(), "Renovate {RENOVATE_VERSION} rejects renovate/renovate-39.json:\n{log}");
+    assert!(log.contains("Config validated successfully"), "{log}");
+}

@@ -5,9 +5,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # Real registries (docker-registry), an independent client (skopeo), htpasswd for
-# the basic-auth registry (apache2-utils), Node and npm for the Renovate conformance test.
+# the basic-auth registry (apache2-utils), Node and npm for the Renovate conformance
+# test, pip for the pre-commit tool.
 need_packages=()
-for pair in docker-registry:docker-registry skopeo:skopeo htpasswd:apache2-utils node:nodejs npm:npm; do
+for pair in docker-registry:docker-registry skopeo:skopeo htpasswd:apache2-utils node:nodejs npm:npm openssl:openssl git:git; do
     command -v "${pair%%:*}" >/dev/null 2>&1 || need_packages+=("${pair#*:}")
 done
 if [ "${#need_packages[@]}" -gt 0 ]; then
@@ -21,3 +22,8 @@ if [ "${#need_packages[@]}" -gt 0 ]; then
 fi
 
 cargo test --locked --all-targets "$@"
+
+# The pre-commit hook through the real pre-commit tool (builds a release binary).
+if [ -z "${IMG_MIRROR_SKIP_PRE_COMMIT:-}" ]; then
+    tests/pre-commit.sh
+fi

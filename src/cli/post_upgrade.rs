@@ -20,10 +20,12 @@ pub fn run(args: PostUpgradeArgs) -> Result<Outcome, Failure> {
         blob_jobs: 4,
         prefix: options.mirror_prefix.clone(),
     };
+    // Renovate renders a missing value as an empty string (`--new-digest=`).
+    let given = |value: &Option<String>| value.clone().filter(|v| !v.is_empty());
     let claim = RenovateClaim {
-        dep_name: args.dep_name.clone(),
-        new_value: args.new_value.clone(),
-        new_digest: args.new_digest.clone(),
+        dep_name: given(&args.dep_name),
+        new_value: given(&args.new_value),
+        new_digest: given(&args.new_digest),
     };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
