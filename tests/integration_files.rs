@@ -20,7 +20,14 @@ fn pre_commit_hook_runs_check_on_vars_and_renovate_config_changes() {
     assert_eq!(hook["language"], "rust");
     assert_eq!(hook["pass_filenames"], false);
     let files = regex::Regex::new(hook["files"].as_str().unwrap()).unwrap();
-    for path in ["vars.yml", "deploy/vars.yml", "renovate.json", "renovate.json5", ".renovaterc", ".gitlab/renovate.json"] {
+    for path in [
+        "vars.yml",
+        "deploy/vars.yml",
+        "renovate.json",
+        "renovate.json5",
+        ".renovaterc",
+        ".gitlab/renovate.json",
+    ] {
         assert!(files.is_match(path), "{path}");
     }
     for path in ["myvars.yml", "README.md", "renovate.json.bak"] {
@@ -32,29 +39,64 @@ fn pre_commit_hook_runs_check_on_vars_and_renovate_config_changes() {
 fn gitlab_template_has_the_check_diff_and_sharded_nightly_jobs() {
     let template = yaml("gitlab/img-mirror.gitlab-ci.yml");
     let check = &template["img-mirror-check"];
-    assert_eq!(check["artifacts"]["reports"]["codequality"], "gl-code-quality-report.json");
-    assert!(check["script"][0].as_str().unwrap().contains("check --format gitlab"));
-    assert!(template["img-mirror-diff"]["script"][1].as_str().unwrap().starts_with("img-mirror diff --base"));
+    assert_eq!(
+        check["artifacts"]["reports"]["codequality"],
+        "gl-code-quality-report.json"
+    );
+    assert!(
+        check["script"][0]
+            .as_str()
+            .unwrap()
+            .contains("check --format gitlab")
+    );
+    assert!(
+        template["img-mirror-diff"]["script"][1]
+            .as_str()
+            .unwrap()
+            .starts_with("img-mirror diff --base")
+    );
     let nightly = &template["img-mirror"];
-    assert_eq!(nightly["rules"][0]["if"], "$ONLY_JOB_NAME == \"img-mirror\"");
+    assert_eq!(
+        nightly["rules"][0]["if"],
+        "$ONLY_JOB_NAME == \"img-mirror\""
+    );
     assert_eq!(nightly["parallel"], 4);
-    assert!(nightly["script"][0].as_str().unwrap().contains("--shard \"$CI_NODE_INDEX/$CI_NODE_TOTAL\""));
+    assert!(
+        nightly["script"][0]
+            .as_str()
+            .unwrap()
+            .contains("--shard \"$CI_NODE_INDEX/$CI_NODE_TOTAL\"")
+    );
 }
 
 #[test]
 fn presets_run_post_upgrade_with_renovates_values_and_an_allowed_command() {
-    let allowed = regex::Regex::new(r"^img-mirror post-upgrade --dep-name=\S+ --new-value=\S* --new-digest=\S*$").unwrap();
+    let allowed = regex::Regex::new(
+        r"^img-mirror post-upgrade --dep-name=\S+ --new-value=\S* --new-digest=\S*$",
+    )
+    .unwrap();
     let config_js = read("renovate/self-hosted-config.js");
-    assert!(config_js.contains(r"'^img-mirror post-upgrade --dep-name=\\S+ --new-value=\\S* --new-digest=\\S*$'"));
+    assert!(config_js.contains(
+        r"'^img-mirror post-upgrade --dep-name=\\S+ --new-value=\\S* --new-digest=\\S*$'"
+    ));
     for preset in ["renovate/default.json", "renovate/renovate-39.json"] {
         let json: serde_json::Value = serde_json::from_str(&read(preset)).unwrap();
         let command = json["postUpgradeTasks"]["commands"][0].as_str().unwrap();
-        assert!(allowed.is_match(command), "{preset}: Renovate 39 checks the raw template");
+        assert!(
+            allowed.is_match(command),
+            "{preset}: Renovate 39 checks the raw template"
+        );
         let rendered = command
             .replace("{{{depName}}}", "grafana/grafana")
             .replace("{{{newValue}}}", "11.3.0")
-            .replace("{{{newDigest}}}", "sha256:0000000000000000000000000000000000000000000000000000000000000000");
-        assert!(allowed.is_match(&rendered), "{preset}: Renovate 40+ checks the rendered command");
+            .replace(
+                "{{{newDigest}}}",
+                "sha256:0000000000000000000000000000000000000000000000000000000000000000",
+            );
+        assert!(
+            allowed.is_match(&rendered),
+            "{preset}: Renovate 40+ checks the rendered command"
+        );
         assert_eq!(json["postUpgradeTasks"]["executionMode"], "update");
     }
 }

@@ -13,7 +13,14 @@ use common::{fixtures, run};
 
 const RENOVATE_VERSION: &str = "39.264.1";
 
+/// Renovate installed once per test run: the tests in this file run in parallel, and
+/// two `npm install`s into one folder would break re2's native build.
 fn renovate_prefix() -> PathBuf {
+    static PREFIX: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    PREFIX.get_or_init(install_renovate).clone()
+}
+
+fn install_renovate() -> PathBuf {
     let prefix = Path::new(env!("CARGO_TARGET_TMPDIR")).join("renovate-conformance");
     let manifest = prefix.join("node_modules/renovate/package.json");
     let installed = std::fs::read_to_string(&manifest)
@@ -35,6 +42,28 @@ fn renovate_prefix() -> PathBuf {
         assert!(
             output.status.success(),
             "npm install renovate@{RENOVATE_VERSION} failed:\n{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+    // An install interrupted earlier can leave re2 unbuilt: rebuild it rather than let
+    // Renovate fall back to JavaScript regexes (the harness refuses to run then).
+    let re2 = prefix.join("node_modules/re2");
+    let loads = |dir: &Path| {
+        Command::new("node")
+            .arg("-e")
+            .arg(format!("require({:?})", dir.display().to_string()))
+            .status()
+            .is_ok_and(|s| s.success())
+    };
+    if !loads(&re2) {
+        let output = Command::new("npm")
+            .args(["rebuild", "re2", "--loglevel=error", "--prefix"])
+            .arg(&prefix)
+            .output()
+            .expect("npm runs");
+        assert!(
+            output.status.success() && loads(&re2),
+            "re2 does not build, so Renovate would not use RE2:\n{}",
             String::from_utf8_lossy(&output.stderr)
         );
     }
@@ -169,7 +198,14 @@ fn renovate_validates_the_preset_for_its_own_version() {
         .env("LOG_LEVEL", "info")
         .output()
         .expect("renovate-config-validator runs");
-    let log = format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
-    assert!(output.status.success(), "Renovate {RENOVATE_VERSION} rejects renovate/renovate-39.json:\n{log}");
+    let log = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(
+        output.status.success(),
+        "Renovate {RENOVATE_VERSION} rejects renovate/renovate-39.json:\n{log}"
+    );
     assert!(log.contains("Config validated successfully"), "{log}");
 }

@@ -31,6 +31,12 @@ pub enum Command {
     Diff(DiffArgs),
     /// Renovate postUpgradeTasks: check the bump, mirror the changed images, print the diff
     PostUpgrade(PostUpgradeArgs),
+    /// Add or bump an IMAGES entry: resolve the tag's digest and write it in the right form
+    Pin(PinArgs),
+    /// Check that every mirrored entry's digest is in the mirror (the gate before a deploy)
+    Verify(VerifyArgs),
+    /// Show an image's digest (as skopeo inspect reports it), media type and platforms
+    Inspect(InspectArgs),
     /// Show what a diagnostic code means, why it matters, and an example
     Explain(ExplainArgs),
 }
@@ -190,6 +196,53 @@ pub struct PostUpgradeArgs {
     /// Images copied at once
     #[arg(long, value_name = "N", default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=64))]
     pub jobs: u16,
+}
+
+#[derive(Debug, Args)]
+pub struct PinArgs {
+    /// The IMAGES name (letters, digits and _)
+    pub name: String,
+    /// The upstream image and tag, e.g. docker.io/grafana/grafana:11.3.0
+    #[arg(value_name = "IMAGE:TAG")]
+    pub image: String,
+    #[command(flatten)]
+    pub repo: RepoArgs,
+    #[command(flatten)]
+    pub registry: RegistryArgs,
+    /// Also copy the image into the mirror now, when it is mirrored
+    #[arg(long)]
+    pub mirror: bool,
+    /// Print the diff and write nothing
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    #[command(flatten)]
+    pub repo: RepoArgs,
+    #[command(flatten)]
+    pub registry: RegistryArgs,
+    /// Also check that every manifest and blob under each mirror tag exists
+    #[arg(long)]
+    pub deep: bool,
+    /// Also check that directly used (approved) entries exist at their registry by digest
+    #[arg(long)]
+    pub upstream: bool,
+    /// Output format
+    #[arg(long, value_enum, default_value_t = MirrorFormat::Human)]
+    pub format: MirrorFormat,
+}
+
+#[derive(Debug, Args)]
+pub struct InspectArgs {
+    /// IMAGE[:TAG|@DIGEST]
+    pub image: String,
+    #[command(flatten)]
+    pub registry: RegistryArgs,
+    /// Output format
+    #[arg(long, value_enum, default_value_t = MirrorFormat::Human)]
+    pub format: MirrorFormat,
 }
 
 #[derive(Debug, Args)]

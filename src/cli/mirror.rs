@@ -19,28 +19,46 @@ use super::args::{MirrorArgs, MirrorFormat, RegistryArgs};
 use super::check::check_options;
 use super::{Failure, Outcome as CliOutcome, output};
 
-pub fn run(args: MirrorArgs) -> Result<CliOutcome, Failure> {
-    let options = check_options(&args.repo)?;
+/// Loads vars.yml for a command that acts on it; when it cannot be used, prints why
+/// (as `check` would) and returns `None`.
+pub fn load_vars(
+    options: &img_mirror::check::CheckOptions,
+) -> Result<Option<vars::VarsFile>, Failure> {
     let vars_path = options.vars_path();
     let loaded = vars::load(&vars_path)
         .map_err(|e| Failure(format!("cannot read {}: {e}", vars_path.display())))?;
-    let Some(vars_file) = &loaded.vars else {
-        // The file is unusable: show why exactly as `check` would, and copy nothing.
-        let diagnostics = lint_vars(
-            &loaded,
-            &vars_path,
-            &LintOptions {
-                mirror_prefix: options.mirror_prefix.clone(),
-            },
-        );
+    if loaded.vars.is_none() {
+        let lint_options = LintOptions {
+            mirror_prefix: options.mirror_prefix.clone(),
+        };
+        let diagnostics = lint_vars(&loaded, &vars_path, &lint_options);
         let mut sources = Sources::default();
         if let Some(text) = &loaded.text {
             sources.add(&vars_path, text.clone());
         }
         output::stderr(&render_human(&diagnostics, &sources, false));
+    }
+    Ok(loaded.vars)
+}
+
+pub fn runtime() -> Result<tokio::runtime::Runtime, Failure> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Failure(format!("cannot start the async runtime: {e}")))
+}
+
+pub fn run(args: MirrorArgs) -> Result<CliOutcome, Failure> {
+    let options = check_options(&args.repo)?;
+    let Some(vars_file) = load_vars(&options)? else {
         return Ok(CliOutcome::Findings);
     };
-    let (jobs, unusable) = plan(vars_file, &options.mirror_prefix, &args.entries, args.shard)?;
+    let (jobs, unusable) = plan(
+        &vars_file,
+        &options.mirror_prefix,
+        &args.entries,
+        args.shard,
+    )?;
     let client = client(&args.registry)?;
     let copy_options = CopyOptions {
         dry_run: args.dry_run,
@@ -48,10 +66,7 @@ pub fn run(args: MirrorArgs) -> Result<CliOutcome, Failure> {
         blob_jobs: 4,
         prefix: options.mirror_prefix.clone(),
     };
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| Failure(format!("cannot start the async runtime: {e}")))?;
+    let runtime = runtime()?;
     let started = Instant::now();
     let reporter = Reporter::new(args.format, Sink::Stdout);
     let outcomes =
@@ -100,7 +115,7 @@ pub fn client(args: &RegistryArgs) -> Result<RegistryClient, Failure> {
 
 /// The line for one finished image; images already present stay quiet in human output
 /// so the nightly run with nothing to do prints only its summary.
-fn line(outcome: &Outcome, format: MirrorFormat) -> Option<String> {
+pub fn line(outcome: &Outcome, format: MirrorFormat) -> Option<String> {
     match format {
         MirrorFormat::Json => {
             let mut object = serde_json::to_value(outcome).ok()?;

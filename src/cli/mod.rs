@@ -7,9 +7,12 @@ mod check;
 mod diff;
 mod explain;
 mod extract;
+mod inspect;
 mod mirror;
 mod output;
+mod pin;
 mod post_upgrade;
+mod verify;
 
 use std::process::ExitCode;
 
@@ -41,6 +44,9 @@ pub fn main() -> ExitCode {
         Command::Mirror(args) => mirror::run(args),
         Command::Diff(args) => diff::run(args),
         Command::PostUpgrade(args) => post_upgrade::run(args),
+        Command::Pin(args) => pin::run(args),
+        Command::Verify(args) => verify::run(args),
+        Command::Inspect(args) => inspect::run(args),
         Command::Explain(args) => explain::run(args),
     };
     match result {

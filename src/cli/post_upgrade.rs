@@ -8,7 +8,7 @@ use img_mirror::upgrade::{RenovateClaim, post_upgrade};
 
 use super::args::PostUpgradeArgs;
 use super::check::check_options;
-use super::mirror::{Reporter, Sink, client};
+use super::mirror::{Reporter, Sink, client, runtime};
 use super::{Failure, Outcome, output};
 
 pub fn run(args: PostUpgradeArgs) -> Result<Outcome, Failure> {
@@ -27,10 +27,7 @@ pub fn run(args: PostUpgradeArgs) -> Result<Outcome, Failure> {
         new_value: given(&args.new_value),
         new_digest: given(&args.new_digest),
     };
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| Failure(format!("cannot start the async runtime: {e}")))?;
+    let runtime = runtime()?;
     let reporter = Reporter::new(super::args::MirrorFormat::Human, Sink::Stderr);
     let report = reporter.run(|| {
         runtime.block_on(post_upgrade(

@@ -274,7 +274,7 @@ async fn copy(
 
 /// Every child manifest (depth first, children before parents) and every distinct blob
 /// under `top`, each manifest checked against its descriptor.
-async fn walk(
+pub(crate) async fn walk(
     client: &RegistryClient,
     source: &Repo,
     top: &RawManifest,

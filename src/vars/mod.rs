@@ -5,6 +5,7 @@
 //! should be a one-file change). Loading never stops at the first problem it can
 //! survive: a non-string value or a duplicate name is reported and the rest is kept.
 
+pub mod edit;
 mod scan;
 
 use std::fmt;
@@ -379,14 +380,15 @@ impl Builder {
         };
         let block = scan::mapping_block(&self.text, IMAGES_KEY);
         let key_at = Position::of_key(block.as_ref());
-        let Node::Mapping(pairs) = node else {
-            self.wrong_type(
-                IMAGES_KEY.into(),
-                "a mapping of NAME: image",
-                node.kind(),
-                key_at,
-            );
-            return None;
+        let pairs = match node {
+            Node::Mapping(pairs) => pairs,
+            // `IMAGES:` with nothing under it yet: an empty map, ready for a first entry.
+            Node::Null => Vec::new(),
+            other => {
+                let found = other.kind();
+                self.wrong_type(IMAGES_KEY.into(), "a mapping of NAME: image", found, key_at);
+                return None;
+            }
         };
         let mut scanned = block.map(|b| b.entries).unwrap_or_default().into_iter();
         let mut entries: Vec<ImageEntry> = Vec::new();
@@ -692,6 +694,13 @@ IMAGES:
         );
         assert_eq!(loaded.problems[1].line, Some(3));
         assert_eq!(loaded.vars.unwrap().images.len(), 1);
+    }
+
+    #[test]
+    fn an_empty_images_block_is_an_empty_map() {
+        let loaded = parse_text("MP_APPROVED_REGISTRIES: []\nIMAGES:\nOTHER: 1\n");
+        assert!(loaded.problems.is_empty(), "{:?}", loaded.problems);
+        assert!(loaded.vars.unwrap().images.is_empty());
     }
 
     #[test]

@@ -1,0 +1,35 @@
+//! `img-mirror inspect IMAGE[:TAG|@DIGEST]`.
+
+use img_mirror::verify::inspect;
+
+use super::args::{InspectArgs, MirrorFormat};
+use super::mirror::{client, runtime};
+use super::{Failure, Outcome, output};
+
+pub fn run(args: InspectArgs) -> Result<Outcome, Failure> {
+    let client = client(&args.registry)?;
+    let inspection = runtime()?
+        .block_on(inspect(&client, &args.image))
+        .map_err(Failure)?;
+    let text = match args.format {
+        MirrorFormat::Json => format!(
+            "{}\n",
+            serde_json::to_string(&inspection).unwrap_or_default()
+        ),
+        MirrorFormat::Human => {
+            let mut text = format!(
+                "{}\nDigest:     {}\nMediaType:  {}\n",
+                inspection.image, inspection.digest, inspection.media_type
+            );
+            if !inspection.platforms.is_empty() {
+                text.push_str(&format!(
+                    "Platforms:  {}\n",
+                    inspection.platforms.join(", ")
+                ));
+            }
+            text
+        }
+    };
+    output::stdout(&text)?;
+    Ok(Outcome::Clean)
+}

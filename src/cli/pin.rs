@@ -1,0 +1,75 @@
+//! `img-mirror pin NAME IMAGE:TAG`.
+
+use img_mirror::mirror::{CopyOptions, Status, mirror_all, plan};
+use img_mirror::pin::{Form, pin};
+use img_mirror::vars::edit::write_atomically;
+
+use super::args::{MirrorFormat, PinArgs};
+use super::check::check_options;
+use super::mirror::{Reporter, Sink, client, load_vars, runtime};
+use super::{Failure, Outcome, output};
+
+pub fn run(args: PinArgs) -> Result<Outcome, Failure> {
+    let options = check_options(&args.repo)?;
+    let Some(vars) = load_vars(&options)? else {
+        return Ok(Outcome::Findings);
+    };
+    let client = client(&args.registry)?;
+    let runtime = runtime()?;
+    let pinned = runtime.block_on(pin(
+        &client,
+        &vars,
+        &options.mirror_prefix,
+        &args.name,
+        &args.image,
+    ))?;
+    output::stdout(&pinned.unified(&vars, &options.package_file()))?;
+    if pinned.changes.is_empty() {
+        output::stderr(&format!(
+            "img-mirror: IMAGES.{} is already {}\n",
+            pinned.name, pinned.value
+        ));
+    }
+    if args.dry_run {
+        return Ok(Outcome::Clean);
+    }
+    let vars_path = options.vars_path();
+    write_atomically(&vars_path, pinned.new_text.as_bytes())
+        .map_err(|e| Failure(format!("cannot write {}: {e}", vars_path.display())))?;
+    if !args.mirror {
+        if pinned.form == Form::Mirrored {
+            output::stderr(&format!(
+                "img-mirror: IMAGES.{} is mirrored; copy it with `img-mirror mirror --entry {}` (or pin --mirror) before deploying\n",
+                pinned.name, pinned.name
+            ));
+        }
+        return Ok(Outcome::Clean);
+    }
+    if pinned.form == Form::Direct {
+        output::stderr(&format!(
+            "img-mirror: {} is on an approved registry; nothing to mirror\n",
+            pinned.upstream.name()
+        ));
+        return Ok(Outcome::Clean);
+    }
+    let (jobs, _) = plan(
+        &pinned.new_vars,
+        &options.mirror_prefix,
+        std::slice::from_ref(&pinned.name),
+        None,
+    )?;
+    let copy = CopyOptions {
+        dry_run: false,
+        jobs: 1,
+        blob_jobs: 4,
+        prefix: options.mirror_prefix.clone(),
+    };
+    let reporter = Reporter::new(MirrorFormat::Human, Sink::Stderr);
+    let outcomes = reporter.run(|| runtime.block_on(mirror_all(&client, jobs, &copy, &reporter)));
+    reporter.take_error()?;
+    Ok(if outcomes.iter().any(|o| o.status == Status::Failed) {
+        Outcome::Findings
+    } else {
+        Outcome::Clean
+    })
+}

@@ -1,0 +1,81 @@
+//! `img-mirror verify`.
+
+use std::fmt::Write as _;
+
+use img_mirror::verify::{Verdict, VerifyOptions, verify};
+use serde_json::json;
+
+use super::args::{MirrorFormat, VerifyArgs};
+use super::check::check_options;
+use super::mirror::{client, load_vars, runtime};
+use super::{Failure, Outcome, output};
+
+pub fn run(args: VerifyArgs) -> Result<Outcome, Failure> {
+    let options = check_options(&args.repo)?;
+    let Some(vars) = load_vars(&options)? else {
+        return Ok(Outcome::Findings);
+    };
+    let client = client(&args.registry)?;
+    let checks = runtime()?.block_on(verify(
+        &client,
+        &vars,
+        &options.mirror_prefix,
+        VerifyOptions {
+            deep: args.deep,
+            upstream: args.upstream,
+            concurrency: 16,
+        },
+    ));
+    let bad = checks.iter().filter(|c| c.verdict != Verdict::Ok).count();
+    let mut text = String::new();
+    for check in &checks {
+        match args.format {
+            MirrorFormat::Json => {
+                let mut object = serde_json::to_value(check).unwrap_or_default();
+                if let Some(map) = object.as_object_mut() {
+                    map.insert("type".into(), json!("verify"));
+                }
+                let _ = writeln!(text, "{object}");
+            }
+            MirrorFormat::Human if check.verdict != Verdict::Ok => {
+                let verdict = format!("{:?}", check.verdict).to_uppercase();
+                let _ = writeln!(
+                    text,
+                    "{verdict:<10} IMAGES.{}: {} (pinned {}){}",
+                    check.entry,
+                    check.target,
+                    check.expected,
+                    check
+                        .detail
+                        .as_deref()
+                        .map(|d| format!(": {d}"))
+                        .unwrap_or_default()
+                );
+            }
+            MirrorFormat::Human => {}
+        }
+    }
+    match args.format {
+        MirrorFormat::Json => {
+            let _ = writeln!(
+                text,
+                "{}",
+                json!({"type": "summary", "checked": checks.len(), "failed": bad})
+            );
+        }
+        MirrorFormat::Human => {
+            let _ = writeln!(
+                text,
+                "verify: {} checked, {} ok, {bad} missing, stale or failing",
+                checks.len(),
+                checks.len() - bad
+            );
+        }
+    }
+    output::stdout(&text)?;
+    Ok(if bad > 0 {
+        Outcome::Findings
+    } else {
+        Outcome::Clean
+    })
+}

@@ -1,0 +1,321 @@
+//! `pin`, `verify` and `inspect` against real registries started here.
+
+mod common;
+
+use common::images::{self, Platform, layer};
+use common::registry::TestRegistry;
+use common::{img_mirror, json_lines, stderr, stdout};
+
+/// An upstream registry reachable as docker.io, ghcr.io and registry.redhat.io (the
+/// last approved), and a mirror reachable as quay.io.
+struct World {
+    upstream: TestRegistry,
+    mirror: TestRegistry,
+    repo: tempfile::TempDir,
+}
+
+impl World {
+    fn new(vars: &str) -> World {
+        let world = World {
+            upstream: TestRegistry::start(),
+            mirror: TestRegistry::start(),
+            repo: tempfile::tempdir().unwrap(),
+        };
+        std::fs::write(world.vars_path(), vars).unwrap();
+        std::fs::copy(
+            common::fixtures().join("deployment-all/renovate.json"),
+            world.repo.path().join("renovate.json"),
+        )
+        .unwrap();
+        world
+    }
+
+    fn vars_path(&self) -> std::path::PathBuf {
+        self.repo.path().join("vars.yml")
+    }
+
+    fn vars(&self) -> String {
+        std::fs::read_to_string(self.vars_path()).unwrap()
+    }
+
+    fn flags(&self) -> Vec<String> {
+        let up = self.upstream.url();
+        vec![
+            format!("--registry=docker.io={up}"),
+            format!("--registry=ghcr.io={up}"),
+            format!("--registry=registry.redhat.io={up}"),
+            format!("--registry=quay.io={}", self.mirror.url()),
+        ]
+    }
+
+    fn publish(&self, repo: &str, tag: &str, platforms: Vec<Platform>) -> String {
+        let layout = tempfile::tempdir().unwrap();
+        images::write_layout(layout.path(), tag, platforms);
+        images::push(layout.path(), tag, &self.upstream.authority(), repo, false)
+    }
+
+    fn run(&self, args: &[&str]) -> std::process::Output {
+        img_mirror()
+            .args(args)
+            .arg("--repo")
+            .arg(self.repo.path())
+            .args(self.flags())
+            .output()
+            .unwrap()
+    }
+
+    fn check_passes(&self) {
+        let output = img_mirror()
+            .args(["check", "--repo"])
+            .arg(self.repo.path())
+            .output()
+            .unwrap();
+        assert_eq!(output.status.code(), Some(0), "{}", stdout(&output));
+    }
+}
+
+fn single(seed: u64) -> Vec<Platform> {
+    vec![Platform {
+        architecture: "amd64",
+        layers: vec![layer(seed, 10_000)],
+    }]
+}
+
+fn multi(seed: u64) -> Vec<Platform> {
+    vec![
+        Platform {
+            architecture: "amd64",
+            layers: vec![layer(seed, 10_000)],
+        },
+        Platform {
+            architecture: "arm64",
+            layers: vec![layer(seed + 1, 10_000)],
+        },
+    ]
+}
+
+const HEAD: &str = "MP_APPROVED_REGISTRIES:\n  - registry.redhat.io\n  - quay.io/cki\nIMAGES:\n";
+
+#[test]
+fn pin_writes_mirror_form_for_unapproved_and_direct_form_for_approved_images() {
+    let world = World::new(&format!(
+        "{HEAD}  alpha: registry.redhat.io/x/alpha:1@sha256:{}\n",
+        "a".repeat(64)
+    ));
+    let grafana = world.publish("grafana/grafana", "11.3.0", single(1));
+    let dex = world.publish("dexidp/dex", "v2.41.1", multi(3));
+    let ubi = world.publish("ubi9/ubi", "9.4-1181", single(5));
+
+    let output = world.run(&["pin", "grafana", "docker.io/grafana/grafana:11.3.0"]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let line = format!("  grafana: quay.io/cki/mirror/grafana/grafana:11.3.0@{grafana}");
+    assert!(
+        world.vars().contains(&format!("{line}\n")),
+        "{}",
+        world.vars()
+    );
+    assert!(
+        stdout(&output).contains(&format!("+{line}\n")),
+        "the diff: {}",
+        stdout(&output)
+    );
+    assert!(stderr(&output).contains("img-mirror mirror --entry grafana"));
+
+    world.run(&["pin", "dex", "ghcr.io/dexidp/dex:v2.41.1"]);
+    // The index digest, the one skopeo inspect reports for a multi-platform tag.
+    assert!(
+        world.vars().contains(&format!(
+            "  dex: quay.io/cki/mirror/ghcr.io/dexidp/dex:v2.41.1@{dex}\n"
+        )),
+        "{}",
+        world.vars()
+    );
+
+    world.run(&["pin", "ubi", "registry.redhat.io/ubi9/ubi:9.4-1181"]);
+    assert!(
+        world.vars().contains(&format!(
+            "  ubi: registry.redhat.io/ubi9/ubi:9.4-1181@{ubi}\n"
+        )),
+        "{}",
+        world.vars()
+    );
+    // Alphabetical, as the map was.
+    let names: Vec<&str> = world
+        .vars()
+        .lines()
+        .skip(4)
+        .map(|l| l.trim().split(':').next().unwrap().to_string().leak() as &str)
+        .collect();
+    assert_eq!(names, ["alpha", "dex", "grafana", "ubi"]);
+    world.check_passes();
+}
+
+#[test]
+fn pin_bumps_in_place_and_leaves_every_other_byte_alone() {
+    let original = format!(
+        "# deployment vars\r\n{}  # the dashboards\r\n  grafana: \"quay.io/cki/mirror/grafana/grafana:11.2.0@sha256:{}\"  # bumped by Renovate\r\n  zzz: 'quay.io/cki/tools:1@sha256:{}'\r\nTAIL: 1\r\n",
+        HEAD.replace('\n', "\r\n"),
+        "b".repeat(64),
+        "c".repeat(64)
+    );
+    let world = World::new(&original);
+    // A manager that allows the quotes this file uses, so `check` can pass.
+    std::fs::copy(
+        common::fixtures().join("renovate/quoted-values/renovate.json"),
+        world.repo.path().join("renovate.json"),
+    )
+    .unwrap();
+    let new = world.publish("grafana/grafana", "11.3.0", single(7));
+    let output = world.run(&["pin", "grafana", "grafana/grafana:11.3.0"]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let after = world.vars();
+    let changed: Vec<(usize, &str, &str)> = original
+        .split("\r\n")
+        .zip(after.split("\r\n"))
+        .enumerate()
+        .filter(|(_, (a, b))| a != b)
+        .map(|(i, (a, b))| (i + 1, a, b))
+        .collect();
+    assert_eq!(changed.len(), 1, "{changed:?}");
+    assert_eq!(
+        changed[0].2,
+        format!(
+            "  grafana: \"quay.io/cki/mirror/grafana/grafana:11.3.0@{new}\"  # bumped by Renovate"
+        )
+    );
+    assert_eq!(
+        after.matches("\r\n").count(),
+        original.matches("\r\n").count()
+    );
+    world.check_passes();
+}
+
+#[test]
+fn pin_refuses_bad_names_unknown_tags_and_unreachable_registries_without_touching_the_file() {
+    let world = World::new(&format!(
+        "{HEAD}  alpha: registry.redhat.io/x/alpha:1@sha256:{}\n",
+        "a".repeat(64)
+    ));
+    let before = world.vars();
+    world.publish("grafana/grafana", "11.3.0", single(9));
+    let cases: [(&[&str], &str); 3] = [
+        (
+            &["pin", "kube-state-metrics", "grafana/grafana:11.3.0"],
+            "cannot be an IMAGES name",
+        ),
+        (
+            &["pin", "grafana", "grafana/grafana:99.0.0"],
+            "has no tag \"99.0.0\"",
+        ),
+        (
+            &["pin", "grafana", "grafana/grafana"],
+            "has no tag; write IMAGE:TAG",
+        ),
+    ];
+    for (args, message) in cases {
+        let output = world.run(args);
+        assert_eq!(output.status.code(), Some(2), "{args:?}");
+        assert!(
+            stderr(&output).contains(message),
+            "{args:?}: {}",
+            stderr(&output)
+        );
+        assert_eq!(world.vars(), before, "{args:?} changed the file");
+    }
+    let unreachable = img_mirror()
+        .args(["pin", "app", "ghcr.io/org/app:1", "--repo"])
+        .arg(world.repo.path())
+        .arg(format!(
+            "--registry=ghcr.io=http://127.0.0.1:{}",
+            common::registry::free_port()
+        ))
+        .output()
+        .unwrap();
+    assert_eq!(unreachable.status.code(), Some(2));
+    assert!(
+        stderr(&unreachable).contains("ghcr.io/org/app"),
+        "{}",
+        stderr(&unreachable)
+    );
+    assert_eq!(world.vars(), before);
+    let dry = world.run(&["pin", "grafana", "grafana/grafana:11.3.0", "--dry-run"]);
+    assert!(stdout(&dry).contains("+  grafana:"));
+    assert_eq!(world.vars(), before, "--dry-run wrote");
+}
+
+#[test]
+fn verify_fails_before_mirror_passes_after_and_reports_a_moved_tag_as_stale() {
+    let world = World::new(HEAD);
+    world.publish("grafana/grafana", "11.3.0", multi(11));
+    let pinned = world.run(&["pin", "grafana", "grafana/grafana:11.3.0"]);
+    assert_eq!(pinned.status.code(), Some(0), "{}", stderr(&pinned));
+
+    let before = world.run(&["verify"]);
+    assert_eq!(before.status.code(), Some(1));
+    assert!(
+        stdout(&before)
+            .starts_with("MISSING    IMAGES.grafana: quay.io/cki/mirror/grafana/grafana:11.3.0"),
+        "{}",
+        stdout(&before)
+    );
+
+    assert_eq!(world.run(&["mirror"]).status.code(), Some(0));
+    let after = world.run(&["verify", "--deep", "--upstream", "--format", "json"]);
+    assert_eq!(after.status.code(), Some(0), "{}", stdout(&after));
+    let lines = json_lines(&after);
+    assert_eq!(lines[0]["verdict"], "ok");
+    assert!(
+        lines[0]["detail"]
+            .as_str()
+            .unwrap()
+            .contains("blobs present")
+    );
+
+    // Someone re-tags the mirror by hand: the pin no longer matches.
+    let layout = tempfile::tempdir().unwrap();
+    images::write_layout(layout.path(), "11.3.0", single(13));
+    images::push(
+        layout.path(),
+        "11.3.0",
+        &world.mirror.authority(),
+        "cki/mirror/grafana/grafana",
+        false,
+    );
+    let stale = world.run(&["verify"]);
+    assert_eq!(stale.status.code(), Some(1));
+    assert!(stdout(&stale).starts_with("STALE"), "{}", stdout(&stale));
+}
+
+#[test]
+fn pin_with_mirror_copies_at_once() {
+    let world = World::new(HEAD);
+    let digest = world.publish("org/app", "1.0", single(15));
+    let output = world.run(&["pin", "app", "docker.io/org/app:1.0", "--mirror"]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert_eq!(
+        images::inspect_digest(&world.mirror.authority(), "cki/mirror/org/app:1.0"),
+        digest
+    );
+}
+
+#[test]
+fn inspect_reports_the_digest_skopeo_does_and_the_platforms() {
+    let world = World::new(HEAD);
+    let digest = world.publish("org/multi", "2", multi(17));
+    let output = img_mirror()
+        .args(["inspect", "docker.io/org/multi:2", "--format", "json"])
+        .args(world.flags())
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let json = &json_lines(&output)[0];
+    assert_eq!(json["digest"], digest.as_str());
+    assert_eq!(
+        json["media_type"],
+        "application/vnd.oci.image.index.v1+json"
+    );
+    assert_eq!(
+        json["platforms"],
+        serde_json::json!(["linux/amd64", "linux/arm64"])
+    );
+}
