@@ -113,6 +113,9 @@ pub struct RegistryArgs {
     /// Every other registry's certificate is verified
     #[arg(long = "insecure-tls", value_name = "HOST")]
     pub insecure_tls: Vec<String>,
+    /// Give up on a connection or a stalled read after this many seconds (then retry)
+    #[arg(long, value_name = "SECONDS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub timeout: u64,
 }
 
 #[derive(Debug, Args)]

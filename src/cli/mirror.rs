@@ -108,6 +108,8 @@ pub fn client(args: &RegistryArgs) -> Result<RegistryClient, Failure> {
         endpoints,
         credentials,
         insecure_tls: args.insecure_tls.clone(),
+        connect_timeout: std::time::Duration::from_secs(args.timeout),
+        read_timeout: std::time::Duration::from_secs(args.timeout),
         ..ClientOptions::default()
     })
     .map_err(Failure)

@@ -2,6 +2,7 @@
 
 #![allow(dead_code)]
 
+pub mod faulty;
 pub mod images;
 pub mod registry;
 

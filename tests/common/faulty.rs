@@ -1,0 +1,283 @@
+//! A registry that fails and lies on demand: an HTTP proxy on 127.0.0.1 in front of a
+//! real docker-registry, applying fault rules to the requests that match them.
+//! One request per connection (`Connection: close`), which keeps the proxy simple and
+//! exercises the client's connection handling too.
+
+use std::io::{Read, Write};
+use std::net::{Shutdown, TcpListener, TcpStream};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+#[derive(Debug, Clone)]
+pub enum Fault {
+    /// Answer with this status (and `Retry-After` seconds) without asking the registry.
+    Status { code: u16, retry_after: Option<u64> },
+    /// Forward, then cut the response body in half and close the connection.
+    ResetMidBody,
+    /// Forward, with the last byte of the body changed.
+    CorruptBody,
+    /// Forward, with another `Content-Type`.
+    ContentType(&'static str),
+    /// Answer 200 with a 5 MiB manifest.
+    Oversized,
+    /// Wait this long, then close without answering.
+    Stall(Duration),
+    /// Answer 307 pointing at the same URL.
+    RedirectLoop,
+}
+
+#[derive(Debug, Clone)]
+pub struct Rule {
+    pub method: &'static str,
+    /// A substring of the request path.
+    pub path: &'static str,
+    pub fault: Fault,
+    /// How many matching requests get the fault.
+    pub times: usize,
+}
+
+impl Rule {
+    pub fn once(method: &'static str, path: &'static str, fault: Fault) -> Rule {
+        Rule {
+            method,
+            path,
+            fault,
+            times: 1,
+        }
+    }
+
+    pub fn always(method: &'static str, path: &'static str, fault: Fault) -> Rule {
+        Rule {
+            method,
+            path,
+            fault,
+            times: usize::MAX,
+        }
+    }
+}
+
+pub struct FaultyProxy {
+    pub port: u16,
+    rules: Arc<Mutex<Vec<Rule>>>,
+    injected: Arc<AtomicUsize>,
+    stop: Arc<AtomicBool>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl FaultyProxy {
+    pub fn start(upstream_port: u16) -> FaultyProxy {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let rules: Arc<Mutex<Vec<Rule>>> = Arc::default();
+        let injected = Arc::new(AtomicUsize::new(0));
+        let stop = Arc::new(AtomicBool::new(false));
+        let thread = {
+            let (rules, injected, stop) = (rules.clone(), injected.clone(), stop.clone());
+            std::thread::spawn(move || {
+                for stream in listener.incoming() {
+                    if stop.load(Ordering::SeqCst) {
+                        break;
+                    }
+                    let Ok(stream) = stream else { continue };
+                    let (rules, injected) = (rules.clone(), injected.clone());
+                    std::thread::spawn(move || {
+                        let _ = serve(stream, upstream_port, &rules, &injected);
+                    });
+                }
+            })
+        };
+        FaultyProxy {
+            port,
+            rules,
+            injected,
+            stop,
+            thread: Some(thread),
+        }
+    }
+
+    pub fn add(&self, rule: Rule) {
+        self.rules.lock().unwrap().push(rule);
+    }
+
+    pub fn url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    /// Faults injected so far.
+    pub fn injected(&self) -> usize {
+        self.injected.load(Ordering::SeqCst)
+    }
+}
+
+impl Drop for FaultyProxy {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::SeqCst);
+        let _ = TcpStream::connect(("127.0.0.1", self.port));
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+fn serve(
+    mut client: TcpStream,
+    upstream_port: u16,
+    rules: &Mutex<Vec<Rule>>,
+    injected: &AtomicUsize,
+) -> std::io::Result<()> {
+    client.set_read_timeout(Some(Duration::from_secs(30)))?;
+    let (head, body) = read_request(&mut client)?;
+    let request_line = head.lines().next().unwrap_or_default().to_string();
+    let mut parts = request_line.split(' ');
+    let (method, path) = (parts.next().unwrap_or(""), parts.next().unwrap_or(""));
+    let fault = {
+        let mut rules = rules.lock().unwrap();
+        rules
+            .iter_mut()
+            .find(|r| r.times > 0 && r.method == method && path.contains(r.path))
+            .map(|rule| {
+                rule.times = rule.times.saturating_sub(1);
+                rule.fault.clone()
+            })
+    };
+    if fault.is_some() {
+        injected.fetch_add(1, Ordering::SeqCst);
+    }
+    match &fault {
+        Some(Fault::Status { code, retry_after }) => {
+            let retry = retry_after
+                .map(|s| format!("Retry-After: {s}\r\n"))
+                .unwrap_or_default();
+            write!(
+                client,
+                "HTTP/1.1 {code} Injected\r\n{retry}Content-Length: 0\r\nConnection: close\r\n\r\n"
+            )?;
+            return Ok(());
+        }
+        Some(Fault::Stall(duration)) => {
+            std::thread::sleep(*duration);
+            return client.shutdown(Shutdown::Both);
+        }
+        Some(Fault::RedirectLoop) => {
+            write!(
+                client,
+                "HTTP/1.1 307 Again\r\nLocation: {path}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+            )?;
+            return Ok(());
+        }
+        Some(Fault::Oversized) => {
+            let filler = "a".repeat(5 * 1024 * 1024);
+            let body = format!(
+                "{{\"schemaVersion\":2,\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\",\"x\":\"{filler}\"}}"
+            );
+            write!(
+                client,
+                "HTTP/1.1 200 OK\r\nContent-Type: application/vnd.oci.image.manifest.v1+json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                body.len()
+            )?;
+            if method != "HEAD" {
+                client.write_all(body.as_bytes())?;
+            }
+            return Ok(());
+        }
+        _ => {}
+    }
+    let response = forward(upstream_port, &head, &body)?;
+    let split = response
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .map_or(response.len(), |i| i + 4);
+    let (mut headers, mut body) = (
+        String::from_utf8_lossy(&response[..split]).into_owned(),
+        response[split..].to_vec(),
+    );
+    match fault {
+        Some(Fault::ResetMidBody) if !body.is_empty() => {
+            client.write_all(headers.as_bytes())?;
+            client.write_all(&body[..body.len() / 2])?;
+            client.flush()?;
+            return client.shutdown(Shutdown::Both);
+        }
+        Some(Fault::CorruptBody) => {
+            if let Some(last) = body.last_mut() {
+                *last = if *last == b'}' {
+                    b']'
+                } else {
+                    last.wrapping_add(1)
+                };
+            }
+        }
+        Some(Fault::ContentType(media_type)) => {
+            headers = headers
+                .trim_end()
+                .lines()
+                .map(|line| {
+                    if line.to_ascii_lowercase().starts_with("content-type:") {
+                        format!("Content-Type: {media_type}")
+                    } else {
+                        line.to_string()
+                    }
+                })
+                .collect::<Vec<_>>()
+                .join("\r\n")
+                + "\r\n\r\n";
+        }
+        _ => {}
+    }
+    client.write_all(headers.as_bytes())?;
+    client.write_all(&body)?;
+    client.flush()
+}
+
+/// The request head (request line and headers) and its body (by Content-Length).
+fn read_request(stream: &mut TcpStream) -> std::io::Result<(String, Vec<u8>)> {
+    let mut buffer = Vec::new();
+    let mut chunk = [0u8; 64 * 1024];
+    let head_end = loop {
+        if let Some(end) = buffer.windows(4).position(|w| w == b"\r\n\r\n") {
+            break end + 4;
+        }
+        let read = stream.read(&mut chunk)?;
+        if read == 0 {
+            return Err(std::io::ErrorKind::UnexpectedEof.into());
+        }
+        buffer.extend_from_slice(&chunk[..read]);
+    };
+    let head = String::from_utf8_lossy(&buffer[..head_end]).into_owned();
+    let length: usize = head
+        .lines()
+        .find_map(|l| {
+            l.to_ascii_lowercase()
+                .strip_prefix("content-length:")
+                .map(|v| v.trim().parse().unwrap_or(0))
+        })
+        .unwrap_or(0);
+    let mut body = buffer[head_end..].to_vec();
+    while body.len() < length {
+        let read = stream.read(&mut chunk)?;
+        if read == 0 {
+            break;
+        }
+        body.extend_from_slice(&chunk[..read]);
+    }
+    Ok((head, body))
+}
+
+/// Sends the request to the registry with `Connection: close` and reads the whole
+/// response.
+fn forward(port: u16, head: &str, body: &[u8]) -> std::io::Result<Vec<u8>> {
+    let mut upstream = TcpStream::connect(("127.0.0.1", port))?;
+    let head: String = head
+        .trim_end()
+        .lines()
+        .filter(|l| !l.to_ascii_lowercase().starts_with("connection:"))
+        .map(|l| format!("{l}\r\n"))
+        .collect();
+    upstream.write_all(format!("{head}Connection: close\r\n\r\n").as_bytes())?;
+    upstream.write_all(body)?;
+    let mut response = Vec::new();
+    upstream.read_to_end(&mut response)?;
+    Ok(response)
+}

@@ -1,0 +1,284 @@
+//! `mirror` against registries that fail and lie (a fault proxy in front of a real
+//! docker-registry): transient faults are retried and the copy succeeds; every lie is
+//! caught and named; and whatever happens, the mirror's tag is never created or moved
+//! to content that was not fully copied and verified.
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use common::faulty::{Fault, FaultyProxy, Rule};
+use common::images::{self, Platform, layer};
+use common::registry::TestRegistry;
+use common::{img_mirror, json_lines};
+
+const TAG: &str = "cki/mirror/org/app:1.0";
+
+struct World {
+    upstream: TestRegistry,
+    proxy: FaultyProxy,
+    mirror: TestRegistry,
+    repo: tempfile::TempDir,
+    digest: String,
+}
+
+impl World {
+    /// A two-platform image upstream, reached only through the fault proxy.
+    fn new() -> World {
+        let upstream = TestRegistry::start();
+        let proxy = FaultyProxy::start(upstream.port);
+        let mirror = TestRegistry::start();
+        let layout = tempfile::tempdir().unwrap();
+        images::write_layout(
+            layout.path(),
+            "1.0",
+            vec![
+                Platform {
+                    architecture: "amd64",
+                    layers: vec![layer(80, 300_000), layer(81, 1000)],
+                },
+                Platform {
+                    architecture: "arm64",
+                    layers: vec![layer(82, 300_000)],
+                },
+            ],
+        );
+        let digest = images::push(
+            layout.path(),
+            "1.0",
+            &upstream.authority(),
+            "org/app",
+            false,
+        );
+        let repo = tempfile::tempdir().unwrap();
+        std::fs::write(
+            repo.path().join("vars.yml"),
+            format!("MP_APPROVED_REGISTRIES: [quay.io/cki]\nIMAGES:\n  app: quay.io/cki/mirror/org/app:1.0@{digest}\n"),
+        )
+        .unwrap();
+        World {
+            upstream,
+            proxy,
+            mirror,
+            repo,
+            digest,
+        }
+    }
+
+    fn mirror(&self, extra: &[&str]) -> (Option<i32>, serde_json::Value) {
+        let output = img_mirror()
+            .args(["mirror", "--format", "json", "--repo"])
+            .arg(self.repo.path())
+            .arg(format!("--registry=docker.io={}", self.proxy.url()))
+            .arg(format!("--registry=quay.io={}", self.mirror.url()))
+            .args(extra)
+            .output()
+            .unwrap();
+        let lines = json_lines(&output);
+        let outcome = lines
+            .iter()
+            .find(|l| l["type"] == "mirror")
+            .cloned()
+            .unwrap_or_default();
+        (output.status.code(), outcome)
+    }
+
+    fn tag_exists(&self) -> bool {
+        images::copy_all_succeeds(&self.mirror.authority(), TAG)
+    }
+
+    fn assert_copied_exactly(&self) {
+        assert_eq!(
+            images::inspect_digest(&self.mirror.authority(), TAG),
+            self.digest
+        );
+        assert!(self.tag_exists());
+    }
+}
+
+#[test]
+fn transient_faults_are_retried_and_the_copy_completes() {
+    let world = World::new();
+    world.proxy.add(Rule::once(
+        "GET",
+        "/manifests/",
+        Fault::Status {
+            code: 503,
+            retry_after: None,
+        },
+    ));
+    world.proxy.add(Rule::once(
+        "GET",
+        "/manifests/",
+        Fault::Status {
+            code: 429,
+            retry_after: Some(1),
+        },
+    ));
+    world
+        .proxy
+        .add(Rule::once("GET", "/blobs/", Fault::ResetMidBody));
+    world.proxy.add(Rule::once(
+        "GET",
+        "/blobs/",
+        Fault::Status {
+            code: 502,
+            retry_after: None,
+        },
+    ));
+    world
+        .proxy
+        .add(Rule::once("GET", "/blobs/", Fault::ResetMidBody));
+    let started = Instant::now();
+    let (code, outcome) = world.mirror(&[]);
+    assert_eq!(code, Some(0), "{outcome}");
+    assert_eq!(outcome["status"], "copied");
+    assert_eq!(world.proxy.injected(), 5);
+    assert!(
+        started.elapsed() >= Duration::from_secs(1),
+        "Retry-After was not honoured"
+    );
+    world.assert_copied_exactly();
+}
+
+#[test]
+fn a_stalled_read_times_out_and_is_retried_instead_of_hanging() {
+    let world = World::new();
+    world.proxy.add(Rule::once(
+        "GET",
+        "/blobs/",
+        Fault::Stall(Duration::from_secs(20)),
+    ));
+    let started = Instant::now();
+    let (code, outcome) = world.mirror(&["--timeout", "1"]);
+    assert_eq!(code, Some(0), "{outcome}");
+    assert!(
+        started.elapsed() < Duration::from_secs(15),
+        "waited for the stall"
+    );
+    world.assert_copied_exactly();
+}
+
+#[test]
+fn wrong_blob_bytes_are_caught_and_nothing_is_tagged() {
+    let world = World::new();
+    world
+        .proxy
+        .add(Rule::always("GET", "/blobs/", Fault::CorruptBody));
+    let (code, outcome) = world.mirror(&[]);
+    assert_eq!(code, Some(1));
+    assert_eq!(outcome["status"], "failed");
+    let error = outcome["error"].as_str().unwrap();
+    assert!(
+        error.contains("digest") && error.contains("docker.io/org/app"),
+        "{error}"
+    );
+    assert!(
+        !world.tag_exists(),
+        "a tag points at content that was not verified"
+    );
+}
+
+#[test]
+fn a_manifest_that_does_not_match_its_digest_is_named_with_both_digests() {
+    let world = World::new();
+    world.proxy.add(Rule::always(
+        "GET",
+        "/manifests/sha256:",
+        Fault::CorruptBody,
+    ));
+    let (code, outcome) = world.mirror(&[]);
+    assert_eq!(code, Some(1));
+    let error = outcome["error"].as_str().unwrap();
+    assert!(
+        error.contains(&format!("expected {}", world.digest)) || error.contains("expected sha256:"),
+        "{error}"
+    );
+    assert!(error.contains("with digest sha256:"), "{error}");
+    assert!(!world.tag_exists());
+}
+
+#[test]
+fn oversized_and_unknown_manifests_are_refused() {
+    let world = World::new();
+    world
+        .proxy
+        .add(Rule::once("GET", "/manifests/", Fault::Oversized));
+    let (code, outcome) = world.mirror(&[]);
+    assert_eq!(code, Some(1));
+    assert!(
+        outcome["error"]
+            .as_str()
+            .unwrap()
+            .contains("larger than 4194304 bytes"),
+        "{outcome}"
+    );
+    assert!(!world.tag_exists());
+
+    world.proxy.add(Rule::always(
+        "GET",
+        "/manifests/",
+        Fault::ContentType("application/vnd.example.evil+json"),
+    ));
+    let (code, outcome) = world.mirror(&[]);
+    assert_eq!(code, Some(1));
+    assert!(
+        outcome["error"]
+            .as_str()
+            .unwrap()
+            .contains("unsupported manifest media type"),
+        "{outcome}"
+    );
+    assert!(!world.tag_exists());
+}
+
+#[test]
+fn a_redirect_loop_fails_instead_of_hanging() {
+    let world = World::new();
+    world
+        .proxy
+        .add(Rule::always("GET", "/manifests/", Fault::RedirectLoop));
+    let started = Instant::now();
+    let (code, outcome) = world.mirror(&[]);
+    assert_eq!(code, Some(1), "{outcome}");
+    assert!(started.elapsed() < Duration::from_secs(20));
+    assert!(!world.tag_exists());
+}
+
+#[test]
+fn a_mirror_that_fails_a_push_once_still_ends_with_the_right_tag() {
+    let world = World::new();
+    // The fault proxy in front of the mirror this time.
+    let mirror_proxy = FaultyProxy::start(world.mirror.port);
+    mirror_proxy.add(Rule::once(
+        "PUT",
+        "/manifests/1.0",
+        Fault::Status {
+            code: 500,
+            retry_after: None,
+        },
+    ));
+    mirror_proxy.add(Rule::once(
+        "PUT",
+        "/blobs/uploads/",
+        Fault::Status {
+            code: 503,
+            retry_after: None,
+        },
+    ));
+    let output = img_mirror()
+        .args(["mirror", "--format", "json", "--repo"])
+        .arg(world.repo.path())
+        .arg(format!("--registry=docker.io={}", world.upstream.url()))
+        .arg(format!("--registry=quay.io={}", mirror_proxy.url()))
+        .output()
+        .unwrap();
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stdout)
+    );
+    assert_eq!(mirror_proxy.injected(), 2);
+    world.assert_copied_exactly();
+}
