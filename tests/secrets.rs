@@ -1,0 +1,136 @@
+//! No command ever prints a credential: every command runs with an auth file for a
+//! basic-auth mirror (the right password, then a wrong one), and all of stdout and
+//! stderr, human and JSON, is searched for the secret and its base64 form.
+
+mod common;
+
+use std::path::Path;
+use std::process::Command;
+
+use common::images::{self, Platform, layer};
+use common::img_mirror;
+use common::registry::TestRegistry;
+
+const SECRET: &str = "pa55-w0rd-do-not-print";
+
+fn auth_file(dir: &Path, password: &str) -> std::path::PathBuf {
+    use base64::Engine as _;
+    let encoded = base64::engine::general_purpose::STANDARD.encode(format!("robot:{password}"));
+    let path = dir.join(format!("auth-{}.json", password.len()));
+    std::fs::write(
+        &path,
+        format!(r#"{{"auths": {{"quay.io/cki": {{"auth": "{encoded}"}}}}}}"#),
+    )
+    .unwrap();
+    path
+}
+
+#[test]
+fn no_command_prints_a_secret() {
+    use base64::Engine as _;
+    let upstream = TestRegistry::start();
+    let mirror = TestRegistry::start_with_basic_auth("robot", SECRET);
+    let layout = tempfile::tempdir().unwrap();
+    images::write_layout(
+        layout.path(),
+        "1.0",
+        vec![Platform {
+            architecture: "amd64",
+            layers: vec![layer(90, 4000)],
+        }],
+    );
+    let digest = images::push(
+        layout.path(),
+        "1.0",
+        &upstream.authority(),
+        "org/app",
+        false,
+    );
+
+    let repo = tempfile::tempdir().unwrap();
+    let vars = format!(
+        "MP_APPROVED_REGISTRIES: [quay.io/cki]\nIMAGES:\n  app: quay.io/cki/mirror/org/app:1.0@{digest}\n"
+    );
+    std::fs::write(repo.path().join("vars.yml"), &vars).unwrap();
+    let git = |args: &[&str]| {
+        Command::new("git")
+            .arg("-C")
+            .arg(repo.path())
+            .args(["-c", "user.name=t", "-c", "user.email=t@example.invalid"])
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    git(&["init", "-q"]);
+    git(&["add", "."]);
+    git(&["commit", "-q", "-m", "v"]);
+    std::fs::write(
+        repo.path().join("vars.yml"),
+        vars.replace("  app:", "  app2:"),
+    )
+    .unwrap();
+
+    let dir = repo.path().to_str().unwrap().to_string();
+    let registries = [
+        format!("--registry=docker.io={}", upstream.url()),
+        format!("--registry=quay.io={}", mirror.url()),
+    ];
+    let commands: Vec<Vec<String>> = [
+        vec!["check", "--repo", &dir],
+        vec!["check", "--repo", &dir, "--format", "json"],
+        vec!["extract", "--repo", &dir, "--format", "json"],
+        vec!["diff", "--repo", &dir],
+        vec!["mirror", "--repo", &dir],
+        vec!["mirror", "--repo", &dir, "--format", "json"],
+        vec!["verify", "--repo", &dir, "--deep", "--format", "json"],
+        vec!["inspect", "quay.io/cki/mirror/org/app:1.0"],
+        vec![
+            "pin",
+            "other",
+            "docker.io/org/app:1.0",
+            "--repo",
+            &dir,
+            "--dry-run",
+        ],
+        vec!["post-upgrade", "--repo", &dir],
+    ]
+    .into_iter()
+    .map(|args| args.into_iter().map(str::to_string).collect())
+    .collect();
+
+    let secrets = [
+        SECRET.to_string(),
+        base64::engine::general_purpose::STANDARD.encode(format!("robot:{SECRET}")),
+        "wrong-pa55".to_string(),
+        base64::engine::general_purpose::STANDARD.encode("robot:wrong-pa55"),
+    ];
+    let mut copied = false;
+    for password in [SECRET, "wrong-pa55"] {
+        let auth = auth_file(repo.path(), password);
+        for args in &commands {
+            let mut command = img_mirror();
+            command.args(args).env("REGISTRY_AUTH_FILE", &auth);
+            if !matches!(args[0].as_str(), "check" | "extract" | "diff") {
+                command.args(&registries);
+            }
+            let output = command.output().unwrap();
+            let everything = format!(
+                "{}{}",
+                String::from_utf8_lossy(&output.stdout),
+                String::from_utf8_lossy(&output.stderr)
+            );
+            for secret in &secrets {
+                assert!(
+                    !everything.contains(secret.as_str()),
+                    "`img-mirror {}` printed a secret:\n{everything}",
+                    args.join(" ")
+                );
+            }
+            copied |= password == SECRET && args[0] == "mirror" && output.status.success();
+        }
+    }
+    assert!(
+        copied,
+        "the right credentials were never accepted, so nothing was tested against auth"
+    );
+}
