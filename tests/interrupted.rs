@@ -1,0 +1,137 @@
+//! Runs that die or collide: `mirror` killed with SIGKILL at several points of a large
+//! multi-platform copy never leaves the tag pointing at anything but the pinned digest,
+//! and the next run completes; two runs at once over the same entries both succeed.
+
+mod common;
+
+use std::process::{Child, Stdio};
+
+use common::images::{self, Platform, layer};
+use common::img_mirror;
+use common::registry::TestRegistry;
+
+struct World {
+    upstream: TestRegistry,
+    mirror: TestRegistry,
+    repo: tempfile::TempDir,
+    digest: String,
+}
+
+const TARGET: &str = "cki/mirror/org/big:1.0";
+
+impl World {
+    /// A two-platform image with several large layers.
+    fn new() -> World {
+        let upstream = TestRegistry::start();
+        let layout = tempfile::tempdir().unwrap();
+        let platform = |architecture, seed: u64| Platform {
+            architecture,
+            layers: (0..4u64)
+                .map(|i| layer(seed + i, 2 * 1024 * 1024))
+                .collect(),
+        };
+        images::write_layout(
+            layout.path(),
+            "1.0",
+            vec![platform("amd64", 100), platform("arm64", 200)],
+        );
+        let digest = images::push(
+            layout.path(),
+            "1.0",
+            &upstream.authority(),
+            "org/big",
+            false,
+        );
+        let repo = tempfile::tempdir().unwrap();
+        std::fs::write(
+            repo.path().join("vars.yml"),
+            format!("MP_APPROVED_REGISTRIES: [quay.io/cki]\nIMAGES:\n  big: quay.io/cki/mirror/org/big:1.0@{digest}\n"),
+        )
+        .unwrap();
+        World {
+            upstream,
+            mirror: TestRegistry::start(),
+            repo,
+            digest,
+        }
+    }
+
+    fn spawn(&self) -> Child {
+        self.spawn_into(&self.mirror)
+    }
+
+    fn spawn_into(&self, mirror: &TestRegistry) -> Child {
+        img_mirror()
+            .args(["mirror", "--repo"])
+            .arg(self.repo.path())
+            .arg(format!("--registry=docker.io={}", self.upstream.url()))
+            .arg(format!("--registry=quay.io={}", mirror.url()))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap()
+    }
+
+    /// The digest the mirror's tag resolves to, if the tag exists.
+    fn tag_digest(&self) -> Option<String> {
+        let output = std::process::Command::new("skopeo")
+            .args(["inspect", "--raw", "--tls-verify=false"])
+            .arg(format!("docker://{}/{TARGET}", self.mirror.authority()))
+            .output()
+            .unwrap();
+        output
+            .status
+            .success()
+            .then(|| images::digest(&output.stdout))
+    }
+}
+
+#[test]
+fn sigkill_at_any_point_never_leaves_a_wrong_tag_and_the_rerun_completes() {
+    let world = World::new();
+    // How long a whole copy takes here, so the kills land all along it.
+    let scratch = TestRegistry::start();
+    let started = std::time::Instant::now();
+    assert!(world.spawn_into(&scratch).wait().unwrap().success());
+    let full = started.elapsed();
+    let mut tags_seen = 0;
+    for fraction in [0.05, 0.2, 0.4, 0.6, 0.8, 1.0, 1.5] {
+        let delay = full.mul_f64(fraction);
+        let delay_ms = delay.as_millis();
+        let mut child = world.spawn();
+        std::thread::sleep(delay);
+        let _ = child.kill(); // SIGKILL
+        let _ = child.wait();
+        match world.tag_digest() {
+            None => {}
+            Some(digest) => {
+                assert_eq!(
+                    digest, world.digest,
+                    "killed after {delay_ms} ms: the tag points elsewhere"
+                );
+                assert!(
+                    images::copy_all_succeeds(&world.mirror.authority(), TARGET),
+                    "killed after {delay_ms} ms: the tag exists but content under it is missing"
+                );
+                tags_seen += 1;
+            }
+        }
+    }
+    let status = world.spawn().wait().unwrap();
+    assert!(status.success());
+    assert_eq!(world.tag_digest().as_deref(), Some(world.digest.as_str()));
+    assert!(images::copy_all_succeeds(&world.mirror.authority(), TARGET));
+    eprintln!(
+        "{tags_seen} of 7 killed runs had already completed the tag (a full copy took {full:?})"
+    );
+}
+
+#[test]
+fn two_runs_at_once_both_succeed_with_the_same_result() {
+    let world = World::new();
+    let (mut first, mut second) = (world.spawn(), world.spawn());
+    assert!(first.wait().unwrap().success());
+    assert!(second.wait().unwrap().success());
+    assert_eq!(world.tag_digest().as_deref(), Some(world.digest.as_str()));
+    assert!(images::copy_all_succeeds(&world.mirror.authority(), TARGET));
+}
