@@ -127,41 +127,53 @@ type Groups = HashMap<String, Value>;
 /// Runs `manager` over `text`, the content of the repository file `package_file`.
 pub fn extract(manager: &Manager, text: &str, package_file: &str) -> Extraction {
     let mut extraction = Extraction::default();
-    let candidates: Vec<(Groups, Option<String>, Option<Range<usize>>)> = match manager.strategy {
-        Strategy::Any => any(manager, text, &mut extraction),
-        Strategy::Recursive => {
-            let mut leaves = Vec::new();
-            recursive(
-                manager,
-                text,
-                0,
-                0,
-                Groups::new(),
-                &mut leaves,
-                &mut extraction,
-            );
-            leaves
+    let constants: Option<Vec<Option<String>>> = manager
+        .templates
+        .iter()
+        .map(|template| match template {
+            None => Some(None),
+            Some(template) => template.constant().map(Some),
+        })
+        .collect();
+    if manager.strategy == Strategy::Any
+        && let Some(constants) = constants
+    {
+        // Nothing to render per match (no templates, or plain-text ones such as
+        // `datasourceTemplate: docker`): build each dep straight from its match. The
+        // common case, and the hot path of `check` on large files.
+        for dep in any_without_templates(manager, &constants, text, &mut extraction) {
+            keep_if_valid(&mut extraction, dep);
         }
-        Strategy::Combination => combination(manager, text, &mut extraction),
-    };
-    for (groups, replace_string, span) in candidates {
-        match create_dependency(manager, &groups, package_file) {
-            Ok(mut dep) => {
-                dep.replace_string = replace_string;
-                dep.span = span;
-                if dep.is_valid() {
-                    extraction.deps.push(dep);
-                } else {
-                    extraction.dropped.push(Dropped {
-                        span: dep.span.clone(),
-                        reason: DropReason::Invalid(Box::new(dep)),
-                    });
-                }
+    } else {
+        let candidates: Vec<Candidate> = match manager.strategy {
+            Strategy::Any => any(manager, text, &mut extraction),
+            Strategy::Recursive => {
+                let mut leaves = Vec::new();
+                recursive(
+                    manager,
+                    text,
+                    0,
+                    0,
+                    Groups::new(),
+                    &mut leaves,
+                    &mut extraction,
+                );
+                leaves
             }
-            Err(error) => extraction.dropped.push(Dropped {
-                span,
-                reason: DropReason::Template(error),
-            }),
+            Strategy::Combination => combination(manager, text, &mut extraction),
+        };
+        for (groups, replace_string, span) in candidates {
+            match create_dependency(manager, &groups, package_file) {
+                Ok(mut dep) => {
+                    dep.replace_string = replace_string;
+                    dep.span = span;
+                    keep_if_valid(&mut extraction, dep);
+                }
+                Err(error) => extraction.dropped.push(Dropped {
+                    span,
+                    reason: DropReason::Template(error),
+                }),
+            }
         }
     }
     for dep in &mut extraction.deps {
@@ -175,6 +187,58 @@ pub fn extract(manager: &Manager, text: &str, package_file: &str) -> Extraction 
         }
     }
     extraction
+}
+
+/// Renovate's `isValidDependency` filter: a dep it would discard is remembered.
+fn keep_if_valid(extraction: &mut Extraction, dep: Dep) {
+    if dep.is_valid() {
+        extraction.deps.push(dep);
+    } else {
+        extraction.dropped.push(Dropped {
+            span: dep.span.clone(),
+            reason: DropReason::Invalid(Box::new(dep)),
+        });
+    }
+}
+
+/// The `any` strategy for a manager whose templates are all plain text (`constants`,
+/// by field): the same deps as `createDependency`, without a context per match.
+fn any_without_templates(
+    manager: &Manager,
+    constants: &[Option<String>],
+    text: &str,
+    extraction: &mut Extraction,
+) -> Vec<Dep> {
+    let mut deps = Vec::new();
+    for regex in &manager.regexes {
+        let fields: Vec<(&str, usize)> = FIELDS
+            .iter()
+            .filter_map(|field| {
+                regex
+                    .capture_names()
+                    .position(|name| name == Some(*field))
+                    .map(|index| (*field, index))
+            })
+            .collect();
+        for found in matches(regex, text, extraction) {
+            let mut dep = Dep::default();
+            for (field, constant) in FIELDS.iter().zip(constants) {
+                // A template wins over the group of the same name.
+                if let Some(constant) = constant {
+                    dep.set(field, constant.clone());
+                } else if let Some(&(_, index)) = fields.iter().find(|(f, _)| f == field)
+                    && let Some(range) = found.groups.get(index).cloned().flatten()
+                    && !range.is_empty()
+                {
+                    dep.set(field, text[range].to_string());
+                }
+            }
+            dep.replace_string = Some(text[found.whole.clone()].to_string());
+            dep.span = Some(found.whole);
+            deps.push(dep);
+        }
+    }
+    deps
 }
 
 fn groups_of(regex: &regex::Regex, found: &re2::Match, text: &str) -> Groups {

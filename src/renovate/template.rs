@@ -131,6 +131,18 @@ impl Template {
         })
     }
 
+    /// The output when the template is plain text (no `{{...}}`), whatever the context.
+    pub fn constant(&self) -> Option<String> {
+        self.nodes
+            .iter()
+            .map(|node| match node {
+                Node::Text(text) => Some(text.as_str()),
+                _ => None,
+            })
+            .collect::<Option<Vec<_>>>()
+            .map(|parts| parts.concat())
+    }
+
     pub fn render(&self, context: &Context) -> Result<String, TemplateError> {
         let mut out = String::new();
         render_nodes(&self.nodes, context, &mut out).map_err(|reason| TemplateError {
@@ -826,6 +838,22 @@ mod tests {
         }
         let error = render("{{{decodeURIComponent x}}}", &ctx(&[("x", "%E0%A4%A")])).unwrap_err();
         assert!(error.reason.contains("URI malformed"));
+    }
+
+    #[test]
+    fn plain_text_templates_are_constants() {
+        assert_eq!(
+            Template::parse("docker").unwrap().constant().as_deref(),
+            Some("docker")
+        );
+        assert_eq!(
+            Template::parse("a{{! note }}b")
+                .unwrap()
+                .constant()
+                .as_deref(),
+            Some("ab")
+        );
+        assert_eq!(Template::parse("{{{x}}}").unwrap().constant(), None);
     }
 
     #[test]
