@@ -260,3 +260,48 @@ fn a_mirror_that_fails_a_push_once_still_ends_with_the_right_tag() {
     assert_eq!(mirror_proxy.injected(), 2);
     world.assert_copied_exactly();
 }
+
+#[test]
+fn a_wrong_digest_header_upstream_changes_nothing_because_bodies_are_hashed() {
+    let world = World::new();
+    let lie = format!("sha256:{}", "0".repeat(64));
+    world
+        .proxy
+        .add(Rule::always("GET", "/manifests/", Fault::DigestHeader(lie)));
+    let (code, outcome) = world.mirror(&[]);
+    assert_eq!(code, Some(0), "{outcome}");
+    world.assert_copied_exactly();
+}
+
+#[test]
+fn a_mirror_that_lies_about_its_tag_is_caught_by_verify_deep() {
+    let world = World::new();
+    // The mirror claims the tag already is the pinned digest, but holds nothing.
+    let lying_mirror = FaultyProxy::start(world.mirror.port);
+    lying_mirror.add(Rule::always(
+        "HEAD",
+        "/manifests/1.0",
+        Fault::ClaimDigest(world.digest.clone()),
+    ));
+    let run = |command: &[&str]| {
+        img_mirror()
+            .args(command)
+            .arg("--repo")
+            .arg(world.repo.path())
+            .arg(format!("--registry=docker.io={}", world.upstream.url()))
+            .arg(format!("--registry=quay.io={}", lying_mirror.url()))
+            .output()
+            .unwrap()
+    };
+    // One HEAD is all `mirror` and a shallow `verify` ask, by design; they believe it.
+    assert_eq!(run(&["verify"]).status.code(), Some(0));
+    // `verify --deep` fetches what the tag points at, and the lie falls apart.
+    let deep = run(&["verify", "--deep"]);
+    assert_eq!(
+        deep.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&deep.stdout)
+    );
+    assert!(String::from_utf8_lossy(&deep.stdout).contains("IMAGES.app"));
+}

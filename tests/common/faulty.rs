@@ -20,8 +20,12 @@ pub enum Fault {
     CorruptBody,
     /// Forward, with another `Content-Type`.
     ContentType(&'static str),
+    /// Forward, with this `Docker-Content-Digest` (added when missing).
+    DigestHeader(String),
     /// Answer 200 with a 5 MiB manifest.
     Oversized,
+    /// Answer 200 claiming this `Docker-Content-Digest`, without asking the registry.
+    ClaimDigest(String),
     /// Wait this long, then close without answering.
     Stall(Duration),
     /// Answer 307 pointing at the same URL.
@@ -156,6 +160,13 @@ fn serve(
             )?;
             return Ok(());
         }
+        Some(Fault::ClaimDigest(digest)) => {
+            write!(
+                client,
+                "HTTP/1.1 200 OK\r\nDocker-Content-Digest: {digest}\r\nContent-Type: application/vnd.oci.image.index.v1+json\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+            )?;
+            return Ok(());
+        }
         Some(Fault::Stall(duration)) => {
             std::thread::sleep(*duration);
             return client.shutdown(Shutdown::Both);
@@ -208,6 +219,22 @@ fn serve(
                     last.wrapping_add(1)
                 };
             }
+        }
+        Some(Fault::DigestHeader(digest)) => {
+            let kept: Vec<String> = headers
+                .trim_end()
+                .lines()
+                .filter(|line| {
+                    !line
+                        .to_ascii_lowercase()
+                        .starts_with("docker-content-digest:")
+                })
+                .map(str::to_string)
+                .collect();
+            headers = format!(
+                "{}\r\nDocker-Content-Digest: {digest}\r\n\r\n",
+                kept.join("\r\n")
+            );
         }
         Some(Fault::ContentType(media_type)) => {
             headers = headers
