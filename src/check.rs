@@ -92,7 +92,7 @@ pub fn check(options: &CheckOptions) -> Result<CheckReport, CheckError> {
             let path = config_path.as_deref()?;
             Some(config::load(path).map(|parsed| {
                 parsed.map(|config| {
-                    let extracted = std::fs::read_to_string(&vars_path).ok().map(|text| {
+                    let extracted = read_capped(&vars_path).map(|text| {
                         let view = crate::renovate::view_file(&config, &package_file, &text);
                         (text, view)
                     });
@@ -148,6 +148,15 @@ pub fn check(options: &CheckOptions) -> Result<CheckReport, CheckError> {
     ));
     diag::sort(&mut report.diagnostics);
     Ok(report)
+}
+
+/// The file's text when it is no larger than the vars size cap: an oversized file is
+/// refused before it is read (the YAML loader reports it).
+fn read_capped(path: &Path) -> Option<String> {
+    let size = std::fs::metadata(path).ok()?.len();
+    (size <= vars::MAX_FILE_BYTES as u64)
+        .then(|| std::fs::read_to_string(path).ok())
+        .flatten()
 }
 
 /// `repo/name` as a user would type it: `vars.yml` rather than `./vars.yml`.

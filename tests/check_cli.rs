@@ -288,3 +288,18 @@ fn diagnostic_codes_and_names_never_collide() {
         );
     }
 }
+
+#[test]
+fn an_oversized_renovate_config_is_refused_before_parsing() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(
+        fixtures().join("deployment-all/vars.yml"),
+        dir.path().join("vars.yml"),
+    )
+    .unwrap();
+    let padding = " ".repeat(img_mirror::renovate::config::MAX_CONFIG_BYTES + 1);
+    std::fs::write(dir.path().join("renovate.json"), format!("{{{padding}}}")).unwrap();
+    let (found, code) = findings(dir.path());
+    assert_eq!(found, ["IM201 - -"]);
+    assert_eq!(code, Some(1));
+}

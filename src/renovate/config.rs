@@ -116,6 +116,12 @@ impl ManagerConfig {
 /// Reads and parses a config file. I/O errors are the caller's; content problems are
 /// a [`ConfigError`].
 pub fn load(path: &Path) -> std::io::Result<Result<RenovateConfig, ConfigError>> {
+    let size = std::fs::metadata(path)?.len();
+    if size > MAX_CONFIG_BYTES as u64 {
+        return Ok(Err(ConfigError::TooLarge {
+            bytes: size as usize,
+        }));
+    }
     let bytes = std::fs::read(path)?;
     Ok(parse(path, bytes))
 }
