@@ -156,6 +156,14 @@ impl Reference {
         } else {
             path.to_string()
         };
+        // distribution/reference applies the limit to the normalised name as well
+        // (`nginx` is checked as `docker.io/library/nginx`).
+        let normalised_len = domain.len() + 1 + path.len();
+        if normalised_len > NAME_MAX_LEN {
+            return Err(fail(format!(
+                "the repository name is {normalised_len} characters long as {domain}/..., more than {NAME_MAX_LEN}"
+            )));
+        }
         Ok(Reference {
             raw: raw.to_string(),
             tag: tag_span.as_ref().map(|span| raw[span.clone()].to_string()),
@@ -386,6 +394,16 @@ mod tests {
         assert_eq!(long.len(), NAME_MAX_LEN);
         parse(&long);
         assert!(reason(&format!("{long}a")).contains("more than 255"));
+    }
+
+    #[test]
+    fn name_length_limit_counts_the_normalised_name_too() {
+        // Found by fuzzing: 250 characters as written, 260 as docker.io/...
+        let familiar = format!("org/{}", "a".repeat(246));
+        assert_eq!(familiar.len(), 250);
+        assert!(reason(&familiar).contains("as docker.io/"));
+        let fits = format!("org/{}", "a".repeat(NAME_MAX_LEN - "docker.io/org/".len()));
+        assert_eq!(Reference::parse(&fits).unwrap().name().len(), NAME_MAX_LEN);
     }
 
     #[test]

@@ -27,3 +27,8 @@ cargo test --locked --all-targets "$@"
 if [ -z "${IMG_MIRROR_SKIP_PRE_COMMIT:-}" ]; then
     tests/pre-commit.sh
 fi
+
+# Every fuzz target for 15 seconds (fuzz/run.sh SECONDS for longer runs).
+if [ -z "${IMG_MIRROR_SKIP_FUZZ:-}" ]; then
+    fuzz/run.sh 15
+fi

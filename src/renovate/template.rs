@@ -189,19 +189,24 @@ fn tokenize(source: &str) -> Result<Vec<Token>, String> {
         let raw = rest[open..].starts_with("{{{");
         let (open_len, close_pat) = if raw { (3, "}}}") } else { (2, "}}") };
         let inner_start = open + open_len;
-        let is_long_comment = rest[inner_start..]
+        // `{{!-- ... --}}` may contain `}}`: it ends at the first `--}}` (or `--~}}`).
+        let comment_body = rest[inner_start..]
             .trim_start_matches('~')
-            .starts_with("!--");
-        let close = if is_long_comment {
-            rest[inner_start..].find("--").and_then(|dash| {
-                rest[inner_start + dash + 2..].find("--").map(|_| ()).and(
-                    rest[inner_start..]
-                        .rfind("--}}")
-                        .map(|c| inner_start + c + 2),
-                )
-            })
-        } else {
-            rest[inner_start..].find(close_pat).map(|c| inner_start + c)
+            .strip_prefix("!--")
+            .map(|after| rest.len() - after.len());
+        let (close, close_len) = match comment_body {
+            Some(body_start) => ["--}}", "--~}}"]
+                .iter()
+                .filter_map(|end| {
+                    rest[body_start..]
+                        .find(end)
+                        .map(|i| body_start + i + end.len() - 2)
+                })
+                .min()
+                .map(|close| (close, 2)),
+            None => rest[inner_start..]
+                .find(close_pat)
+                .map(|c| (inner_start + c, close_pat.len())),
         }
         .ok_or_else(|| format!("`{}` is never closed", &rest[open..open + open_len]))?;
         let mut body = &rest[inner_start..close];
@@ -220,7 +225,7 @@ fn tokenize(source: &str) -> Result<Vec<Token>, String> {
                 raw,
             });
         }
-        rest = &rest[close + close_pat.len()..];
+        rest = &rest[close + close_len..];
     }
     Ok(tokens)
 }
@@ -819,6 +824,25 @@ mod tests {
     fn whitespace_control_and_comments() {
         assert_eq!(r("a  {{~x~}}  b{{! note }}", &[("x", "X")]), "aXb");
         assert_eq!(r("{{!-- a }} b --}}c", &[]), "c");
+    }
+
+    #[test]
+    fn malformed_comments_are_errors_not_panics() {
+        // Found by fuzzing: an unterminated long comment sliced out of bounds.
+        for bad in [
+            "{{{!-- d%Name}m{e{lme}}{{lowl#see{!--}}",
+            "{{!--",
+            "{{!-- x }}",
+            "{{!--}}",
+            "{{{!-- a --}}",
+        ] {
+            let _ = Template::parse(bad);
+        }
+        assert!(Template::parse("{{!-- never closed").is_err());
+        assert_eq!(
+            render("a{{!-- }} --}}b{{!--~ x --~}}  c", &Context::new()).unwrap(),
+            "abc"
+        );
     }
 
     #[test]

@@ -1,0 +1,19 @@
+//! Extraction with an arbitrary manager over arbitrary text never panics, and every
+//! dep's span holds its replaceString.
+#![no_main]
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &str| {
+    let (config, text) = data.split_once('\u{0}').unwrap_or((data, ""));
+    let Ok(config) = img_mirror::renovate::config::parse(std::path::Path::new("renovate.json5"), config.as_bytes().to_vec()) else {
+        return;
+    };
+    let view = img_mirror::renovate::view_file(&config, "vars.yml", text);
+    for run in &view.runs {
+        for dep in &run.extraction.deps {
+            if let (Some(span), Some(replace)) = (&dep.span, &dep.replace_string) {
+                assert_eq!(&text[span.clone()], replace);
+            }
+        }
+    }
+});
