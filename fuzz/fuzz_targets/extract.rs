@@ -5,7 +5,10 @@ use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &str| {
     let (config, text) = data.split_once('\u{0}').unwrap_or((data, ""));
-    let Ok(config) = img_mirror::renovate::config::parse(std::path::Path::new("renovate.json5"), config.as_bytes().to_vec()) else {
+    let Ok(config) = img_mirror::renovate::config::parse(
+        std::path::Path::new("renovate.json5"),
+        config.as_bytes().to_vec(),
+    ) else {
         return;
     };
     let view = img_mirror::renovate::view_file(&config, "vars.yml", text);

@@ -12,7 +12,8 @@ fuzz_target!(|data: &str| {
         if let Some(span) = reference.digest_span() {
             let _ = &data[span];
         }
-        let again = img_mirror::reference::Reference::parse(&reference.name()).expect("a normalised name parses");
+        let again = img_mirror::reference::Reference::parse(&reference.name())
+            .expect("a normalised name parses");
         assert_eq!(again.name(), reference.name());
     }
 });
