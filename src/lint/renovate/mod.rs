@@ -17,19 +17,20 @@ use crate::vars::VarsFile;
 
 pub use coverage::{Coverage, EntryCoverage};
 
-/// What the Renovate rules look at.
+/// What the Renovate rules look at: the inputs, what the managers extract, and which
+/// dep lies on which entry.
 pub struct RenovateContext<'a> {
-    pub config: &'a RenovateConfig,
-    /// The config path as shown to the user.
-    pub config_path: &'a Path,
-    pub vars: &'a VarsFile,
-    /// The vars path as shown to the user.
-    pub vars_path: &'a Path,
-    /// The vars path relative to the repository, as Renovate matches it.
-    pub package_file: &'a str,
-    pub prefix: &'a MirrorPrefix,
+    pub inputs: Inputs<'a>,
     pub view: FileView,
     pub coverage: Coverage,
+}
+
+impl<'a> std::ops::Deref for RenovateContext<'a> {
+    type Target = Inputs<'a>;
+
+    fn deref(&self) -> &Inputs<'a> {
+        &self.inputs
+    }
 }
 
 /// The files the Renovate rules judge, and how to show them.
@@ -49,12 +50,7 @@ pub struct Inputs<'a> {
 pub fn check(inputs: Inputs<'_>, view: FileView) -> Vec<Diagnostic> {
     let coverage = Coverage::compute(&view, inputs.vars, inputs.prefix);
     let ctx = RenovateContext {
-        config: inputs.config,
-        config_path: inputs.config_path,
-        vars: inputs.vars,
-        vars_path: inputs.vars_path,
-        package_file: inputs.package_file,
-        prefix: inputs.prefix,
+        inputs,
         view,
         coverage,
     };
