@@ -120,9 +120,16 @@ pub struct Extraction {
     pub dropped: Vec<Dropped>,
     /// A matchString reached Renovate's 10,000-match cap.
     pub hit_match_cap: bool,
+    /// The `recursive` strategy reached [`MAX_CANDIDATES`] and stopped.
+    pub hit_candidate_cap: bool,
 }
 
 type Groups = HashMap<String, Value>;
+
+/// Matches per level multiply in the `recursive` strategy (10,000 per level): a hostile
+/// manager could ask for 10^12 deps. Extraction stops at this many candidates, far above
+/// any real file, and says so.
+pub const MAX_CANDIDATES: usize = 100_000;
 
 /// Runs `manager` over `text`, the content of the repository file `package_file`.
 pub fn extract(manager: &Manager, text: &str, package_file: &str) -> Extraction {
@@ -288,6 +295,10 @@ fn recursive(
     out: &mut Vec<Candidate>,
     extraction: &mut Extraction,
 ) {
+    if out.len() >= MAX_CANDIDATES {
+        extraction.hit_candidate_cap = true;
+        return;
+    }
     let Some(regex) = manager.regexes.get(index) else {
         out.push((
             combined,
@@ -297,6 +308,10 @@ fn recursive(
         return;
     };
     for found in matches(regex, text, extraction) {
+        if out.len() >= MAX_CANDIDATES {
+            extraction.hit_candidate_cap = true;
+            return;
+        }
         let mut groups = combined.clone();
         groups.extend(groups_of(regex, &found, text));
         let whole = found.whole;
@@ -495,6 +510,20 @@ mod tests {
         assert_eq!(names, ["a", "b"]);
         let span = result.deps[1].span.clone().unwrap();
         assert_eq!(&text[span], "b@2");
+    }
+
+    #[test]
+    fn recursive_nesting_cannot_multiply_without_bound() {
+        // Three levels of empty matches would be 10,000^3 leaves.
+        let m = manager(serde_json::json!({
+            "customType": "regex", "fileMatch": ["x"],
+            "matchStringsStrategy": "recursive",
+            "matchStrings": ["x*", "x*", "(?<depName>x*)"],
+            "datasourceTemplate": "docker"
+        }));
+        let result = extract(&m, "abc", "x");
+        assert!(result.hit_candidate_cap && result.hit_match_cap);
+        assert!(result.deps.len() + result.dropped.len() <= MAX_CANDIDATES);
     }
 
     #[test]

@@ -16,18 +16,23 @@ pub static CODE: Code = Code {
 
 pub(crate) fn check(ctx: &RenovateContext<'_>, out: &mut Vec<Diagnostic>) {
     for run in &ctx.view.runs {
-        if run.extraction.hit_match_cap {
-            out.push(
-                Diagnostic::new(
-                    &CODE,
-                    ctx.config_path,
-                    format!(
-                        "{}: a matchString reached Renovate's 10,000-match cap on {}",
-                        run.manager.key_path, ctx.package_file
-                    ),
-                )
-                .at(ctx.config.managers[run.config_index].line, 1),
-            );
-        }
+        let what = if run.extraction.hit_candidate_cap {
+            format!(
+                "the recursive strategy produced more than {} candidates, so extraction stopped",
+                crate::renovate::extract::MAX_CANDIDATES
+            )
+        } else if run.extraction.hit_match_cap {
+            "a matchString reached Renovate's 10,000-match cap".to_string()
+        } else {
+            continue;
+        };
+        out.push(
+            Diagnostic::new(
+                &CODE,
+                ctx.config_path,
+                format!("{}: {what} on {}", run.manager.key_path, ctx.package_file),
+            )
+            .at(ctx.config.managers[run.config_index].line, 1),
+        );
     }
 }
