@@ -7,7 +7,7 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use common::faulty::{Fault, FaultyProxy, Rule};
+use common::faulty::{Chaos, Fault, FaultyProxy, Rule};
 use common::images::{self, Platform, layer};
 use common::registry::TestRegistry;
 use common::{img_mirror, json_lines};
@@ -304,4 +304,33 @@ fn a_mirror_that_lies_about_its_tag_is_caught_by_verify_deep() {
         String::from_utf8_lossy(&deep.stdout)
     );
     assert!(String::from_utf8_lossy(&deep.stdout).contains("IMAGES.app"));
+}
+
+#[test]
+fn random_transient_faults_on_a_fifth_of_all_requests_are_survived() {
+    let world = World::new();
+    world.proxy.chaos(Chaos {
+        seed: 20261128,
+        percent: 20,
+        faults: vec![
+            Fault::Status {
+                code: 503,
+                retry_after: None,
+            },
+            Fault::Status {
+                code: 502,
+                retry_after: None,
+            },
+            Fault::Status {
+                code: 429,
+                retry_after: Some(0),
+            },
+            Fault::ResetMidBody,
+        ],
+    });
+    let (code, outcome) = world.mirror(&["--retries", "12"]);
+    assert_eq!(code, Some(0), "{outcome}");
+    assert!(world.proxy.injected() > 0, "no fault was injected");
+    eprintln!("survived {} injected faults", world.proxy.injected());
+    world.assert_copied_exactly();
 }

@@ -113,6 +113,9 @@ pub struct RegistryArgs {
     /// Every other registry's certificate is verified
     #[arg(long = "insecure-tls", value_name = "HOST")]
     pub insecure_tls: Vec<String>,
+    /// Attempts for a request that fails transiently (timeouts, 5xx, 429), the first included
+    #[arg(long, value_name = "N", default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..=20))]
+    pub retries: u32,
     /// Give up on a connection or a stalled read after this many seconds (then retry)
     #[arg(long, value_name = "SECONDS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=3600))]
     pub timeout: u64,

@@ -108,9 +108,12 @@ pub fn client(args: &RegistryArgs) -> Result<RegistryClient, Failure> {
         endpoints,
         credentials,
         insecure_tls: args.insecure_tls.clone(),
+        retry: img_mirror::registry::RetryPolicy {
+            attempts: args.retries,
+            ..img_mirror::registry::RetryPolicy::default()
+        },
         connect_timeout: std::time::Duration::from_secs(args.timeout),
         read_timeout: std::time::Duration::from_secs(args.timeout),
-        ..ClientOptions::default()
     })
     .map_err(Failure)
 }

@@ -62,9 +62,19 @@ impl Rule {
     }
 }
 
+/// Faults injected at random into a share of all requests, from a fixed seed.
+#[derive(Debug, Clone)]
+pub struct Chaos {
+    pub seed: u64,
+    /// Out of 100 requests.
+    pub percent: u64,
+    pub faults: Vec<Fault>,
+}
+
 pub struct FaultyProxy {
     pub port: u16,
     rules: Arc<Mutex<Vec<Rule>>>,
+    chaos: Arc<Mutex<Option<(Chaos, u64)>>>,
     injected: Arc<AtomicUsize>,
     stop: Arc<AtomicBool>,
     thread: Option<JoinHandle<()>>,
@@ -75,19 +85,21 @@ impl FaultyProxy {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let port = listener.local_addr().unwrap().port();
         let rules: Arc<Mutex<Vec<Rule>>> = Arc::default();
+        let chaos: Arc<Mutex<Option<(Chaos, u64)>>> = Arc::default();
         let injected = Arc::new(AtomicUsize::new(0));
         let stop = Arc::new(AtomicBool::new(false));
         let thread = {
-            let (rules, injected, stop) = (rules.clone(), injected.clone(), stop.clone());
+            let (rules, chaos, injected, stop) =
+                (rules.clone(), chaos.clone(), injected.clone(), stop.clone());
             std::thread::spawn(move || {
                 for stream in listener.incoming() {
                     if stop.load(Ordering::SeqCst) {
                         break;
                     }
                     let Ok(stream) = stream else { continue };
-                    let (rules, injected) = (rules.clone(), injected.clone());
+                    let (rules, chaos, injected) = (rules.clone(), chaos.clone(), injected.clone());
                     std::thread::spawn(move || {
-                        let _ = serve(stream, upstream_port, &rules, &injected);
+                        let _ = serve(stream, upstream_port, &rules, &chaos, &injected);
                     });
                 }
             })
@@ -95,6 +107,7 @@ impl FaultyProxy {
         FaultyProxy {
             port,
             rules,
+            chaos,
             injected,
             stop,
             thread: Some(thread),
@@ -103,6 +116,12 @@ impl FaultyProxy {
 
     pub fn add(&self, rule: Rule) {
         self.rules.lock().unwrap().push(rule);
+    }
+
+    /// From now on, `chaos.percent` of requests get one of `chaos.faults`.
+    pub fn chaos(&self, chaos: Chaos) {
+        let state = chaos.seed.max(1);
+        *self.chaos.lock().unwrap() = Some((chaos, state));
     }
 
     pub fn url(&self) -> String {
@@ -125,10 +144,28 @@ impl Drop for FaultyProxy {
     }
 }
 
+/// The next fault from the seeded generator, if this request draws one.
+fn draw(chaos: &Mutex<Option<(Chaos, u64)>>) -> Option<Fault> {
+    let mut guard = chaos.lock().unwrap();
+    let (chaos, state) = guard.as_mut()?;
+    let mut next = || {
+        *state ^= *state << 13;
+        *state ^= *state >> 7;
+        *state ^= *state << 17;
+        *state
+    };
+    if next() % 100 >= chaos.percent || chaos.faults.is_empty() {
+        return None;
+    }
+    let index = (next() % chaos.faults.len() as u64) as usize;
+    Some(chaos.faults[index].clone())
+}
+
 fn serve(
     mut client: TcpStream,
     upstream_port: u16,
     rules: &Mutex<Vec<Rule>>,
+    chaos: &Mutex<Option<(Chaos, u64)>>,
     injected: &AtomicUsize,
 ) -> std::io::Result<()> {
     client.set_read_timeout(Some(Duration::from_secs(30)))?;
@@ -145,6 +182,7 @@ fn serve(
                 rule.times = rule.times.saturating_sub(1);
                 rule.fault.clone()
             })
+            .or_else(|| draw(chaos))
     };
     if fault.is_some() {
         injected.fetch_add(1, Ordering::SeqCst);
