@@ -355,16 +355,7 @@ fn a_mirror_behind_basic_auth_uses_the_auth_file_and_never_prints_the_secret() {
     let upstream = TestRegistry::start();
     let mirror = TestRegistry::start_with_basic_auth("robot", "s3cr3t-pass");
     let repo = tempfile::tempdir().unwrap();
-    let layout = tempfile::tempdir().unwrap();
-    images::write_layout(
-        layout.path(),
-        "1",
-        vec![Platform {
-            architecture: "amd64",
-            layers: vec![layer(30, 5000)],
-        }],
-    );
-    let digest = images::push(layout.path(), "1", &upstream.authority(), "org/app", false);
+    let digest = images::publish_small(&upstream.authority(), "org/app", "1", 30);
     std::fs::write(
         repo.path().join("vars.yml"),
         format!(
@@ -415,16 +406,7 @@ fn tls_certificates_are_verified_unless_the_host_is_named_insecure() {
     let upstream = TestRegistry::start();
     let mirror = TestRegistry::start_tls();
     let repo = tempfile::tempdir().unwrap();
-    let layout = tempfile::tempdir().unwrap();
-    images::write_layout(
-        layout.path(),
-        "1",
-        vec![Platform {
-            architecture: "amd64",
-            layers: vec![layer(40, 3000)],
-        }],
-    );
-    let digest = images::push(layout.path(), "1", &upstream.authority(), "org/app", false);
+    let digest = images::publish_small(&upstream.authority(), "org/app", "1", 40);
     std::fs::write(
         repo.path().join("vars.yml"),
         format!(

@@ -7,7 +7,7 @@ mod common;
 use std::path::Path;
 use std::process::Command;
 
-use common::images::{self, Platform, layer};
+use common::images;
 use common::img_mirror;
 use common::registry::TestRegistry;
 
@@ -30,22 +30,7 @@ fn no_command_prints_a_secret() {
     use base64::Engine as _;
     let upstream = TestRegistry::start();
     let mirror = TestRegistry::start_with_basic_auth("robot", SECRET);
-    let layout = tempfile::tempdir().unwrap();
-    images::write_layout(
-        layout.path(),
-        "1.0",
-        vec![Platform {
-            architecture: "amd64",
-            layers: vec![layer(90, 4000)],
-        }],
-    );
-    let digest = images::push(
-        layout.path(),
-        "1.0",
-        &upstream.authority(),
-        "org/app",
-        false,
-    );
+    let digest = images::publish_small(&upstream.authority(), "org/app", "1.0", 90);
 
     let repo = tempfile::tempdir().unwrap();
     let vars = format!(

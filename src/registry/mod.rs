@@ -363,6 +363,19 @@ impl RegistryClient {
         request.send().await.map_err(|e| from_reqwest(what, e))
     }
 
+    /// A manifest request that accepts every manifest type a mirror copies.
+    fn manifest_request(
+        &self,
+        repo: &Repo,
+        method: reqwest::Method,
+        url: &str,
+    ) -> reqwest::RequestBuilder {
+        self.clients(repo)
+            .http
+            .request(method, url)
+            .header("Accept", ACCEPT.join(", "))
+    }
+
     /// The digest a tag (or digest) resolves to, or `None` when the registry has no such
     /// manifest. One request.
     pub async fn head_manifest(
@@ -375,10 +388,7 @@ impl RegistryClient {
         retry::retry(self.options.retry, || async {
             let response = self
                 .send(repo, false, &what, || {
-                    self.clients(repo)
-                        .http
-                        .head(&url)
-                        .header("Accept", ACCEPT.join(", "))
+                    self.manifest_request(repo, reqwest::Method::HEAD, &url)
                 })
                 .await?;
             match response.status().as_u16() {
@@ -425,10 +435,7 @@ impl RegistryClient {
         retry::retry(self.options.retry, || async {
             let response = self
                 .send(repo, false, &what, || {
-                    self.clients(repo)
-                        .http
-                        .get(&url)
-                        .header("Accept", ACCEPT.join(", "))
+                    self.manifest_request(repo, reqwest::Method::GET, &url)
                 })
                 .await?;
             if !response.status().is_success() {

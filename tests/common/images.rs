@@ -125,6 +125,21 @@ pub fn push(layout: &Path, tag: &str, authority: &str, repo: &str, docker_format
     inspect_digest(authority, &format!("{repo}:{tag}"))
 }
 
+/// Builds a one-layer, one-platform image and pushes it to `authority/repo:tag`;
+/// returns its digest.
+pub fn publish_small(authority: &str, repo: &str, tag: &str, seed: u64) -> String {
+    let layout = tempfile::tempdir().unwrap();
+    write_layout(
+        layout.path(),
+        tag,
+        vec![Platform {
+            architecture: "amd64",
+            layers: vec![layer(seed, 4000)],
+        }],
+    );
+    push(layout.path(), tag, authority, repo, false)
+}
+
 /// `skopeo inspect --format '{{.Digest}}'` of `authority/reference`.
 pub fn inspect_digest(authority: &str, reference: &str) -> String {
     let mut command = Command::new("skopeo");
