@@ -89,27 +89,37 @@ impl Scope {
 
     /// Whether this scope covers a normalised repository name (`docker.io/library/x`).
     pub fn covers_name(&self, name: &str) -> bool {
-        policy_namespaces(name).any(|candidate| candidate == self.normalized)
+        self.covers_lowercase(&name.to_ascii_lowercase())
     }
-}
 
-/// The scopes containers/image tries for a name, most specific first: the name, each
-/// parent namespace down to `host[:port]`, then `*.parent-domain` for every parent
-/// domain of the host (port dropped).
-fn policy_namespaces(name: &str) -> impl Iterator<Item = String> + '_ {
-    let lower = name.to_ascii_lowercase();
-    let mut candidates = vec![lower.clone()];
-    let mut rest = lower.as_str();
-    while let Some(slash) = rest.rfind('/') {
-        rest = &rest[..slash];
-        candidates.push(rest.to_string());
+    /// Whether this scope is one of the scopes containers/image tries for `name`
+    /// (lowercase), most specific first: the name, each parent namespace down to
+    /// `host[:port]`, then `*.parent-domain` for every parent domain of the host
+    /// (port dropped).
+    fn covers_lowercase(&self, name: &str) -> bool {
+        let scope = self.normalized.as_str();
+        let mut rest = name;
+        if rest == scope {
+            return true;
+        }
+        while let Some(slash) = rest.rfind('/') {
+            rest = &rest[..slash];
+            if rest == scope {
+                return true;
+            }
+        }
+        let Some(wildcard_domain) = scope.strip_prefix("*.") else {
+            return false;
+        };
+        let mut host = rest.split(':').next().unwrap_or(rest);
+        while let Some(dot) = host.find('.') {
+            host = &host[dot + 1..];
+            if host == wildcard_domain {
+                return true;
+            }
+        }
+        false
     }
-    let mut host = rest.split(':').next().unwrap_or(rest);
-    while let Some(dot) = host.find('.') {
-        host = &host[dot + 1..];
-        candidates.push(format!("*.{host}"));
-    }
-    candidates.into_iter()
 }
 
 /// The parsed `MP_APPROVED_REGISTRIES`.
@@ -129,10 +139,10 @@ impl ApprovedRegistries {
     }
 
     pub fn approving_name(&self, name: &str) -> Option<&Scope> {
-        let candidates: Vec<String> = policy_namespaces(name).collect();
+        let name = name.to_ascii_lowercase();
         self.scopes
             .iter()
-            .find(|scope| candidates.contains(&scope.normalized))
+            .find(|scope| scope.covers_lowercase(&name))
     }
 }
 

@@ -84,70 +84,83 @@ pub fn check(options: &CheckOptions) -> Result<CheckReport, CheckError> {
     let lint_options = LintOptions {
         mirror_prefix: options.mirror_prefix.clone(),
     };
-    // vars.yml's YAML parse and lint, and Renovate's extraction, are independent: run
-    // them on two cores. The extraction reads the file itself and hands back the text
-    // it read, so its result is used only for the very text the YAML loader saw.
-    let (loaded, vars_diagnostics, renovate) = std::thread::scope(|scope| {
+    // vars.yml's YAML parse and lint, and what Renovate's managers make of the text, are
+    // independent: run them on two cores. The extraction reads the file itself and
+    // hands back the text it read, so its result is used only for the very text the
+    // YAML loader saw.
+    std::thread::scope(|scope| {
         let renovate_job = scope.spawn(|| {
             let path = config_path.as_deref()?;
             Some(config::load(path).map(|parsed| {
                 parsed.map(|config| {
-                    let extracted = read_capped(&vars_path).map(|text| {
-                        let view = crate::renovate::view_file(&config, &package_file, &text);
-                        (text, view)
+                    let prepared = read_capped(&vars_path).map(|text| {
+                        let prepared = lint::renovate::Prepared::new(
+                            &config,
+                            &package_file,
+                            &text,
+                            &options.mirror_prefix,
+                        );
+                        (text, prepared)
                     });
-                    (config, extracted)
+                    (config, prepared)
                 })
             }))
         });
-        let loaded = vars::load(&vars_path);
-        let vars_diagnostics = loaded
+        let loaded = vars::load(&vars_path).map_err(|e| read_error(&vars_path, e))?;
+        let entries = loaded
+            .vars
             .as_ref()
-            .map(|loaded| lint::lint_vars(loaded, &vars_path, &lint_options))
+            .map(|vars| lint::analyse(vars, &options.mirror_prefix))
             .unwrap_or_default();
+        let mut report = CheckReport::default();
+        if let Some(text) = &loaded.text {
+            report.sources.add(&vars_path, text.clone());
+        }
+        report.diagnostics.extend(lint::lint_analysed_vars(
+            &loaded,
+            &entries,
+            &vars_path,
+            &lint_options,
+        ));
         let renovate = renovate_job
             .join()
             .expect("Renovate extraction does not panic");
-        (loaded, vars_diagnostics, renovate)
-    });
-    let loaded = loaded.map_err(|e| read_error(&vars_path, e))?;
-    let renovate = match (&config_path, renovate) {
-        (Some(path), Some(result)) => Some(result.map_err(|e| read_error(path, e))?),
-        _ => None,
-    };
-
-    let mut report = CheckReport::default();
-    if let Some(text) = &loaded.text {
-        report.sources.add(&vars_path, text.clone());
-    }
-    report.diagnostics.extend(vars_diagnostics);
-    let (config, extracted) = match renovate {
-        Some(Ok((config, extracted))) => (Some(Ok(config)), extracted),
-        Some(Err(error)) => (Some(Err(error)), None),
-        None => (None, None),
-    };
-    let view = extracted
-        .filter(|(text, _)| loaded.text.as_deref() == Some(text.as_str()))
-        .map(|(_, view)| view);
-    let input = match (&config_path, &config) {
-        (Some(path), Some(Ok(config))) => {
-            report.sources.add(path, config.text.clone());
-            RenovateInput::Loaded { path, config, view }
-        }
-        (Some(path), Some(Err(error))) => RenovateInput::Invalid { path, error },
-        _ => RenovateInput::Missing {
-            repo: &options.repo,
-        },
-    };
-    report.diagnostics.extend(lint::lint_renovate(
-        input,
-        loaded.vars.as_ref(),
-        &vars_path,
-        &package_file,
-        &lint_options,
-    ));
-    diag::sort(&mut report.diagnostics);
-    Ok(report)
+        let renovate = match (&config_path, renovate) {
+            (Some(path), Some(result)) => Some(result.map_err(|e| read_error(path, e))?),
+            _ => None,
+        };
+        let (config, prepared) = match renovate {
+            Some(Ok((config, prepared))) => (Some(Ok(config)), prepared),
+            Some(Err(error)) => (Some(Err(error)), None),
+            None => (None, None),
+        };
+        let prepared = prepared
+            .filter(|(text, _)| loaded.text.as_deref() == Some(text.as_str()))
+            .map(|(_, prepared)| prepared);
+        let input = match (&config_path, &config) {
+            (Some(path), Some(Ok(config))) => {
+                report.sources.add(path, config.text.clone());
+                RenovateInput::Loaded {
+                    path,
+                    config,
+                    prepared,
+                }
+            }
+            (Some(path), Some(Err(error))) => RenovateInput::Invalid { path, error },
+            _ => RenovateInput::Missing {
+                repo: &options.repo,
+            },
+        };
+        report.diagnostics.extend(lint::lint_renovate(
+            input,
+            loaded.vars.as_ref().map(|vars| (vars, entries.as_slice())),
+            &vars_path,
+            &package_file,
+            &lint_options,
+        ));
+        diag::sort(&mut report.diagnostics);
+        Ok(report)
+    })
 }
 
 /// The file's text when it is no larger than the vars size cap: an oversized file is

@@ -118,7 +118,8 @@ impl MirrorPrefix {
     /// Whether a normalised repository lies under the prefix.
     pub fn covers(&self, reference: &Reference) -> bool {
         let name = reference.name();
-        name == self.name || name.starts_with(&format!("{}/", self.name))
+        name.strip_prefix(&self.name)
+            .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
     }
 
     /// The mirror repository for an upstream: `<prefix>/<normalised upstream name>`

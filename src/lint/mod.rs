@@ -49,8 +49,31 @@ pub fn find_code(query: &str) -> Option<&'static Code> {
         .find(|code| code.code.eq_ignore_ascii_case(query) || code.name == query)
 }
 
+/// Every `IMAGES` entry of `vars`, analysed once for the vars and the Renovate rules.
+pub fn analyse<'a>(vars: &'a VarsFile, prefix: &MirrorPrefix) -> Vec<EntryFacts<'a>> {
+    vars.images
+        .iter()
+        .map(|image| EntryFacts::analyse(image, prefix))
+        .collect()
+}
+
 /// Lints a loaded `vars.yml`: its load problems, then every entry.
 pub fn lint_vars(loaded: &Loaded, path: &Path, options: &LintOptions) -> Vec<Diagnostic> {
+    let entries = loaded
+        .vars
+        .as_ref()
+        .map(|vars| analyse(vars, &options.mirror_prefix))
+        .unwrap_or_default();
+    lint_analysed_vars(loaded, &entries, path, options)
+}
+
+/// [`lint_vars`] with the entries already analysed (by [`analyse`]).
+pub fn lint_analysed_vars(
+    loaded: &Loaded,
+    entries: &[EntryFacts<'_>],
+    path: &Path,
+    options: &LintOptions,
+) -> Vec<Diagnostic> {
     let mut out: Vec<Diagnostic> = loaded
         .problems
         .iter()
@@ -75,10 +98,9 @@ pub fn lint_vars(loaded: &Loaded, path: &Path, options: &LintOptions) -> Vec<Dia
         approved: ApprovedRegistries::new(scopes),
     };
     rules::mirror_prefix_not_approved::check(&ctx, &mut out);
-    for image in &vars.images {
-        let facts = EntryFacts::analyse(image, ctx.prefix);
+    for facts in entries {
         for check in rules::ENTRY_CHECKS {
-            check(&facts, &ctx, &mut out);
+            check(facts, &ctx, &mut out);
         }
     }
     out
@@ -92,21 +114,22 @@ pub enum RenovateInput<'a> {
         path: &'a Path,
         error: &'a ConfigError,
     },
-    /// `view` is what the config's managers extract from the vars file, when the caller
-    /// already ran them (on another thread, say).
+    /// `prepared` is the text-only part of the checks, when the caller already ran it
+    /// (on another thread, say) over the very text the YAML was read from.
     Loaded {
         path: &'a Path,
         config: &'a RenovateConfig,
-        view: Option<crate::renovate::FileView>,
+        prepared: Option<renovate::Prepared>,
     },
 }
 
 /// Lints the Renovate config: Renovate's validation, then (when `vars.yml` loaded) what
-/// its regex managers make of `IMAGES`. `package_file` is the vars path relative to the
-/// repository, as Renovate matches it.
+/// its regex managers make of `IMAGES` (`vars` with its entries analysed by
+/// [`analyse`]). `package_file` is the vars path relative to the repository, as
+/// Renovate matches it.
 pub fn lint_renovate(
     input: RenovateInput<'_>,
-    vars: Option<&VarsFile>,
+    vars: Option<(&VarsFile, &[EntryFacts<'_>])>,
     vars_path: &Path,
     package_file: &str,
     options: &LintOptions,
@@ -129,21 +152,31 @@ pub fn lint_renovate(
         RenovateInput::Invalid { path, error } => {
             vec![r::invalid_renovate_config::diagnostic(error, path)]
         }
-        RenovateInput::Loaded { path, config, view } => {
+        RenovateInput::Loaded {
+            path,
+            config,
+            prepared,
+        } => {
             let mut out = r::renovate_config_pitfall::diagnostics(&validate(config), path);
-            if let Some(vars) = vars {
-                let view = view.unwrap_or_else(|| {
-                    crate::renovate::view_file(config, package_file, &vars.text)
+            if let Some((vars, entries)) = vars {
+                let prepared = prepared.unwrap_or_else(|| {
+                    renovate::Prepared::new(
+                        config,
+                        package_file,
+                        &vars.text,
+                        &options.mirror_prefix,
+                    )
                 });
                 let inputs = renovate::Inputs {
                     config,
                     config_path: path,
                     vars,
+                    entries,
                     vars_path,
                     package_file,
                     prefix: &options.mirror_prefix,
                 };
-                out.extend(renovate::check(inputs, view));
+                out.extend(renovate::check(inputs, prepared));
             }
             out
         }

@@ -16,6 +16,11 @@ impl Lookup {
     pub fn name(&self) -> String {
         format!("{}/{}", self.host, self.repository)
     }
+
+    /// Whether this is `reference`'s repository (its normalised name).
+    pub fn is(&self, reference: &crate::reference::Reference) -> bool {
+        self.host == reference.domain() && self.repository == reference.path()
+    }
 }
 
 /// The registry and repository Renovate queries for `package_name`.
@@ -26,7 +31,8 @@ pub fn lookup(package_name: &str, registry_urls: Option<&[String]>) -> Lookup {
         .trim_end_matches('/');
     let registry_without_scheme = strip_scheme(registry_url);
     let (host_and_path, repository) = match package_name
-        .strip_prefix(&format!("{registry_without_scheme}/"))
+        .strip_prefix(registry_without_scheme)
+        .and_then(|rest| rest.strip_prefix('/'))
     {
         Some(rest) if !is_docker_hub(host_of(registry_without_scheme)) => {
             (registry_without_scheme.to_string(), rest.to_string())

@@ -204,12 +204,11 @@ impl Match {
 /// repeats until the cap), and at most [`MAX_MATCHES`] are returned.
 pub fn match_all(regex: &Regex, haystack: &str) -> Vec<Match> {
     if !can_match_empty(regex) {
-        // Without empty matches, regex's iterator is exactly the exec loop, and faster.
-        return regex
-            .captures_iter(haystack)
-            .take(MAX_MATCHES)
-            .map(|captures| Match::of(&captures))
-            .collect();
+        return if haystack.len() >= SPLIT_AT_LEAST {
+            non_empty_matches_on_two_cores(regex, haystack)
+        } else {
+            non_empty_matches_from(regex, haystack, 0, MAX_MATCHES)
+        };
     }
     let mut matches = Vec::new();
     let mut start = 0;
@@ -227,6 +226,82 @@ pub fn match_all(regex: &Regex, haystack: &str) -> Vec<Match> {
             let repeat = matches.last().cloned().expect("just pushed");
             matches.resize(MAX_MATCHES, repeat);
         }
+    }
+    matches
+}
+
+/// Haystacks from this size are searched from two places at once.
+const SPLIT_AT_LEAST: usize = 256 * 1024;
+
+/// Without empty matches, the exec loop is "search again where the last match ended"
+/// and regex's iterator is exactly that. At most `limit` matches.
+fn non_empty_matches_from(regex: &Regex, haystack: &str, start: usize, limit: usize) -> Vec<Match> {
+    non_empty_matches_until(regex, haystack, start, limit, usize::MAX).0
+}
+
+/// The exec loop from `start` until `limit` matches or a match that ends at or past
+/// `stop`; also where the next search would start (`None`: no match is left).
+fn non_empty_matches_until(
+    regex: &Regex,
+    haystack: &str,
+    start: usize,
+    limit: usize,
+    stop: usize,
+) -> (Vec<Match>, Option<usize>) {
+    let mut matches = Vec::new();
+    let mut at = Some(start);
+    while let Some(position) = at
+        && matches.len() < limit
+        && position < stop
+    {
+        let found = regex.captures_at(haystack, position).map(|c| Match::of(&c));
+        at = found.as_ref().map(|m| m.whole.end);
+        matches.extend(found);
+    }
+    (matches, at)
+}
+
+/// The same matches as [`non_empty_matches_from`] from 0, found by two threads: one
+/// from the middle of the haystack, one from the start until it reaches a place the
+/// first one also searched from. A search's result depends only on where it starts
+/// (the whole haystack stays visible to look-around), so from that place on both
+/// sequences are the same match for match.
+fn non_empty_matches_on_two_cores(regex: &Regex, haystack: &str) -> Vec<Match> {
+    let mut middle = haystack.len() / 2;
+    while !haystack.is_char_boundary(middle) {
+        middle += 1;
+    }
+    let ((mut matches, mut at), from_middle) = std::thread::scope(|scope| {
+        let second_half =
+            scope.spawn(|| non_empty_matches_from(regex, haystack, middle, MAX_MATCHES));
+        let first_half = non_empty_matches_until(regex, haystack, 0, MAX_MATCHES, middle);
+        let from_middle = second_half.join().expect("matching does not panic");
+        (first_half, from_middle)
+    });
+    while let Some(position) = at
+        && matches.len() < MAX_MATCHES
+    {
+        // The middle thread's search that started at or before `position` and found
+        // nothing starting before it: the next match from here is its next match.
+        let next = from_middle.partition_point(|m| m.whole.start < position);
+        let searched_from = match next {
+            0 => middle,
+            _ => from_middle[next - 1].whole.end,
+        };
+        if searched_from <= position {
+            let wanted = MAX_MATCHES - matches.len();
+            matches.extend(from_middle[next..].iter().take(wanted).cloned());
+            let middle_stopped_at_cap = from_middle.len() == MAX_MATCHES;
+            if matches.len() < MAX_MATCHES && middle_stopped_at_cap {
+                let resume = matches.last().map_or(position, |m| m.whole.end);
+                let wanted = MAX_MATCHES - matches.len();
+                matches.extend(non_empty_matches_from(regex, haystack, resume, wanted));
+            }
+            return matches;
+        }
+        let (found, after) = non_empty_matches_until(regex, haystack, position, 1, usize::MAX);
+        matches.extend(found);
+        at = after;
     }
     matches
 }
@@ -355,5 +430,59 @@ mod tests {
     #[test]
     fn case_insensitive_flag_is_applied() {
         assert!(compile("^abc$", true).unwrap().is_match("ABC"));
+    }
+
+    #[test]
+    fn two_cores_find_exactly_the_sequential_matches() {
+        // A fixed pseudo-random haystack over a small alphabet, large enough to split,
+        // with patterns whose matches cross the middle, repeat, overlap candidates,
+        // look around, or run into the 10,000 cap.
+        let mut state = 0x2545_f491_u64;
+        let alphabet = b"ab \n:xy";
+        let haystack: String = (0..SPLIT_AT_LEAST + 4099)
+            .map(|_| {
+                state ^= state << 13;
+                state ^= state >> 7;
+                state ^= state << 17;
+                alphabet[(state % alphabet.len() as u64) as usize] as char
+            })
+            .collect();
+        let patterns = [
+            r"\n(?<key>[a-z]+):(?<value>[^\n]*)",
+            r"a+",
+            r"(?s)a.{700}b",
+            r"ab|b",
+            r"\bxy\b",
+            r"x(?:y )*",
+            r"(?s)x.*y",
+            r"(?s)a.*?\n:",
+            r"a[^\n]{40}(?<end>b)",
+        ];
+        for pattern in patterns {
+            let regex = compile(pattern, false).unwrap();
+            assert!(!can_match_empty(&regex), "{pattern}");
+            let sequential = non_empty_matches_from(&regex, &haystack, 0, MAX_MATCHES);
+            assert_eq!(
+                non_empty_matches_on_two_cores(&regex, &haystack),
+                sequential,
+                "{pattern}"
+            );
+        }
+    }
+
+    #[test]
+    fn two_cores_continue_past_the_middle_threads_cap() {
+        // 1,000 matches before the middle, then one that swallows the middle thread's
+        // first 3,000: the 7,000 it has left are not enough to reach the cap.
+        let before = format!("{}b", "a".repeat(149)).repeat(1000);
+        let haystack = format!("{before}{}", "y".repeat(before.len()));
+        let regex = compile("by{0,3000}|y", false).unwrap();
+        let sequential = non_empty_matches_from(&regex, &haystack, 0, MAX_MATCHES);
+        assert_eq!(sequential.len(), MAX_MATCHES);
+        assert_eq!(sequential[999].whole, before.len() - 1..before.len() + 3000);
+        assert_eq!(
+            non_empty_matches_on_two_cores(&regex, &haystack),
+            sequential
+        );
     }
 }

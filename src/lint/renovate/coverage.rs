@@ -2,7 +2,7 @@
 
 use std::ops::Range;
 
-use crate::mirror_map::MirrorPrefix;
+use crate::lint::EntryFacts;
 use crate::reference::Reference;
 use crate::renovate::FileView;
 use crate::vars::{ImageEntry, VarsFile};
@@ -16,46 +16,39 @@ pub struct DepRef {
 
 /// What Renovate sees of one entry.
 #[derive(Debug, Clone)]
-pub struct EntryCoverage {
+pub struct EntryCoverage<'a> {
     pub entry: usize,
     /// The entry's bytes in the file: its value, or its whole line when the value spans
     /// lines.
     pub region: Range<usize>,
     pub deps: Vec<DepRef>,
     /// The image the entry really is (the upstream for a mirrored entry), when valid.
-    pub source: Option<Reference>,
-    pub reference: Option<Reference>,
+    pub source: Option<&'a Reference>,
+    pub reference: Option<&'a Reference>,
 }
 
 #[derive(Debug, Clone, Default)]
-pub struct Coverage {
-    pub entries: Vec<EntryCoverage>,
+pub struct Coverage<'a> {
+    pub entries: Vec<EntryCoverage<'a>>,
     /// Deps that lie on no entry.
     pub outside: Vec<DepRef>,
 }
 
-impl Coverage {
-    pub fn compute(view: &FileView, vars: &VarsFile, prefix: &MirrorPrefix) -> Coverage {
+impl<'a> Coverage<'a> {
+    /// `facts` are `vars`' entries, analysed in the same order.
+    pub fn compute(view: &FileView, vars: &VarsFile, facts: &'a [EntryFacts<'_>]) -> Coverage<'a> {
         let line_starts = line_starts(&vars.text);
-        let mut entries: Vec<EntryCoverage> = vars
+        let mut entries: Vec<EntryCoverage<'a>> = vars
             .images
             .iter()
+            .zip(facts)
             .enumerate()
-            .map(|(index, image)| {
-                let reference = Reference::parse(&image.value).ok();
-                let source = reference
-                    .as_ref()
-                    .and_then(|r| match prefix.upstream_of(r) {
-                        Some(upstream) => upstream.ok(),
-                        None => Some(r.clone()),
-                    });
-                EntryCoverage {
-                    entry: index,
-                    region: region(image, &line_starts, vars.text.len()),
-                    deps: Vec::new(),
-                    source,
-                    reference,
-                }
+            .map(|(index, (image, facts))| EntryCoverage {
+                entry: index,
+                region: region(image, &line_starts, vars.text.len()),
+                deps: Vec::new(),
+                source: facts.source(),
+                reference: facts.reference.as_ref().ok(),
             })
             .collect();
         // Entries are in file order, so their regions are sorted: binary search each dep.

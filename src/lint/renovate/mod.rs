@@ -7,22 +7,26 @@
 pub(crate) mod coverage;
 pub mod rules;
 
+use std::collections::HashSet;
 use std::path::Path;
 
 use crate::diag::Diagnostic;
+use crate::lint::EntryFacts;
 use crate::mirror_map::MirrorPrefix;
 use crate::renovate::FileView;
 use crate::renovate::config::RenovateConfig;
 use crate::vars::VarsFile;
 
-pub use coverage::{Coverage, EntryCoverage};
+pub use coverage::{Coverage, DepRef, EntryCoverage};
 
 /// What the Renovate rules look at: the inputs, what the managers extract, and which
 /// dep lies on which entry.
 pub struct RenovateContext<'a> {
     pub inputs: Inputs<'a>,
     pub view: FileView,
-    pub coverage: Coverage,
+    /// Deps whose simulated bump verified in [`Prepared`]'s one-pass simulation.
+    pub proven_bumps: HashSet<DepRef>,
+    pub coverage: Coverage<'a>,
 }
 
 impl<'a> std::ops::Deref for RenovateContext<'a> {
@@ -39,6 +43,8 @@ pub struct Inputs<'a> {
     /// The config path as shown to the user.
     pub config_path: &'a Path,
     pub vars: &'a VarsFile,
+    /// `vars`' entries, analysed once for every rule.
+    pub entries: &'a [EntryFacts<'a>],
     /// The vars path as shown to the user.
     pub vars_path: &'a Path,
     /// The vars path relative to the repository, as Renovate matches it.
@@ -46,12 +52,35 @@ pub struct Inputs<'a> {
     pub prefix: &'a MirrorPrefix,
 }
 
+/// The part of the Renovate checks that needs only the vars file's text, not its YAML:
+/// what the managers extract, and which simulated bumps verify when made all at once.
+/// `check` works it out on a second core while the YAML is parsed.
+pub struct Prepared {
+    pub view: FileView,
+    pub proven_bumps: HashSet<DepRef>,
+}
+
+impl Prepared {
+    pub fn new(
+        config: &RenovateConfig,
+        package_file: &str,
+        text: &str,
+        prefix: &MirrorPrefix,
+    ) -> Prepared {
+        let view = crate::renovate::view_file(config, package_file, text);
+        let proven_bumps = rules::update_would_fail::prove_bumps(&view, text, package_file, prefix);
+        Prepared { view, proven_bumps }
+    }
+}
+
 /// Every Renovate finding for one vars file, given what the managers extract from it.
-pub fn check(inputs: Inputs<'_>, view: FileView) -> Vec<Diagnostic> {
-    let coverage = Coverage::compute(&view, inputs.vars, inputs.prefix);
+pub fn check(inputs: Inputs<'_>, prepared: Prepared) -> Vec<Diagnostic> {
+    let Prepared { view, proven_bumps } = prepared;
+    let coverage = Coverage::compute(&view, inputs.vars, inputs.entries);
     let ctx = RenovateContext {
         inputs,
         view,
+        proven_bumps,
         coverage,
     };
     let mut out = Vec::new();

@@ -59,7 +59,7 @@ impl RenovateContext<'_> {
     }
 
     /// Entries covered by exactly one dep, with that dep: what the field rules judge.
-    pub(crate) fn single_covered(&self) -> impl Iterator<Item = (&EntryCoverage, DepRef)> {
+    pub(crate) fn single_covered(&self) -> impl Iterator<Item = (&EntryCoverage<'_>, DepRef)> {
         self.coverage
             .entries
             .iter()
@@ -71,7 +71,7 @@ impl RenovateContext<'_> {
     pub(crate) fn entry_diagnostic(
         &self,
         code: &'static Code,
-        coverage: &EntryCoverage,
+        coverage: &EntryCoverage<'_>,
         message: String,
     ) -> Diagnostic {
         let entry = &self.vars.images[coverage.entry];

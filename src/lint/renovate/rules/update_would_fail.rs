@@ -2,8 +2,9 @@
 
 use crate::diag::{Code, Diagnostic, Severity};
 use crate::lint::renovate::RenovateContext;
-use crate::renovate::ManagerRun;
-use std::collections::HashSet;
+use crate::mirror_map::MirrorPrefix;
+use crate::renovate::{FileView, ManagerRun};
+use std::collections::{HashMap, HashSet};
 
 use crate::lint::renovate::EntryCoverage;
 use crate::lint::renovate::coverage::DepRef;
@@ -29,17 +30,19 @@ pub static CODE: Code = Code {
 
 /// One entry whose bump is simulated.
 struct Candidate<'c> {
-    coverage: &'c EntryCoverage,
+    coverage: &'c EntryCoverage<'c>,
     at: DepRef,
     bump: Bump,
     mirrored: bool,
 }
 
 pub(crate) fn check(ctx: &RenovateContext<'_>, out: &mut Vec<Diagnostic>) {
-    let candidates: Vec<Candidate<'_>> = ctx
+    // Entries whose bump verified in the one-pass simulation need nothing more.
+    let unverified: Vec<Candidate<'_>> = ctx
         .single_covered()
+        .filter(|(_, at)| !ctx.proven_bumps.contains(at))
         .filter_map(|(coverage, at)| {
-            let reference = coverage.reference.as_ref()?;
+            let reference = coverage.reference?;
             let dep = ctx.dep(at);
             // Wrong fields are wrong-current-value's finding; a bump of them means nothing.
             if reference.tag() != dep.current_value.as_deref()
@@ -50,30 +53,17 @@ pub(crate) fn check(ctx: &RenovateContext<'_>, out: &mut Vec<Diagnostic>) {
             Some(Candidate {
                 coverage,
                 at,
-                bump: Bump {
-                    new_value: reference
-                        .tag()
-                        .and_then(next_tag)
-                        .or_else(|| dep.current_value.clone()),
-                    new_digest: dep.current_digest.as_deref().map(different_digest),
-                },
+                bump: simulated_bump(dep),
                 mirrored: ctx.prefix.strip(reference).is_some(),
             })
         })
         .collect();
-    let prefix = format!("{}/", ctx.prefix);
-    let verified: HashSet<DepRef> = (0..ctx.view.runs.len())
-        .flat_map(|run| verify_all_at_once(ctx, run, &candidates, &prefix))
-        .collect();
-    let unverified: Vec<&Candidate<'_>> = candidates
-        .iter()
-        .filter(|c| !verified.contains(&c.at))
-        .collect();
     if unverified.is_empty() {
         return;
     }
+    let prefix = format!("{}/", ctx.prefix);
     let by_start: Vec<Vec<(usize, usize)>> = ctx.view.runs.iter().map(deps_by_start).collect();
-    for candidate in unverified {
+    for candidate in &unverified {
         let Candidate {
             coverage,
             at,
@@ -117,39 +107,68 @@ pub(crate) fn check(ctx: &RenovateContext<'_>, out: &mut Vec<Diagnostic>) {
     }
 }
 
-/// Applies every candidate bump of one manager to the file at once, re-extracts once,
-/// and returns the deps that verify. When the deps are independent (as line-based
-/// managers' are) this is each entry's own simulation done in one pass; anything
-/// non-local (a count or an untouched dep that changes) verifies nothing here, and
-/// every entry gets its own simulation.
-fn verify_all_at_once(
-    ctx: &RenovateContext<'_>,
+/// The bump simulated for a dep: the next tag (or the same one when none can be made
+/// up) and a digest that is certainly different. A candidate's tag equals its dep's
+/// current value, so this is the same bump whether worked out from the dep or the entry.
+fn simulated_bump(dep: &Dep) -> Bump {
+    Bump {
+        new_value: dep
+            .current_value
+            .as_deref()
+            .and_then(next_tag)
+            .or_else(|| dep.current_value.clone()),
+        new_digest: dep.current_digest.as_deref().map(different_digest),
+    }
+}
+
+/// The deps whose simulated bump verifies when every dep of a manager is bumped at once
+/// and the file re-extracted once. When the deps are independent (as line-based
+/// managers' are) this is each dep's own simulation done in one pass; anything
+/// non-local (a count or an untouched dep that changes) proves nothing, and each
+/// entry gets its own simulation in [`check`].
+///
+/// Needs only the extraction, not `vars.yml`'s YAML, so `check` runs it on the
+/// extraction thread. A bump that would drop the mirror prefix proves nothing either:
+/// whether the entry is mirrored is only known once the YAML is read.
+pub fn prove_bumps(
+    view: &FileView,
+    text: &str,
+    package_file: &str,
+    prefix: &MirrorPrefix,
+) -> HashSet<DepRef> {
+    let prefix = format!("{prefix}/");
+    (0..view.runs.len())
+        .flat_map(|run| prove_run(&view.runs[run], run, text, package_file, &prefix))
+        .collect()
+}
+
+fn prove_run(
+    manager_run: &ManagerRun,
     run: usize,
-    candidates: &[Candidate<'_>],
+    text: &str,
+    package_file: &str,
     prefix: &str,
 ) -> Vec<DepRef> {
-    let manager_run = &ctx.view.runs[run];
-    let text = &ctx.vars.text;
-    let mut planned: Vec<(std::ops::Range<usize>, String, &Candidate<'_>)> = Vec::new();
-    for candidate in candidates.iter().filter(|c| c.at.run == run) {
-        let dep = ctx.dep(candidate.at);
-        let Ok((replace_string, new)) = replacement(&manager_run.manager, dep, &candidate.bump)
-        else {
+    let before = &manager_run.extraction.deps;
+    let mut planned: Vec<(std::ops::Range<usize>, String, usize, Bump)> = Vec::new();
+    for (index, dep) in before.iter().enumerate() {
+        let bump = simulated_bump(dep);
+        let Ok((replace_string, new)) = replacement(&manager_run.manager, dep, &bump) else {
             continue;
         };
         let Some(span) = dep
             .span
             .clone()
-            .filter(|s| text[s.clone()] == replace_string)
+            .filter(|s| text.get(s.clone()) == Some(replace_string.as_str()))
         else {
             continue;
         };
-        if candidate.mirrored && replace_string.contains(prefix) && !new.contains(prefix) {
+        if replace_string.contains(prefix) && !new.contains(prefix) {
             continue;
         }
-        planned.push((span, new, candidate));
+        planned.push((span, new, index, bump));
     }
-    planned.sort_by_key(|(span, _, _)| span.start);
+    planned.sort_by_key(|(span, ..)| span.start);
     if planned
         .windows(2)
         .any(|pair| pair[0].0.end > pair[1].0.start)
@@ -158,20 +177,19 @@ fn verify_all_at_once(
     }
     let mut new_text = String::with_capacity(text.len() + planned.len() * 8);
     let mut last = 0;
-    for (span, new, _) in &planned {
+    for (span, new, ..) in &planned {
         new_text.push_str(&text[last..span.start]);
         new_text.push_str(new);
         last = span.end;
     }
     new_text.push_str(&text[last..]);
-    let after = extract(&manager_run.manager, &new_text, ctx.package_file).deps;
-    let before = &manager_run.extraction.deps;
+    let after = extract(&manager_run.manager, &new_text, package_file).deps;
     if after.len() != before.len() {
         return Vec::new();
     }
-    let bumps: std::collections::HashMap<usize, &Bump> = planned
+    let bumps: HashMap<usize, &Bump> = planned
         .iter()
-        .map(|(_, _, c)| (c.at.dep, &c.bump))
+        .map(|(_, _, index, bump)| (*index, bump))
         .collect();
     let mut ok = Vec::new();
     for (index, (old, new)) in before.iter().zip(&after).enumerate() {

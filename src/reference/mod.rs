@@ -7,11 +7,12 @@
 //! could smuggle URL syntax into a registry request (`..`, `%2F`, `?`, `#`, spaces,
 //! upper case in a path) is rejected here, before any request exists.
 
+mod grammar;
+
 use std::fmt;
 use std::ops::Range;
-use std::sync::LazyLock;
 
-use regex::Regex;
+use grammar::{is_digest, is_domain, is_hex_identifier, is_path_component, is_tag};
 
 /// Docker Hub's canonical registry name.
 pub const DOCKER_HUB: &str = "docker.io";
@@ -21,26 +22,6 @@ const LEGACY_DOCKER_HUB: &str = "index.docker.io";
 const OFFICIAL_NAMESPACE: &str = "library";
 /// distribution/reference's `NameTotalLengthMax`.
 pub const NAME_MAX_LEN: usize = 255;
-
-static DOMAIN: LazyLock<Regex> = LazyLock::new(|| {
-    let component = r"(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])";
-    let host = format!(r"(?:{component}(?:\.{component})*|\[[a-fA-F0-9:]+\])");
-    Regex::new(&format!(r"^{host}(?::[0-9]+)?$")).expect("domain grammar compiles")
-});
-static PATH_COMPONENT: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$").expect("path grammar compiles")
-});
-static TAG: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$").expect("tag grammar compiles")
-});
-static DIGEST: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"^[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,}$")
-        .expect("digest grammar compiles")
-});
-static HEX_IDENTIFIER: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"^[a-f0-9]{64}$").expect("identifier grammar compiles"));
-static PINNED_SHA256: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"^sha256:[a-f0-9]{64}$").expect("sha256 grammar compiles"));
 
 /// Why a reference does not parse. The message names the offending part.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -56,8 +37,6 @@ pub struct Reference {
     raw: String,
     domain: String,
     path: String,
-    tag: Option<String>,
-    digest: Option<String>,
     name_span: Range<usize>,
     tag_span: Option<Range<usize>>,
     digest_span: Option<Range<usize>>,
@@ -73,7 +52,12 @@ impl Reference {
         if raw.is_empty() {
             return Err(fail("it is empty".into()));
         }
-        if let Some(bad) = raw.chars().find(|c| c.is_whitespace() || c.is_control()) {
+        // Printable ASCII, as nearly every reference is, holds neither; only other text
+        // needs the Unicode tables.
+        let printable_ascii = raw.bytes().all(|b| b.is_ascii_graphic());
+        if !printable_ascii
+            && let Some(bad) = raw.chars().find(|c| c.is_whitespace() || c.is_control())
+        {
             return Err(fail(format!("it contains {bad:?}")));
         }
 
@@ -83,7 +67,7 @@ impl Reference {
         };
         if let Some(span) = &digest_span {
             let digest = &raw[span.clone()];
-            if !DIGEST.is_match(digest) {
+            if !is_digest(digest) {
                 return Err(fail(format!(
                     "digest {digest:?} is not of the form algorithm:hex (at least 32 hex digits)"
                 )));
@@ -100,7 +84,7 @@ impl Reference {
         };
         if let Some(span) = &tag_span {
             let tag = &raw[span.clone()];
-            if !TAG.is_match(tag) {
+            if !is_tag(tag) {
                 return Err(fail(format!(
                     "tag {tag:?} must be 1 to 128 of A-Z a-z 0-9 _ . - and not start with . or -"
                 )));
@@ -118,20 +102,20 @@ impl Reference {
 
         let (domain, path) = split_domain(name);
         if let Some(domain) = domain
-            && !DOMAIN.is_match(domain)
+            && !is_domain(domain)
         {
             return Err(fail(format!(
                 "registry {domain:?} is not a valid host[:port]"
             )));
         }
         for component in path.split('/') {
-            if PATH_COMPONENT.is_match(component) {
+            if is_path_component(component) {
                 continue;
             }
             let reason = if component.is_empty() {
                 "the repository path has an empty component".to_string()
             } else if component.chars().any(|c| c.is_ascii_uppercase())
-                && PATH_COMPONENT.is_match(&component.to_ascii_lowercase())
+                && is_path_component(&component.to_ascii_lowercase())
             {
                 format!("repository name must be lowercase ({component:?})")
             } else {
@@ -141,7 +125,7 @@ impl Reference {
             };
             return Err(fail(reason));
         }
-        if domain.is_none() && HEX_IDENTIFIER.is_match(path) {
+        if domain.is_none() && is_hex_identifier(path) {
             return Err(fail(
                 "a 64-character hexadecimal name is an image ID, not a repository".into(),
             ));
@@ -166,10 +150,6 @@ impl Reference {
         }
         Ok(Reference {
             raw: raw.to_string(),
-            tag: tag_span.as_ref().map(|span| raw[span.clone()].to_string()),
-            digest: digest_span
-                .as_ref()
-                .map(|span| raw[span.clone()].to_string()),
             domain,
             path,
             name_span: 0..name.len(),
@@ -195,10 +175,10 @@ impl Reference {
         format!("{}/{}", self.domain, self.path)
     }
     pub fn tag(&self) -> Option<&str> {
-        self.tag.as_deref()
+        self.tag_span.clone().map(|span| &self.raw[span])
     }
     pub fn digest(&self) -> Option<&str> {
-        self.digest.as_deref()
+        self.digest_span.clone().map(|span| &self.raw[span])
     }
     /// Byte span of the name as written (before any normalisation).
     pub fn name_span(&self) -> Range<usize> {
@@ -240,7 +220,7 @@ pub fn canonical_registry_host(host: &str) -> String {
 
 /// True for the only digest form `IMAGES` accepts: `sha256:` and 64 lowercase hex digits.
 pub fn is_pinned_sha256(digest: &str) -> bool {
-    PINNED_SHA256.is_match(digest)
+    grammar::is_pinned_sha256(digest)
 }
 
 /// Docker's rule for the registry part: the first component is a registry only when it
