@@ -148,7 +148,9 @@ pub fn extract(manager: &Manager, text: &str, package_file: &str) -> Extraction 
         // Nothing to render per match (no templates, or plain-text ones such as
         // `datasourceTemplate: docker`): build each dep straight from its match. The
         // common case, and the hot path of `check` on large files.
-        for dep in any_without_templates(manager, &constants, text, &mut extraction) {
+        let deps = any_without_templates(manager, &constants, text, &mut extraction);
+        extraction.deps.reserve(deps.len());
+        for dep in deps {
             keep_if_valid(&mut extraction, dep);
         }
     } else {
@@ -227,7 +229,9 @@ fn any_without_templates(
                     .map(|index| (*field, index))
             })
             .collect();
-        for found in matches(regex, text, extraction) {
+        let found_all = matches(regex, text, extraction);
+        deps.reserve(found_all.len());
+        for found in found_all {
             let mut dep = Dep::default();
             for (field, constant) in FIELDS.iter().zip(constants) {
                 // A template wins over the group of the same name.

@@ -249,12 +249,20 @@ fn non_empty_matches_until(
     stop: usize,
 ) -> (Vec<Match>, Option<usize>) {
     let mut matches = Vec::new();
+    let mut locations = regex.capture_locations();
     let mut at = Some(start);
     while let Some(position) = at
         && matches.len() < limit
         && position < stop
     {
-        let found = regex.captures_at(haystack, position).map(|c| Match::of(&c));
+        let found = regex
+            .captures_read_at(&mut locations, haystack, position)
+            .map(|whole| Match {
+                whole: whole.range(),
+                groups: (0..locations.len())
+                    .map(|group| locations.get(group).map(|(start, end)| start..end))
+                    .collect(),
+            });
         at = found.as_ref().map(|m| m.whole.end);
         matches.extend(found);
     }
