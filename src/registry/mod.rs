@@ -671,7 +671,11 @@ fn from_reqwest(what: &str, error: reqwest::Error) -> RegistryError {
         .to_ascii_lowercase()
         .contains("certificate");
     let transient = !certificate
-        && (error.is_timeout() || error.is_connect() || error.is_request() || error.is_body());
+        && (error.is_timeout()
+            || error.is_connect()
+            || error.is_request()
+            || error.is_body()
+            || cut_while_reading_body(&error));
     // reqwest's messages carry the URL but never credentials; drop the query anyway.
     let error = error.without_url();
     RegistryError::Transport {
@@ -679,6 +683,23 @@ fn from_reqwest(what: &str, error: reqwest::Error) -> RegistryError {
         message: error_chain(&error),
         transient,
     }
+}
+
+/// reqwest reports a body cut short while collecting it (`bytes()`) as a decode error
+/// caused by a body error: the connection broke, and another attempt may not.
+fn cut_while_reading_body(error: &reqwest::Error) -> bool {
+    let mut source = std::error::Error::source(error);
+    while let Some(cause) = source {
+        if cause
+            .downcast_ref::<reqwest::Error>()
+            .is_some_and(reqwest::Error::is_body)
+            || cause.downcast_ref::<std::io::Error>().is_some()
+        {
+            return true;
+        }
+        source = cause.source();
+    }
+    false
 }
 
 fn error_chain(error: &dyn std::error::Error) -> String {

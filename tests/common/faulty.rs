@@ -16,6 +16,12 @@ pub enum Fault {
     Status { code: u16, retry_after: Option<u64> },
     /// Forward, then cut the response body in half and close the connection.
     ResetMidBody,
+    /// Forward, then close the connection after `n % body length` bytes of the body.
+    /// In [`Chaos`], `n` is drawn for each request.
+    ResetAfter(u64),
+    /// Forward, with the byte at `n % body length` changed. In [`Chaos`], `n` is drawn
+    /// for each request.
+    FlipByte(u64),
     /// Forward, with the last byte of the body changed.
     CorruptBody,
     /// Forward, with another `Content-Type`.
@@ -158,7 +164,11 @@ fn draw(chaos: &Mutex<Option<(Chaos, u64)>>) -> Option<Fault> {
         return None;
     }
     let index = (next() % chaos.faults.len() as u64) as usize;
-    Some(chaos.faults[index].clone())
+    Some(match chaos.faults[index] {
+        Fault::ResetAfter(_) => Fault::ResetAfter(next()),
+        Fault::FlipByte(_) => Fault::FlipByte(next()),
+        ref fault => fault.clone(),
+    })
 }
 
 fn serve(
@@ -248,6 +258,17 @@ fn serve(
             client.write_all(&body[..body.len() / 2])?;
             client.flush()?;
             return client.shutdown(Shutdown::Both);
+        }
+        Some(Fault::ResetAfter(n)) if !body.is_empty() => {
+            let cut = (n % body.len() as u64) as usize;
+            client.write_all(headers.as_bytes())?;
+            client.write_all(&body[..cut])?;
+            client.flush()?;
+            return client.shutdown(Shutdown::Both);
+        }
+        Some(Fault::FlipByte(n)) if !body.is_empty() => {
+            let at = (n % body.len() as u64) as usize;
+            body[at] ^= 0x01;
         }
         Some(Fault::CorruptBody) => {
             if let Some(last) = body.last_mut() {
