@@ -391,3 +391,57 @@ async fn put_blob(
         BlobTransfer::Copied { .. } => Ok(BlobOutcome::Copied),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::registry::{ClientOptions, Endpoints};
+
+    #[test]
+    fn a_push_outside_the_prefix_is_refused_before_any_request() {
+        // Every registry points at a closed port: reaching one would fail differently.
+        let endpoints =
+            Endpoints::parse(["quay.io=http://127.0.0.1:1", "docker.io=http://127.0.0.1:1"])
+                .unwrap();
+        let client = RegistryClient::new(ClientOptions {
+            endpoints,
+            ..ClientOptions::default()
+        })
+        .unwrap();
+        let job = |target_path: &str| Job {
+            entry: "app".into(),
+            source_domain: "docker.io".into(),
+            source_path: "org/app".into(),
+            target_domain: "quay.io".into(),
+            target_path: target_path.into(),
+            tag: "1.0".into(),
+            digest: format!("sha256:{}", "a".repeat(64)),
+        };
+        let options = CopyOptions {
+            dry_run: false,
+            jobs: 1,
+            blob_jobs: 1,
+            prefix: MirrorPrefix::parse("quay.io/cki/mirror").unwrap(),
+        };
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let outcomes = runtime.block_on(mirror_all(
+            &client,
+            vec![job("cki/app"), job("cki/mirrored/app"), job("other/app")],
+            &options,
+            &Silent,
+        ));
+        assert_eq!(outcomes.len(), 3);
+        for outcome in outcomes {
+            assert_eq!(outcome.status, Status::Failed);
+            let error = outcome.error.unwrap_or_default();
+            assert!(
+                error.starts_with("refusing to push quay.io/")
+                    && error.contains("not under the mirror prefix quay.io/cki/mirror"),
+                "{error}"
+            );
+        }
+    }
+}
