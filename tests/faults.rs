@@ -8,7 +8,7 @@ mod common;
 use std::time::{Duration, Instant};
 
 use common::faulty::{Chaos, Fault, FaultyProxy, Rule};
-use common::images::{self, Platform, layer};
+use common::images::{self, layer, two_platforms};
 use common::registry::TestRegistry;
 use common::{img_mirror, json_lines};
 
@@ -32,16 +32,10 @@ impl World {
         images::write_layout(
             layout.path(),
             "1.0",
-            vec![
-                Platform {
-                    architecture: "amd64",
-                    layers: vec![layer(80, 300_000), layer(81, 1000)],
-                },
-                Platform {
-                    architecture: "arm64",
-                    layers: vec![layer(82, 300_000)],
-                },
-            ],
+            two_platforms(
+                vec![layer(80, 300_000), layer(81, 1000)],
+                vec![layer(82, 300_000)],
+            ),
         );
         let digest = images::push(
             layout.path(),

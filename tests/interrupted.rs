@@ -74,15 +74,7 @@ impl World {
 
     /// The digest the mirror's tag resolves to, if the tag exists.
     fn tag_digest(&self) -> Option<String> {
-        let output = std::process::Command::new("skopeo")
-            .args(["inspect", "--raw", "--tls-verify=false"])
-            .arg(format!("docker://{}/{TARGET}", self.mirror.authority()))
-            .output()
-            .unwrap();
-        output
-            .status
-            .success()
-            .then(|| images::digest(&output.stdout))
+        images::tag_digest(&self.mirror.authority(), TARGET, None)
     }
 }
 

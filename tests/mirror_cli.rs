@@ -6,7 +6,7 @@ mod common;
 
 use std::path::Path;
 
-use common::images::{self, Platform, layer};
+use common::images::{self, Platform, layer, two_platforms};
 use common::registry::TestRegistry;
 use common::{img_mirror, json_lines, stdout};
 
@@ -106,31 +106,19 @@ fn mirrors_single_and_multi_platform_images_digest_exact_and_then_has_nothing_to
     let dex = world.publish(
         "dexidp/dex",
         "v2.41.1",
-        vec![
-            Platform {
-                architecture: "amd64",
-                layers: vec![layer(1, 2 * 1024 * 1024), layer(3, 100_000)],
-            },
-            Platform {
-                architecture: "arm64",
-                layers: vec![layer(4, 2 * 1024 * 1024), layer(5, 100_000)],
-            },
-        ],
+        two_platforms(
+            vec![layer(1, 2 * 1024 * 1024), layer(3, 100_000)],
+            vec![layer(4, 2 * 1024 * 1024), layer(5, 100_000)],
+        ),
         false,
     );
     let nginx = world.publish(
         "library/nginx",
         "1.27.1",
-        vec![
-            Platform {
-                architecture: "amd64",
-                layers: vec![layer(1, 2 * 1024 * 1024), layer(6, 50_000)],
-            },
-            Platform {
-                architecture: "arm64",
-                layers: vec![layer(7, 50_000)],
-            },
-        ],
+        two_platforms(
+            vec![layer(1, 2 * 1024 * 1024), layer(6, 50_000)],
+            vec![layer(7, 50_000)],
+        ),
         true,
     );
     world.write_vars(&[

@@ -2,7 +2,7 @@
 
 mod common;
 
-use common::images::{self, Platform, layer};
+use common::images::{self, Platform, layer, two_platforms};
 use common::registry::TestRegistry;
 use common::{img_mirror, json_lines, stderr, stdout};
 
@@ -82,16 +82,7 @@ fn single(seed: u64) -> Vec<Platform> {
 }
 
 fn multi(seed: u64) -> Vec<Platform> {
-    vec![
-        Platform {
-            architecture: "amd64",
-            layers: vec![layer(seed, 10_000)],
-        },
-        Platform {
-            architecture: "arm64",
-            layers: vec![layer(seed + 1, 10_000)],
-        },
-    ]
+    two_platforms(vec![layer(seed, 10_000)], vec![layer(seed + 1, 10_000)])
 }
 
 const HEAD: &str = "MP_APPROVED_REGISTRIES:\n  - registry.redhat.io\n  - quay.io/cki\nIMAGES:\n";

@@ -53,6 +53,20 @@ pub struct Platform {
     pub layers: Vec<Layer>,
 }
 
+/// An amd64 and an arm64 image: the usual multi-platform index.
+pub fn two_platforms(amd64: Vec<Layer>, arm64: Vec<Layer>) -> Vec<Platform> {
+    vec![
+        Platform {
+            architecture: "amd64",
+            layers: amd64,
+        },
+        Platform {
+            architecture: "arm64",
+            layers: arm64,
+        },
+    ]
+}
+
 /// Writes an OCI layout with one image (or an index over several platforms) tagged
 /// `tag`, and returns the top manifest's digest.
 pub fn write_layout(dir: &Path, tag: &str, platforms: Vec<Platform>) -> String {
@@ -150,6 +164,21 @@ pub fn inspect_digest(authority: &str, reference: &str) -> String {
     // tag, which is what skopeo's {{.Digest}} reports as well.
     let raw = run(command);
     digest(&raw)
+}
+
+/// The digest of the manifest `authority/reference` serves, read with skopeo as `creds`
+/// (`user:password`) when given; `None` when there is no such tag (or access).
+pub fn tag_digest(authority: &str, reference: &str, creds: Option<&str>) -> Option<String> {
+    let mut command = Command::new("skopeo");
+    command.args(["inspect", "--raw", "--tls-verify=false"]);
+    if let Some(creds) = creds {
+        command.arg(format!("--creds={creds}"));
+    }
+    let output = command
+        .arg(format!("docker://{authority}/{reference}"))
+        .output()
+        .unwrap();
+    output.status.success().then(|| digest(&output.stdout))
 }
 
 /// `skopeo copy --all` of a tag into a scratch folder: succeeds only when every

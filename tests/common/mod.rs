@@ -5,6 +5,7 @@
 pub mod faulty;
 pub mod images;
 pub mod registry;
+pub mod token;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

@@ -31,14 +31,25 @@ impl TestRegistry {
 
     /// A registry serving HTTPS with a self-signed certificate for 127.0.0.1.
     pub fn start_tls() -> TestRegistry {
-        TestRegistry::launch_with(None, false, true)
+        TestRegistry::launch_with(None, false, true, None)
+    }
+
+    /// A registry that sends clients to `server` for bearer tokens, as Docker Hub,
+    /// quay.io and ghcr.io do.
+    pub fn start_with_token_auth(server: &super::token::TokenServer) -> TestRegistry {
+        TestRegistry::launch_with(None, false, false, Some(server.registry_config()))
     }
 
     fn launch(basic_auth: Option<(&str, &str)>, logged: bool) -> TestRegistry {
-        TestRegistry::launch_with(basic_auth, logged, false)
+        TestRegistry::launch_with(basic_auth, logged, false, None)
     }
 
-    fn launch_with(basic_auth: Option<(&str, &str)>, logged: bool, tls: bool) -> TestRegistry {
+    fn launch_with(
+        basic_auth: Option<(&str, &str)>,
+        logged: bool,
+        tls: bool,
+        auth_config: Option<String>,
+    ) -> TestRegistry {
         let dir = tempfile::tempdir().expect("temp dir");
         let port = free_port();
         let mut config = format!(
@@ -58,6 +69,9 @@ impl TestRegistry {
                 "auth: {{htpasswd: {{realm: img-mirror-test, path: {}}}}}\n",
                 htpasswd.display()
             ));
+        }
+        if let Some(auth_config) = auth_config {
+            config.push_str(&auth_config);
         }
         if tls {
             let (cert, key) = (dir.path().join("cert.pem"), dir.path().join("key.pem"));

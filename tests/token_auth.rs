@@ -1,0 +1,236 @@
+//! Registries that hand out bearer tokens (the flow of Docker Hub, quay.io and ghcr.io):
+//! two `docker-registry` instances trust a token server that grants tokens to one user.
+//! `mirror`, `verify --deep --upstream` and `pin` work with the user's auth file, the
+//! token server sees the scopes they need, and a wrong password fails clearly without
+//! printing either password.
+
+mod common;
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+use base64::Engine as _;
+use common::images::{self, layer, two_platforms};
+use common::registry::TestRegistry;
+use common::token::TokenServer;
+use common::{img_mirror, stderr, stdout};
+
+const USER: &str = "robot";
+const PASSWORD: &str = "t0ken-pa55-do-not-print";
+const WRONG_PASSWORD: &str = "wr0ng-pa55-do-not-print";
+
+struct World {
+    tokens: TokenServer,
+    upstream: TestRegistry,
+    mirror: TestRegistry,
+    repo: tempfile::TempDir,
+    digest: String,
+}
+
+impl World {
+    /// A two-platform image upstream, pushed with skopeo through the token flow.
+    fn new() -> World {
+        let tokens = TokenServer::start(USER, PASSWORD);
+        let upstream = TestRegistry::start_with_token_auth(&tokens);
+        let mirror = TestRegistry::start_with_token_auth(&tokens);
+        let layout = tempfile::tempdir().unwrap();
+        images::write_layout(
+            layout.path(),
+            "1.0",
+            two_platforms(vec![layer(60, 50_000)], vec![layer(61, 50_000)]),
+        );
+        let pushed = Command::new("skopeo")
+            .args(["copy", "--quiet", "--all", "--dest-tls-verify=false"])
+            .arg(format!("--dest-creds={USER}:{PASSWORD}"))
+            .arg(format!("oci:{}:1.0", layout.path().display()))
+            .arg(format!("docker://{}/org/app:1.0", upstream.authority()))
+            .output()
+            .unwrap();
+        assert!(pushed.status.success(), "{}", stderr(&pushed));
+        let digest = inspect_digest(&upstream, "org/app:1.0").expect("the push is readable");
+        let repo = tempfile::tempdir().unwrap();
+        std::fs::write(
+            repo.path().join("vars.yml"),
+            format!(
+                "MP_APPROVED_REGISTRIES: [quay.io/cki]\nIMAGES:\n  app: quay.io/cki/mirror/org/app:1.0@{digest}\n"
+            ),
+        )
+        .unwrap();
+        World {
+            tokens,
+            upstream,
+            mirror,
+            repo,
+            digest,
+        }
+    }
+
+    /// An auth file with `password` for both registries, by their logical names.
+    fn auth_file(&self, password: &str) -> std::path::PathBuf {
+        let encoded =
+            base64::engine::general_purpose::STANDARD.encode(format!("{USER}:{password}"));
+        let path = self
+            .repo
+            .path()
+            .join(format!("auth-{}.json", password.len()));
+        std::fs::write(
+            &path,
+            format!(
+                r#"{{"auths": {{"docker.io": {{"auth": "{encoded}"}}, "quay.io": {{"auth": "{encoded}"}}}}}}"#
+            ),
+        )
+        .unwrap();
+        path
+    }
+
+    fn run(&self, args: &[&str], auth_file: &Path) -> Output {
+        img_mirror()
+            .args(args)
+            .arg("--repo")
+            .arg(self.repo.path())
+            .arg(format!("--registry=docker.io={}", self.upstream.url()))
+            .arg(format!("--registry=quay.io={}", self.mirror.url()))
+            .env("REGISTRY_AUTH_FILE", auth_file)
+            .env("HOME", self.repo.path())
+            .output()
+            .unwrap()
+    }
+}
+
+/// The digest of the tag's manifest as the registry serves it, read with skopeo.
+fn inspect_digest(registry: &TestRegistry, reference: &str) -> Option<String> {
+    images::tag_digest(
+        &registry.authority(),
+        reference,
+        Some(&format!("{USER}:{PASSWORD}")),
+    )
+}
+
+fn assert_no_secret(output: &Output) {
+    let everything = format!("{}{}", stdout(output), stderr(output));
+    for password in [PASSWORD, WRONG_PASSWORD] {
+        let encoded =
+            base64::engine::general_purpose::STANDARD.encode(format!("{USER}:{password}"));
+        assert!(!everything.contains(password), "{everything}");
+        assert!(!everything.contains(&encoded), "{everything}");
+    }
+}
+
+#[test]
+fn mirror_verify_and_pin_through_a_token_server() {
+    let world = World::new();
+    let auth = world.auth_file(PASSWORD);
+
+    let copied = world.run(&["mirror", "--format", "json"], &auth);
+    assert_eq!(
+        copied.status.code(),
+        Some(0),
+        "{}{}",
+        stdout(&copied),
+        stderr(&copied)
+    );
+    assert!(
+        stdout(&copied).contains("\"status\":\"copied\""),
+        "{}",
+        stdout(&copied)
+    );
+    assert_no_secret(&copied);
+    assert_eq!(
+        inspect_digest(&world.mirror, "cki/mirror/org/app:1.0").as_deref(),
+        Some(world.digest.as_str())
+    );
+    let scopes: Vec<String> = world
+        .tokens
+        .requests()
+        .into_iter()
+        .filter(|request| request.user == USER && request.granted)
+        .flat_map(|request| request.scopes)
+        .collect();
+    assert!(
+        scopes
+            .iter()
+            .any(|s| s.starts_with("repository:org/app:") && s.contains("pull")),
+        "no pull token for the upstream: {scopes:?}"
+    );
+    assert!(
+        scopes
+            .iter()
+            .any(|s| s.starts_with("repository:cki/mirror/org/app:") && s.contains("push")),
+        "no push token for the mirror: {scopes:?}"
+    );
+
+    let again = world.run(&["mirror", "--format", "json"], &auth);
+    assert_eq!(again.status.code(), Some(0), "{}", stdout(&again));
+    assert!(
+        stdout(&again).contains("\"status\":\"present\""),
+        "{}",
+        stdout(&again)
+    );
+
+    let verified = world.run(&["verify", "--deep", "--upstream"], &auth);
+    assert_eq!(
+        verified.status.code(),
+        Some(0),
+        "{}{}",
+        stdout(&verified),
+        stderr(&verified)
+    );
+
+    let pinned = world.run(
+        &["pin", "app2", "docker.io/org/app:1.0", "--dry-run"],
+        &auth,
+    );
+    assert_eq!(
+        pinned.status.code(),
+        Some(0),
+        "{}{}",
+        stdout(&pinned),
+        stderr(&pinned)
+    );
+    assert!(
+        stdout(&pinned).contains(&world.digest),
+        "{}",
+        stdout(&pinned)
+    );
+}
+
+#[test]
+fn a_wrong_password_fails_clearly_and_prints_no_password() {
+    let world = World::new();
+    let wrong = world.auth_file(WRONG_PASSWORD);
+
+    let mirror = world.run(&["mirror"], &wrong);
+    assert_eq!(
+        mirror.status.code(),
+        Some(1),
+        "{}{}",
+        stdout(&mirror),
+        stderr(&mirror)
+    );
+    let said = format!("{}{}", stdout(&mirror), stderr(&mirror));
+    assert!(
+        said.contains("IMAGES.app") || said.contains("org/app"),
+        "{said}"
+    );
+    assert!(
+        said.contains("401") || said.to_lowercase().contains("unauthorized"),
+        "{said}"
+    );
+    assert_no_secret(&mirror);
+    assert_eq!(
+        inspect_digest(&world.mirror, "cki/mirror/org/app:1.0"),
+        None
+    );
+    assert!(
+        world
+            .tokens
+            .requests()
+            .iter()
+            .any(|request| request.user == USER && !request.granted),
+        "the token server was never asked with the wrong password"
+    );
+
+    let inspect = world.run(&["verify", "--upstream"], &wrong);
+    assert_ne!(inspect.status.code(), Some(0));
+    assert_no_secret(&inspect);
+}
