@@ -445,16 +445,7 @@ mod tests {
         // A fixed pseudo-random haystack over a small alphabet, large enough to split,
         // with patterns whose matches cross the middle, repeat, overlap candidates,
         // look around, or run into the 10,000 cap.
-        let mut state = 0x2545_f491_u64;
-        let alphabet = b"ab \n:xy";
-        let haystack: String = (0..SPLIT_AT_LEAST + 4099)
-            .map(|_| {
-                state ^= state << 13;
-                state ^= state >> 7;
-                state ^= state << 17;
-                alphabet[(state % alphabet.len() as u64) as usize] as char
-            })
-            .collect();
+        let haystack = random_text(0x2545_f491, "ab \n:xy", SPLIT_AT_LEAST + 4099);
         let patterns = [
             r"\n(?<key>[a-z]+):(?<value>[^\n]*)",
             r"a+",
@@ -492,5 +483,48 @@ mod tests {
             non_empty_matches_on_two_cores(&regex, &haystack),
             sequential
         );
+    }
+
+    /// `len` characters drawn from `alphabet` by a xorshift generator seeded with `seed`.
+    fn random_text(seed: u64, alphabet: &str, len: usize) -> String {
+        let alphabet: Vec<char> = alphabet.chars().collect();
+        let mut state = seed.max(1);
+        (0..len)
+            .map(|_| {
+                state ^= state << 13;
+                state ^= state >> 7;
+                state ^= state << 17;
+                alphabet[(state % alphabet.len() as u64) as usize]
+            })
+            .collect()
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(24))]
+
+        #[test]
+        fn two_cores_agree_with_one_on_generated_patterns(
+            seed in 1u64..u64::MAX,
+            atoms in proptest::collection::vec(0usize..12, 1..4),
+            case_insensitive in proptest::bool::ANY,
+        ) {
+            // Atoms that each match at least one character, so the pattern never
+            // matches the empty string; multi-byte letters put the middle inside a
+            // character now and then.
+            const ATOMS: [&str; 12] = [
+                "a", "[ab]+", r"\bxy", "(?s).{1,5}", r"[^\n]+", "(?:a|é)", "日+",
+                r"\n", "(x)y?", "b{2,}", "[[:alpha:]]", r"y\b",
+            ];
+            let pattern: String = atoms.iter().map(|&i| ATOMS[i]).collect();
+            let regex = compile(&pattern, case_insensitive).unwrap();
+            proptest::prop_assume!(!can_match_empty(&regex));
+            let haystack = random_text(seed, "abAB \nxyé日", SPLIT_AT_LEAST + (seed % 5000) as usize);
+            let sequential = non_empty_matches_from(&regex, &haystack, 0, MAX_MATCHES);
+            proptest::prop_assert_eq!(
+                non_empty_matches_on_two_cores(&regex, &haystack),
+                sequential,
+                "{}", pattern
+            );
+        }
     }
 }
