@@ -130,7 +130,7 @@ fn simulated_bump(dep: &Dep) -> Bump {
 /// Needs only the extraction, not `vars.yml`'s YAML, so `check` runs it on the
 /// extraction thread. A bump that would drop the mirror prefix proves nothing either:
 /// whether the entry is mirrored is only known once the YAML is read.
-pub fn prove_bumps(
+pub(crate) fn prove_bumps(
     view: &FileView,
     text: &str,
     package_file: &str,
