@@ -192,6 +192,10 @@ pub const RECOMMENDED_IGNORE_PATHS: &[&str] = &[
 ];
 
 impl IgnorePaths {
+    pub fn of(patterns: &[&str]) -> IgnorePaths {
+        IgnorePaths::new(&patterns.iter().map(|p| p.to_string()).collect::<Vec<_>>())
+    }
+
     pub fn new(patterns: &[String]) -> IgnorePaths {
         IgnorePaths {
             entries: patterns
@@ -270,18 +274,13 @@ mod tests {
 
     #[test]
     fn ignore_paths_match_by_substring_or_glob() {
-        let ignore = IgnorePaths::new(
-            &RECOMMENDED_IGNORE_PATHS
-                .iter()
-                .map(|s| s.to_string())
-                .collect::<Vec<_>>(),
-        );
+        let ignore = IgnorePaths::of(RECOMMENDED_IGNORE_PATHS);
         assert_eq!(
             ignore.excluding("tests/deploy/vars.yml"),
             Some("**/tests/**")
         );
         assert_eq!(ignore.excluding("vars.yml"), None);
-        let ignore = IgnorePaths::new(&["legacy".to_string()]);
+        let ignore = IgnorePaths::of(&["legacy"]);
         assert_eq!(ignore.excluding("old/legacy-vars.yml"), Some("legacy"));
     }
 }

@@ -14,6 +14,9 @@ pub mod re2;
 pub mod template;
 pub mod validate;
 
+use std::borrow::Cow;
+use std::sync::LazyLock;
+
 use config::RenovateConfig;
 use extract::{Extraction, extract};
 use file_match::{DEFAULT_IGNORE_PATHS, IgnorePaths, RECOMMENDED_IGNORE_PATHS};
@@ -70,14 +73,17 @@ pub fn view_file(config: &RenovateConfig, package_file: &str, text: &str) -> Fil
 }
 
 /// `ignorePaths` as configured, or Renovate's default, or what `config:recommended`
-/// (through `:ignoreModulesAndTests`) sets.
-fn ignore_paths(config: &RenovateConfig) -> IgnorePaths {
+/// (through `:ignoreModulesAndTests`) sets. The two built-in lists are compiled once.
+fn ignore_paths(config: &RenovateConfig) -> Cow<'static, IgnorePaths> {
+    static DEFAULT: LazyLock<IgnorePaths> = LazyLock::new(|| IgnorePaths::of(DEFAULT_IGNORE_PATHS));
+    static RECOMMENDED: LazyLock<IgnorePaths> =
+        LazyLock::new(|| IgnorePaths::of(RECOMMENDED_IGNORE_PATHS));
     if let Some(explicit) = config.root.get("ignorePaths").and_then(|v| v.as_array()) {
         let patterns: Vec<String> = explicit
             .iter()
             .filter_map(|p| p.as_str().map(str::to_string))
             .collect();
-        return IgnorePaths::new(&patterns);
+        return Cow::Owned(IgnorePaths::new(&patterns));
     }
     let extends: Vec<&str> = config
         .root
@@ -94,10 +100,5 @@ fn ignore_paths(config: &RenovateConfig) -> IgnorePaths {
                 | "config:best-practices"
         )
     });
-    let defaults = if recommended {
-        RECOMMENDED_IGNORE_PATHS
-    } else {
-        DEFAULT_IGNORE_PATHS
-    };
-    IgnorePaths::new(&defaults.iter().map(|s| s.to_string()).collect::<Vec<_>>())
+    Cow::Borrowed(if recommended { &RECOMMENDED } else { &DEFAULT })
 }
