@@ -81,10 +81,24 @@ impl Dep {
 
     /// Renovate's `isValidDependency`.
     fn is_valid(&self) -> bool {
+        self.missing_fields().is_empty()
+    }
+
+    /// What `isValidDependency` finds missing: a dep is kept only with a non-blank
+    /// depName or packageName, currentValue or currentDigest, and datasource.
+    pub fn missing_fields(&self) -> Vec<&'static str> {
         let present = |v: &Option<String>| v.as_deref().is_some_and(|s| !s.trim().is_empty());
-        (present(&self.dep_name) || present(&self.package_name))
-            && (present(&self.current_digest) || present(&self.current_value))
-            && present(&self.datasource)
+        let mut missing = Vec::new();
+        if !(present(&self.dep_name) || present(&self.package_name)) {
+            missing.push("depName or packageName");
+        }
+        if !(present(&self.current_value) || present(&self.current_digest)) {
+            missing.push("currentValue or currentDigest");
+        }
+        if !present(&self.datasource) {
+            missing.push("datasource");
+        }
+        missing
     }
 }
 

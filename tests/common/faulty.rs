@@ -4,11 +4,12 @@
 //! exercises the client's connection handling too.
 
 use std::io::{Read, Write};
-use std::net::{Shutdown, TcpListener, TcpStream};
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::net::{Shutdown, TcpStream};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
-use std::thread::JoinHandle;
 use std::time::Duration;
+
+use super::server::LoopbackServer;
 
 #[derive(Debug, Clone)]
 pub enum Fault {
@@ -78,45 +79,28 @@ pub struct Chaos {
 }
 
 pub struct FaultyProxy {
-    pub port: u16,
+    server: LoopbackServer,
     rules: Arc<Mutex<Vec<Rule>>>,
     chaos: Arc<Mutex<Option<(Chaos, u64)>>>,
     injected: Arc<AtomicUsize>,
-    stop: Arc<AtomicBool>,
-    thread: Option<JoinHandle<()>>,
 }
 
 impl FaultyProxy {
     pub fn start(upstream_port: u16) -> FaultyProxy {
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        let port = listener.local_addr().unwrap().port();
         let rules: Arc<Mutex<Vec<Rule>>> = Arc::default();
         let chaos: Arc<Mutex<Option<(Chaos, u64)>>> = Arc::default();
         let injected = Arc::new(AtomicUsize::new(0));
-        let stop = Arc::new(AtomicBool::new(false));
-        let thread = {
-            let (rules, chaos, injected, stop) =
-                (rules.clone(), chaos.clone(), injected.clone(), stop.clone());
-            std::thread::spawn(move || {
-                for stream in listener.incoming() {
-                    if stop.load(Ordering::SeqCst) {
-                        break;
-                    }
-                    let Ok(stream) = stream else { continue };
-                    let (rules, chaos, injected) = (rules.clone(), chaos.clone(), injected.clone());
-                    std::thread::spawn(move || {
-                        let _ = serve(stream, upstream_port, &rules, &chaos, &injected);
-                    });
-                }
+        let server = {
+            let (rules, chaos, injected) = (rules.clone(), chaos.clone(), injected.clone());
+            LoopbackServer::start(move |stream| {
+                let _ = serve(stream, upstream_port, &rules, &chaos, &injected);
             })
         };
         FaultyProxy {
-            port,
+            server,
             rules,
             chaos,
             injected,
-            stop,
-            thread: Some(thread),
         }
     }
 
@@ -131,22 +115,12 @@ impl FaultyProxy {
     }
 
     pub fn url(&self) -> String {
-        format!("http://127.0.0.1:{}", self.port)
+        format!("http://127.0.0.1:{}", self.server.port)
     }
 
     /// Faults injected so far.
     pub fn injected(&self) -> usize {
         self.injected.load(Ordering::SeqCst)
-    }
-}
-
-impl Drop for FaultyProxy {
-    fn drop(&mut self) {
-        self.stop.store(true, Ordering::SeqCst);
-        let _ = TcpStream::connect(("127.0.0.1", self.port));
-        if let Some(thread) = self.thread.take() {
-            let _ = thread.join();
-        }
     }
 }
 

@@ -5,6 +5,7 @@
 pub mod faulty;
 pub mod images;
 pub mod registry;
+pub mod server;
 pub mod token;
 
 use std::path::{Path, PathBuf};
@@ -22,6 +23,40 @@ pub fn img_mirror() -> Command {
         .env_remove("CI_PROJECT_DIR")
         .env("NO_COLOR", "1");
     command
+}
+
+/// A self-signed RSA certificate and its key, `cert.pem` and `key.pem` in `dir`, made by
+/// the openssl command (installed by tests/run.sh). `subject_alt_name` is written as
+/// openssl takes it, such as `IP:127.0.0.1`.
+pub fn self_signed_certificate(
+    dir: &Path,
+    common_name: &str,
+    subject_alt_name: Option<&str>,
+) -> (PathBuf, PathBuf) {
+    let (cert, key) = (dir.join("cert.pem"), dir.join("key.pem"));
+    let mut command = Command::new("openssl");
+    command
+        .args([
+            "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+        ])
+        .arg("-subj")
+        .arg(format!("/CN={common_name}"));
+    if let Some(name) = subject_alt_name {
+        command.arg("-addext").arg(format!("subjectAltName={name}"));
+    }
+    let made = command
+        .arg("-keyout")
+        .arg(&key)
+        .arg("-out")
+        .arg(&cert)
+        .output()
+        .expect("openssl is installed by tests/run.sh");
+    assert!(
+        made.status.success(),
+        "{}",
+        String::from_utf8_lossy(&made.stderr)
+    );
+    (cert, key)
 }
 
 pub fn run(args: &[&str]) -> Output {

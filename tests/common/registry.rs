@@ -74,30 +74,8 @@ impl TestRegistry {
             config.push_str(&auth_config);
         }
         if tls {
-            let (cert, key) = (dir.path().join("cert.pem"), dir.path().join("key.pem"));
-            let status = Command::new("openssl")
-                .args([
-                    "req",
-                    "-x509",
-                    "-newkey",
-                    "rsa:2048",
-                    "-nodes",
-                    "-days",
-                    "1",
-                    "-subj",
-                    "/CN=127.0.0.1",
-                ])
-                .args(["-addext", "subjectAltName=IP:127.0.0.1", "-keyout"])
-                .arg(&key)
-                .arg("-out")
-                .arg(&cert)
-                .output()
-                .expect("openssl makes the test certificate");
-            assert!(
-                status.status.success(),
-                "{}",
-                String::from_utf8_lossy(&status.stderr)
-            );
+            let (cert, key) =
+                super::self_signed_certificate(dir.path(), "127.0.0.1", Some("IP:127.0.0.1"));
             config = config.replace(
                 "secret: img-mirror-test}",
                 &format!(

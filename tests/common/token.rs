@@ -4,16 +4,16 @@
 //! command) granting whatever scope is asked for, to one user and password only.
 
 use std::io::{Read, Write};
-use std::net::{TcpListener, TcpStream};
+use std::net::TcpStream;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
-use std::thread::JoinHandle;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use base64::Engine as _;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+
+use super::server::LoopbackServer;
 
 /// The `service` and `issuer` the registry is configured with.
 pub const SERVICE: &str = "img-mirror-test";
@@ -30,32 +30,16 @@ pub struct TokenRequest {
 }
 
 pub struct TokenServer {
-    pub port: u16,
+    server: LoopbackServer,
     dir: tempfile::TempDir,
     requests: Arc<Mutex<Vec<TokenRequest>>>,
-    stop: Arc<AtomicBool>,
-    thread: Option<JoinHandle<()>>,
 }
 
 impl TokenServer {
     pub fn start(user: &str, password: &str) -> TokenServer {
         let dir = tempfile::tempdir().unwrap();
-        let (key, cert) = (dir.path().join("key.pem"), dir.path().join("cert.pem"));
-        let made = Command::new("openssl")
-            .args([
-                "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
-            ])
-            .args(["-subj", "/CN=img-mirror-test-token-issuer", "-keyout"])
-            .arg(&key)
-            .arg("-out")
-            .arg(&cert)
-            .output()
-            .expect("openssl is installed by tests/run.sh");
-        assert!(
-            made.status.success(),
-            "{}",
-            String::from_utf8_lossy(&made.stderr)
-        );
+        let (cert, key) =
+            super::self_signed_certificate(dir.path(), "img-mirror-test-token-issuer", None);
         let der = Command::new("openssl")
             .args(["x509", "-outform", "DER", "-in"])
             .arg(&cert)
@@ -67,30 +51,19 @@ impl TokenServer {
             x5c: STANDARD.encode(der.stdout),
         };
 
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        let port = listener.local_addr().unwrap().port();
         let expected = format!("Basic {}", STANDARD.encode(format!("{user}:{password}")));
         let user = user.to_string();
         let requests: Arc<Mutex<Vec<TokenRequest>>> = Arc::default();
-        let stop = Arc::new(AtomicBool::new(false));
-        let thread = {
-            let (requests, stop) = (requests.clone(), stop.clone());
-            std::thread::spawn(move || {
-                for stream in listener.incoming() {
-                    if stop.load(Ordering::SeqCst) {
-                        break;
-                    }
-                    let Ok(stream) = stream else { continue };
-                    let _ = answer(stream, &signer, &user, &expected, &requests);
-                }
+        let server = {
+            let requests = requests.clone();
+            LoopbackServer::start(move |stream| {
+                let _ = answer(stream, &signer, &user, &expected, &requests);
             })
         };
         TokenServer {
-            port,
+            server,
             dir,
             requests,
-            stop,
-            thread: Some(thread),
         }
     }
 
@@ -98,7 +71,7 @@ impl TokenServer {
     pub fn registry_config(&self) -> String {
         format!(
             "auth: {{token: {{realm: 'http://127.0.0.1:{}/token', service: {SERVICE}, issuer: {ISSUER}, rootcertbundle: {}}}}}\n",
-            self.port,
+            self.server.port,
             self.certificate().display()
         )
     }
@@ -110,16 +83,6 @@ impl TokenServer {
     /// Every token request so far.
     pub fn requests(&self) -> Vec<TokenRequest> {
         self.requests.lock().unwrap().clone()
-    }
-}
-
-impl Drop for TokenServer {
-    fn drop(&mut self) {
-        self.stop.store(true, Ordering::SeqCst);
-        let _ = TcpStream::connect(("127.0.0.1", self.port));
-        if let Some(thread) = self.thread.take() {
-            let _ = thread.join();
-        }
     }
 }
 

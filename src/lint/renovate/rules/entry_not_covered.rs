@@ -37,34 +37,7 @@ pub(crate) fn check(ctx: &RenovateContext<'_>, out: &mut Vec<Diagnostic>) {
                 let why = match &d.reason {
                     DropReason::Template(error) => format!("a template failed ({error})"),
                     DropReason::Invalid(dep) => {
-                        let mut missing = Vec::new();
-                        if dep.dep_name.as_deref().is_none_or(|s| s.trim().is_empty())
-                            && dep
-                                .package_name
-                                .as_deref()
-                                .is_none_or(|s| s.trim().is_empty())
-                        {
-                            missing.push("depName or packageName");
-                        }
-                        if dep
-                            .current_value
-                            .as_deref()
-                            .is_none_or(|s| s.trim().is_empty())
-                            && dep
-                                .current_digest
-                                .as_deref()
-                                .is_none_or(|s| s.trim().is_empty())
-                        {
-                            missing.push("currentValue or currentDigest");
-                        }
-                        if dep
-                            .datasource
-                            .as_deref()
-                            .is_none_or(|s| s.trim().is_empty())
-                        {
-                            missing.push("datasource");
-                        }
-                        format!("it has no {}", missing.join(", no "))
+                        format!("it has no {}", dep.missing_fields().join(", no "))
                     }
                 };
                 (
