@@ -187,6 +187,8 @@ pub struct ExtractReport {
     /// The vars path relative to the repository (Renovate's `packageFile`).
     pub package_file: String,
     pub view: crate::renovate::FileView,
+    /// Why each dropped or unmatched manager extracts nothing, by config index.
+    pub manager_notes: Vec<(usize, String)>,
     /// The vars file's text, to place deps by line.
     pub text: String,
 }
@@ -224,9 +226,33 @@ pub fn extract(options: &CheckOptions) -> Result<ExtractReport, ExtractError> {
     let text = std::fs::read_to_string(&vars_path).map_err(|e| read_error(&vars_path, e))?;
     let package_file = options.package_file();
     let view = crate::renovate::view_file(&config, &package_file, &text);
+    let messages = crate::renovate::validate::validate(&config);
+    let manager_notes = view
+        .dropped
+        .iter()
+        .map(|&index| {
+            let key_path = &config.managers[index].key_path;
+            let reasons: Vec<&str> = messages
+                .iter()
+                .filter(|m| &m.key_path == key_path)
+                .map(|m| m.message.as_str())
+                .collect();
+            let reason = if reasons.is_empty() {
+                "it does not compile".to_string()
+            } else {
+                reasons.join("; ")
+            };
+            (index, format!("{key_path} extracts nothing: {reason}"))
+        })
+        .chain(view.unmatched.iter().map(|&index| {
+            let key_path = &config.managers[index].key_path;
+            (index, format!("{key_path} does not select {package_file}"))
+        }))
+        .collect();
     Ok(ExtractReport {
         package_file,
         view,
+        manager_notes,
         text,
     })
 }

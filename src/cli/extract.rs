@@ -53,20 +53,33 @@ fn json_text(report: &ExtractReport) -> String {
 
 fn table(report: &ExtractReport) -> String {
     let mut out = String::new();
-    if report.view.runs.is_empty() {
+    if let Some(entry) = &report.view.ignored_by {
         let _ = writeln!(
             out,
-            "no regex custom manager selects {}",
+            "ignorePaths entry `{entry}` hides {} from every manager",
             report.package_file
         );
-        return out;
+    }
+    for (_, note) in &report.manager_notes {
+        let _ = writeln!(out, "{note}");
+    }
+    if report.view.runs.is_empty()
+        && report.manager_notes.is_empty()
+        && report.view.ignored_by.is_none()
+    {
+        let _ = writeln!(out, "the config has no regex custom manager");
     }
     for run in &report.view.runs {
         let _ = writeln!(
             out,
-            "{} on {}: {} deps, {} dropped",
+            "{} on {} (as Renovate {} runs it): {} deps, {} dropped",
             run.manager.key_path,
             report.package_file,
+            match run.manager.engine {
+                img_mirror::renovate::re2::NodeRe2::V1_21 => "39 (fileMatch, node-re2 1.21)",
+                img_mirror::renovate::re2::NodeRe2::V1_26 =>
+                    "40.2 and later (managerFilePatterns, node-re2 1.26)",
+            },
             run.extraction.deps.len(),
             run.extraction.dropped.len()
         );

@@ -52,7 +52,7 @@ impl Dep {
         self.package_name
             .as_deref()
             .or(self.dep_name.as_deref())
-            .map(str::trim)
+            .map(js_trim)
     }
 
     fn set(&mut self, field: &str, value: String) {
@@ -72,7 +72,7 @@ impl Dep {
             }
             "depType" => self.dep_type = Some(value),
             "indentation" => {
-                let blank = value.trim().is_empty();
+                let blank = js_blank(&value);
                 self.indentation = Some(if blank { value } else { String::new() });
             }
             _ => {}
@@ -87,7 +87,7 @@ impl Dep {
     /// What `isValidDependency` finds missing: a dep is kept only with a non-blank
     /// depName or packageName, currentValue or currentDigest, and datasource.
     pub fn missing_fields(&self) -> Vec<&'static str> {
-        let present = |v: &Option<String>| v.as_deref().is_some_and(|s| !s.trim().is_empty());
+        let present = |v: &Option<String>| v.as_deref().is_some_and(|s| !js_blank(s));
         let mut missing = Vec::new();
         if !(present(&self.dep_name) || present(&self.package_name)) {
             missing.push("depName or packageName");
@@ -100,6 +100,32 @@ impl Dep {
         }
         missing
     }
+}
+
+/// JavaScript's white space (`\s`, `String.prototype.trim`): Unicode's space separators
+/// and line terminators plus U+FEFF, but not U+0085, unlike Rust's `char::is_whitespace`.
+fn is_js_space(c: char) -> bool {
+    matches!(
+        c,
+        '\t' | '\n' | '\u{0B}' | '\u{0C}' | '\r' | ' ' | '\u{A0}' | '\u{1680}' | '\u{2000}'
+            ..='\u{200A}'
+                | '\u{2028}'
+                | '\u{2029}'
+                | '\u{202F}'
+                | '\u{205F}'
+                | '\u{3000}'
+                | '\u{FEFF}'
+    )
+}
+
+/// Whether `is.emptyStringOrWhitespace` holds (`!/\S/.test(value)`).
+fn js_blank(value: &str) -> bool {
+    value.chars().all(is_js_space)
+}
+
+/// `String.prototype.trim`.
+fn js_trim(value: &str) -> &str {
+    value.trim_matches(is_js_space)
 }
 
 /// `migrateDatasource`: the renamed datasources.
@@ -236,12 +262,7 @@ fn any_without_templates(
     for regex in &manager.regexes {
         let fields: Vec<(&str, usize)> = FIELDS
             .iter()
-            .filter_map(|field| {
-                regex
-                    .capture_names()
-                    .position(|name| name == Some(*field))
-                    .map(|index| (*field, index))
-            })
+            .filter_map(|field| regex.group_index(field).map(|index| (*field, index)))
             .collect();
         let found_all = matches(regex, text, extraction);
         deps.reserve(found_all.len());
@@ -266,7 +287,7 @@ fn any_without_templates(
     deps
 }
 
-fn groups_of(regex: &regex::Regex, found: &re2::Match, text: &str) -> Groups {
+fn groups_of(regex: &re2::Pattern, found: &re2::Match, text: &str) -> Groups {
     regex
         .capture_names()
         .zip(&found.groups)
@@ -279,7 +300,7 @@ fn groups_of(regex: &regex::Regex, found: &re2::Match, text: &str) -> Groups {
         .collect()
 }
 
-fn matches(regex: &regex::Regex, text: &str, extraction: &mut Extraction) -> Vec<re2::Match> {
+fn matches(regex: &re2::Pattern, text: &str, extraction: &mut Extraction) -> Vec<re2::Match> {
     let found = re2::match_all(regex, text);
     if found.len() >= re2::MAX_MATCHES {
         extraction.hit_match_cap = true;

@@ -7,7 +7,7 @@
 
 use regex::Regex;
 
-use super::re2::{self, PatternError};
+use super::re2::{self, NodeRe2, PatternError};
 
 /// One compiled file pattern.
 #[derive(Debug, Clone)]
@@ -20,7 +20,9 @@ impl FilePattern {
     /// A `fileMatch` entry: always a regex, never negated.
     pub fn file_match(pattern: &str) -> Result<FilePattern, PatternError> {
         Ok(FilePattern::Regex {
-            regex: re2::compile(pattern, false)?,
+            regex: re2::compile(pattern, false, NodeRe2::V1_21)?
+                .regex()
+                .clone(),
             negated: false,
         })
     }
@@ -32,7 +34,9 @@ impl FilePattern {
         }
         if let Some((source, flags, negated)) = config_regex(pattern) {
             return Ok(FilePattern::Regex {
-                regex: re2::compile(source, flags.contains('i'))?,
+                regex: re2::compile(source, flags.contains('i'), NodeRe2::V1_26)?
+                    .regex()
+                    .clone(),
                 negated,
             });
         }
@@ -77,9 +81,7 @@ pub fn glob_regex(glob: &str) -> Result<Regex, PatternError> {
     regex::RegexBuilder::new(&format!("^{body}$"))
         .case_insensitive(true)
         .build()
-        .map_err(|e| PatternError {
-            reason: e.to_string(),
-        })
+        .map_err(|e| PatternError::refused(e.to_string()))
 }
 
 fn glob_body(glob: &str) -> Result<String, PatternError> {

@@ -2,11 +2,9 @@
 //! templates parsed, its file patterns ready. Compilation fails quietly here; the
 //! validator says why, with Renovate's own messages.
 
-use regex::Regex;
-
 use super::config::ManagerConfig;
 use super::file_match::FilePattern;
-use super::re2;
+use super::re2::{self, NodeRe2, Pattern};
 use super::template::Template;
 
 /// The dependency fields a regex manager fills, in Renovate's order (`validMatchFields`).
@@ -47,7 +45,10 @@ pub struct Manager {
     pub key_path: String,
     pub strategy: Strategy,
     pub match_strings: Vec<String>,
-    pub regexes: Vec<Regex>,
+    pub regexes: Vec<Pattern>,
+    /// The node-re2 whose rewrite the patterns get: the Renovate generation the manager
+    /// is written for (`managerFilePatterns`: 40.2 and later; `fileMatch`: earlier).
+    pub engine: NodeRe2,
     /// `<field>Template` for each of [`FIELDS`], when set.
     pub templates: Vec<Option<Template>>,
     pub auto_replace_template: Option<Template>,
@@ -63,9 +64,10 @@ impl Manager {
             return None;
         }
         let match_strings = config.strings("matchStrings");
+        let engine = engine_for(config);
         let regexes = match_strings
             .iter()
-            .map(|pattern| re2::compile(pattern, false).ok())
+            .map(|pattern| re2::compile(pattern, false, engine).ok())
             .collect::<Option<Vec<_>>>()?;
         let templates = FIELDS
             .iter()
@@ -93,6 +95,7 @@ impl Manager {
             strategy: Strategy::parse(config.string("matchStringsStrategy")),
             match_strings,
             regexes,
+            engine,
             templates,
             auto_replace_template,
             file_match,
@@ -112,5 +115,15 @@ impl Manager {
     pub fn template(&self, field: &str) -> Option<&Template> {
         let index = FIELDS.iter().position(|f| *f == field)?;
         self.templates[index].as_ref()
+    }
+}
+
+/// Which node-re2 the manager's patterns are compiled for: Renovate 40.2 and later
+/// (`managerFilePatterns`) load node-re2 1.26, Renovate 39 (`fileMatch`) 1.21.
+pub fn engine_for(config: &ManagerConfig) -> NodeRe2 {
+    if config.strings("managerFilePatterns").is_empty() && !config.strings("fileMatch").is_empty() {
+        NodeRe2::V1_21
+    } else {
+        NodeRe2::V1_26
     }
 }

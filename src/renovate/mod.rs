@@ -40,6 +40,9 @@ pub struct FileView {
     pub unmatched: Vec<usize>,
     /// An `ignorePaths` entry that hides the file from every manager.
     pub ignored_by: Option<String>,
+    /// Regex managers Renovate drops (a pattern RE2 refuses, a broken template) or that
+    /// img-mirror cannot reproduce.
+    pub dropped: Vec<usize>,
 }
 
 /// Runs every regex manager of `config` that selects `package_file` (repository-relative,
@@ -53,6 +56,9 @@ pub fn view_file(config: &RenovateConfig, package_file: &str, text: &str) -> Fil
     };
     for (config_index, manager_config) in config.managers.iter().enumerate() {
         let Some(manager) = Manager::compile(manager_config) else {
+            if manager_config.custom_type() == Some("regex") {
+                view.dropped.push(config_index);
+            }
             continue;
         };
         if !manager.reads(package_file) {

@@ -527,7 +527,7 @@ fn call(helper: &str, args: &[Value]) -> Result<Value, String> {
         },
         "replace" => {
             let find = string_arg(0);
-            let regex = re2::compile(&find, false)
+            let regex = re2::compile(&find, false, re2::NodeRe2::V1_21)
                 .map_err(|e| format!("replace: invalid regex {find:?}: {e}"))?;
             let context = match arg(2) {
                 Value::Undefined => String::new(),
@@ -578,7 +578,8 @@ fn call(helper: &str, args: &[Value]) -> Result<Value, String> {
 
 /// `String.prototype.replace(regex_with_g, replacement)`: `$&`, `$1`..`$99`,
 /// `$<name>`, `$$`, `` $` `` and `$'` as JavaScript expands them.
-fn replace_all_js(regex: &regex::Regex, text: &str, replacement: &str) -> String {
+fn replace_all_js(pattern: &re2::Pattern, text: &str, replacement: &str) -> String {
+    let regex = pattern.regex();
     let mut out = String::new();
     let mut last = 0;
     let mut search = 0;
@@ -588,7 +589,7 @@ fn replace_all_js(regex: &regex::Regex, text: &str, replacement: &str) -> String
         };
         let whole = captures.get(0).expect("group 0");
         out.push_str(&text[last..whole.start()]);
-        expand_js_replacement(replacement, &captures, text, &mut out);
+        expand_js_replacement(replacement, pattern, &captures, text, &mut out);
         last = whole.end();
         search = if whole.start() == whole.end() {
             // Step over one character so an empty match does not loop.
@@ -613,6 +614,7 @@ fn replace_all_js(regex: &regex::Regex, text: &str, replacement: &str) -> String
 
 fn expand_js_replacement(
     replacement: &str,
+    pattern: &re2::Pattern,
     captures: &regex::Captures<'_>,
     text: &str,
     out: &mut String,
@@ -647,7 +649,10 @@ fn expand_js_replacement(
             b'<' => match replacement[i + 2..].find('>') {
                 Some(end) => {
                     let name = &replacement[i + 2..i + 2 + end];
-                    out.push_str(captures.name(name).map_or("", |m| m.as_str()));
+                    let group = pattern
+                        .group_index(name)
+                        .and_then(|index| captures.get(index));
+                    out.push_str(group.map_or("", |m| m.as_str()));
                     i += end + 3;
                 }
                 None => {

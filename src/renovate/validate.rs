@@ -109,6 +109,13 @@ fn validate_manager(manager: &ManagerConfig, out: &mut Vec<ValidationMessage>) {
     }
     for pattern in &file_match {
         if let Err(error) = FilePattern::file_match(pattern) {
+            if error.unsupported {
+                say(
+                    unreproducible(&manager.key_path, "fileMatch", pattern, &error),
+                    false,
+                );
+                continue;
+            }
             say(
                 format!(
                     "Invalid regExp for {}.fileMatch: `{pattern}` ({error})",
@@ -120,6 +127,13 @@ fn validate_manager(manager: &ManagerConfig, out: &mut Vec<ValidationMessage>) {
     }
     for pattern in &patterns {
         if let Err(error) = FilePattern::manager_file_pattern(pattern) {
+            if error.unsupported {
+                say(
+                    unreproducible(&manager.key_path, "managerFilePatterns", pattern, &error),
+                    false,
+                );
+                continue;
+            }
             say(
                 format!(
                     "Failed to parse regex pattern for {}.managerFilePatterns: {pattern} ({error})",
@@ -145,8 +159,9 @@ fn validate_regex_fields(manager: &ManagerConfig, say: &mut impl FnMut(String, b
     let match_strings = manager.strings("matchStrings");
     let mut group_names = Vec::new();
     let mut per_regex_groups = Vec::new();
+    let engine = super::manager::engine_for(manager);
     for pattern in &match_strings {
-        match re2::compile(pattern, false) {
+        match re2::compile(pattern, false, engine) {
             Ok(regex) => {
                 let names: Vec<String> = regex
                     .capture_names()
@@ -156,6 +171,10 @@ fn validate_regex_fields(manager: &ManagerConfig, say: &mut impl FnMut(String, b
                 group_names.extend(names.iter().cloned());
                 per_regex_groups.push(names);
             }
+            Err(error) if error.unsupported => say(
+                unreproducible(&manager.key_path, "matchStrings", pattern, &error),
+                false,
+            ),
             Err(error) => say(
                 format!("Invalid regExp for customManagers: `{pattern}` ({error})"),
                 true,
@@ -253,6 +272,13 @@ fn validate_regex_fields(manager: &ManagerConfig, say: &mut impl FnMut(String, b
             );
         }
     }
+}
+
+/// A pattern img-mirror cannot run as Renovate would: said plainly, never guessed at.
+fn unreproducible(key_path: &str, field: &str, pattern: &str, error: &re2::PatternError) -> String {
+    format!(
+        "{key_path}.{field}: `{pattern}`: img-mirror cannot reproduce what Renovate's RE2 does with this pattern ({error}), so it checks nothing this manager extracts; rewrite the pattern without it"
+    )
 }
 
 #[cfg(test)]

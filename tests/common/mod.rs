@@ -5,6 +5,7 @@
 pub mod faulty;
 pub mod images;
 pub mod registry;
+pub mod renovate;
 pub mod server;
 pub mod token;
 
