@@ -410,7 +410,8 @@ fn create_dependency(
     let mut context: Option<Context> = None;
     for field in FIELDS {
         if let Some(template) = manager.template(field) {
-            let context = context.get_or_insert_with(|| template_context(groups, package_file));
+            let context = context
+                .get_or_insert_with(|| template_context(groups, package_file, manager.engine));
             dep.set(field, template.render(context)?);
         } else if let Some(Value::Str(value)) = groups.get(field)
             && !value.is_empty()
@@ -421,9 +422,13 @@ fn create_dependency(
     Ok(dep)
 }
 
-/// The raw groups, plus `packageFile` and `packageFileDir` (Renovate 42.33 and later).
-fn template_context(groups: &Groups, package_file: &str) -> Context {
+/// The raw groups, plus `packageFile` and `packageFileDir` for a manager written for
+/// current Renovate (42.33 and later pass them; 39 does not).
+fn template_context(groups: &Groups, package_file: &str, engine: re2::NodeRe2) -> Context {
     let mut context = groups.clone();
+    if engine == re2::NodeRe2::V1_21 {
+        return context;
+    }
     let (dir, base) = match package_file.rsplit_once('/') {
         Some((dir, base)) => (dir, base),
         None => (".", package_file),

@@ -1,6 +1,6 @@
 // Runs Renovate's own config migration and regex-manager extraction over scenarios, for
 // img-mirror's conformance test; works with Renovate 39 (CommonJS) and 44 (ES modules).
-// Usage: node renovate-extract.js RENOVATE_PREFIX RESULTS.json < scenarios.json
+// Usage: node renovate-extract.js RENOVATE_PREFIX RESULTS.json SCENARIOS.json
 // Each scenario: {name, configPath, configText, packageFile, content}.
 // Writes {name: {"regex": [{packageFile, deps}]} | {"error": "config"}}.
 'use strict';
@@ -74,7 +74,7 @@ async function main() {
     return { regex };
   }
 
-  const scenarios = JSON.parse(fs.readFileSync(0, 'utf8'));
+  const scenarios = JSON.parse(fs.readFileSync(process.argv[4], 'utf8'));
   const out = {};
   for (const scenario of scenarios) out[scenario.name] = await extract(scenario);
   fs.writeFileSync(process.argv[3], JSON.stringify(out));
