@@ -1,9 +1,13 @@
 //! Which images a cluster restricted to `MP_APPROVED_REGISTRIES` may pull.
 //!
-//! Entries are matched the way containers/image policy scopes match (what OpenShift
-//! enforces), not as raw string prefixes: a scope is `host`, `host:port`, `host/path`
-//! (matched on whole path components) or `*.domain` (subdomains only, any port). The
-//! image name is normalised first, so `docker.io` covers `nginx`.
+//! Entries are matched exactly as containers/image selects policy scopes for the docker
+//! transport (what OpenShift enforces), not as string prefixes. The image side is
+//! normalised (`nginx` is `docker.io/library/nginx`, `index.docker.io` is `docker.io`),
+//! then its namespaces are listed, most specific first: the repository, each parent
+//! down to `host[:port]`, then `*.parent-domain` for every parent domain of the host
+//! (port dropped). A scope approves the image when it is one of them, compared as
+//! written: case and all, with no normalisation of the scope, so `index.docker.io`,
+//! `QUAY.IO` or a bare `nginx` select nothing.
 
 use crate::reference::{DOCKER_HUB, Reference};
 
@@ -11,10 +15,9 @@ use crate::reference::{DOCKER_HUB, Reference};
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Scope {
     raw: String,
-    normalized: String,
 }
 
-/// Why an approved-registry entry cannot be a policy scope.
+/// Why an approved-registry entry can never select an image.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{raw:?} is not a registry scope: {reason}")]
 pub struct ScopeError {
@@ -24,57 +27,71 @@ pub struct ScopeError {
 
 impl Scope {
     pub fn parse(raw: &str) -> Result<Scope, ScopeError> {
-        let fail = |reason: &str| ScopeError {
+        let fail = |reason: String| ScopeError {
             raw: raw.to_string(),
-            reason: reason.to_string(),
+            reason,
         };
         if raw.contains("://") {
-            return Err(fail("write the registry host without a URL scheme"));
+            return Err(fail("write the registry host without a URL scheme".into()));
+        }
+        if raw.ends_with('.') {
+            return Err(fail(
+                "it ends with a dot, and no image's namespace does, so it matches nothing".into(),
+            ));
+        }
+        if raw.contains('[') {
+            return Err(fail(
+                "containers/image does not take IPv6 literals in a scope, so it matches nothing; use a host name".into(),
+            ));
         }
         if let Some(suffix) = raw.strip_prefix("*.") {
             if suffix.is_empty() || suffix.contains(['/', '*', ':']) {
                 return Err(fail(
-                    "a wildcard scope is *.domain with nothing after the domain",
+                    "a wildcard scope is *.domain with nothing after the domain".into(),
                 ));
             }
             return Ok(Scope {
                 raw: raw.to_string(),
-                normalized: raw.to_ascii_lowercase(),
             });
         }
         if raw.contains(['@', '*']) || raw.ends_with('/') || raw.is_empty() {
-            return Err(fail("expected host, host:port or host/namespace"));
+            return Err(fail("expected host, host:port or host/namespace".into()));
         }
-        // A scope names a registry, so its first component is always the host, even
-        // without a dot (`localhost`, `registry`): parse it as `host/x` to reuse the
-        // reference grammar without Docker Hub's implicit-domain rule.
         let (host, path) = raw.split_once('/').unwrap_or((raw, ""));
+        // Every namespace of an image starts with its registry host, and a name's first
+        // component is a host only with a dot, a port or as localhost: any other word
+        // is a Docker Hub namespace, listed as docker.io/<word>.
+        if !(host.contains(['.', ':']) || host == "localhost") {
+            let suggestion = if path.is_empty() && host != "library" {
+                format!("docker.io/library/{host} or docker.io/{host}")
+            } else {
+                format!("docker.io/{raw}")
+            };
+            return Err(fail(format!(
+                "{host:?} is not a registry host (no dot or port), and containers/image lists every image under its host, so this matches nothing; for Docker Hub write {suggestion}"
+            )));
+        }
+        if host == "index.docker.io" || host == "registry-1.docker.io" {
+            return Err(fail(format!(
+                "containers/image names Docker Hub {DOCKER_HUB}, so {host} matches nothing; write {DOCKER_HUB}{}",
+                if path.is_empty() {
+                    String::new()
+                } else {
+                    format!("/{path}")
+                }
+            )));
+        }
         let probe = if path.is_empty() {
             format!("{host}/x")
         } else {
             format!("{host}/{path}")
         };
-        let probe = if host.contains(['.', ':']) || host == "localhost" {
-            probe
-        } else {
-            format!("{host}.invalid-probe{}", &probe[host.len()..])
-        };
-        let parsed = Reference::parse(&probe).map_err(|e| fail(&e.reason))?;
+        let parsed = Reference::parse(&probe).map_err(|e| fail(e.reason))?;
         if parsed.tag().is_some() {
-            return Err(fail("a scope takes no tag"));
+            return Err(fail("a scope takes no tag".into()));
         }
-        let host = match host.to_ascii_lowercase().as_str() {
-            "index.docker.io" => DOCKER_HUB.to_string(),
-            other => other.to_string(),
-        };
-        let normalized = if path.is_empty() {
-            host
-        } else {
-            format!("{host}/{path}")
-        };
         Ok(Scope {
             raw: raw.to_string(),
-            normalized,
         })
     }
 
@@ -87,39 +104,26 @@ impl Scope {
         self.covers_name(&reference.name())
     }
 
-    /// Whether this scope covers a normalised repository name (`docker.io/library/x`).
+    /// Whether this scope is one of the namespaces containers/image lists for the
+    /// normalised repository name `name` (`docker.io/library/x`).
     pub fn covers_name(&self, name: &str) -> bool {
-        self.covers_lowercase(&name.to_ascii_lowercase())
+        namespaces(name).any(|namespace| namespace == self.raw)
     }
+}
 
-    /// Whether this scope is one of the scopes containers/image tries for `name`
-    /// (lowercase), most specific first: the name, each parent namespace down to
-    /// `host[:port]`, then `*.parent-domain` for every parent domain of the host
-    /// (port dropped).
-    fn covers_lowercase(&self, name: &str) -> bool {
-        let scope = self.normalized.as_str();
-        let mut rest = name;
-        if rest == scope {
-            return true;
-        }
-        while let Some(slash) = rest.rfind('/') {
-            rest = &rest[..slash];
-            if rest == scope {
-                return true;
-            }
-        }
-        let Some(wildcard_domain) = scope.strip_prefix("*.") else {
-            return false;
-        };
-        let mut host = rest.split(':').next().unwrap_or(rest);
-        while let Some(dot) = host.find('.') {
-            host = &host[dot + 1..];
-            if host == wildcard_domain {
-                return true;
-            }
-        }
-        false
-    }
+/// containers/image's `DockerReferenceNamespaces` for a normalised repository name:
+/// the name, each parent down to the host, then `*.` and each parent domain.
+pub fn namespaces(name: &str) -> impl Iterator<Item = String> + '_ {
+    let parents = std::iter::successors(Some(name), |rest| {
+        rest.rsplit_once('/').map(|(head, _)| head)
+    });
+    let host = name.split('/').next().unwrap_or(name);
+    let host = host.split(':').next().unwrap_or(host);
+    let wildcards = std::iter::successors(host.split_once('.').map(|(_, rest)| rest), |rest| {
+        rest.split_once('.').map(|(_, rest)| rest)
+    })
+    .map(|domain| format!("*.{domain}"));
+    parents.map(str::to_string).chain(wildcards)
 }
 
 /// The parsed `MP_APPROVED_REGISTRIES`.
@@ -139,10 +143,7 @@ impl ApprovedRegistries {
     }
 
     pub fn approving_name(&self, name: &str) -> Option<&Scope> {
-        let name = name.to_ascii_lowercase();
-        self.scopes
-            .iter()
-            .find(|scope| scope.covers_lowercase(&name))
+        self.scopes.iter().find(|scope| scope.covers_name(name))
     }
 }
 
@@ -186,26 +187,168 @@ mod tests {
     }
 
     #[test]
-    fn docker_hub_is_normalised_on_both_sides() {
+    fn docker_hub_is_normalised_on_the_image_side_only() {
         assert!(covers("docker.io", "nginx"));
-        assert!(covers("index.docker.io", "grafana/grafana"));
+        assert!(covers("docker.io", "index.docker.io/grafana/grafana"));
         assert!(covers("docker.io/library", "nginx:1"));
         assert!(!covers("docker.io/library", "grafana/grafana"));
+        // containers/image never lists index.docker.io: the cluster refuses the pull.
+        for scope in ["index.docker.io", "index.docker.io/library"] {
+            let error = Scope::parse(scope).unwrap_err();
+            assert!(error.reason.contains("matches nothing"), "{error}");
+        }
     }
 
     #[test]
-    fn malformed_scopes_are_rejected_with_a_reason() {
-        for bad in [
-            "https://quay.io",
-            "quay.io/",
-            "",
-            "*.",
-            "quay.io/*",
-            "quay.io/Cki",
-            "*.a/b",
-        ] {
-            assert!(Scope::parse(bad).is_err(), "{bad}");
+    fn hosts_compare_exactly_as_written() {
+        assert!(!covers("quay.io/cki", "QUAY.IO/cki/x"));
+        assert!(covers("QUAY.IO/cki", "QUAY.IO/cki/x"));
+        assert!(!covers("*.Example.com", "a.example.com/x"));
+    }
+
+    /// containers/image's docker/policyconfiguration naming_test.go table: the
+    /// namespaces it lists for each reference, most specific first.
+    #[test]
+    fn namespaces_follow_containers_image() {
+        let table: [(&str, &[&str]); 13] = [
+            (
+                "example.com/ns/repo",
+                &[
+                    "example.com/ns/repo",
+                    "example.com/ns",
+                    "example.com",
+                    "*.com",
+                ],
+            ),
+            (
+                "example.com/repo",
+                &["example.com/repo", "example.com", "*.com"],
+            ),
+            (
+                "localhost/ns/repo",
+                &["localhost/ns/repo", "localhost/ns", "localhost"],
+            ),
+            ("localhost/repo", &["localhost/repo", "localhost"]),
+            (
+                "notlocalhost/repo",
+                &[
+                    "docker.io/notlocalhost/repo",
+                    "docker.io/notlocalhost",
+                    "docker.io",
+                    "*.io",
+                ],
+            ),
+            (
+                "docker.io/ns/repo",
+                &["docker.io/ns/repo", "docker.io/ns", "docker.io", "*.io"],
+            ),
+            (
+                "docker.io/library/repo",
+                &[
+                    "docker.io/library/repo",
+                    "docker.io/library",
+                    "docker.io",
+                    "*.io",
+                ],
+            ),
+            (
+                "docker.io/repo",
+                &[
+                    "docker.io/library/repo",
+                    "docker.io/library",
+                    "docker.io",
+                    "*.io",
+                ],
+            ),
+            (
+                "ns/repo",
+                &["docker.io/ns/repo", "docker.io/ns", "docker.io", "*.io"],
+            ),
+            (
+                "library/repo",
+                &[
+                    "docker.io/library/repo",
+                    "docker.io/library",
+                    "docker.io",
+                    "*.io",
+                ],
+            ),
+            (
+                "repo",
+                &[
+                    "docker.io/library/repo",
+                    "docker.io/library",
+                    "docker.io",
+                    "*.io",
+                ],
+            ),
+            (
+                "yet.another.example.com:8443/ns/repo",
+                &[
+                    "yet.another.example.com:8443/ns/repo",
+                    "yet.another.example.com:8443/ns",
+                    "yet.another.example.com:8443",
+                    "*.another.example.com",
+                    "*.example.com",
+                    "*.com",
+                ],
+            ),
+            (
+                "index.docker.io/repo",
+                &[
+                    "docker.io/library/repo",
+                    "docker.io/library",
+                    "docker.io",
+                    "*.io",
+                ],
+            ),
+        ];
+        for (input, expected) in table {
+            for suffix in [
+                ":tag",
+                "@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
+            ] {
+                let reference = Reference::parse(&format!("{input}{suffix}")).unwrap();
+                let listed: Vec<String> = namespaces(&reference.name()).collect();
+                assert_eq!(listed, expected, "{input}{suffix}");
+            }
         }
-        assert!(Scope::parse("registry").is_ok());
+    }
+
+    #[test]
+    fn scopes_the_docker_transport_never_selects_are_rejected_with_a_reason() {
+        for (bad, reason) in [
+            ("https://quay.io", "URL scheme"),
+            ("quay.io/", "expected host"),
+            ("", "expected host"),
+            ("*.", "ends with a dot"),
+            ("quay.io/*", "expected host"),
+            ("quay.io/Cki", "lowercase"),
+            ("*.a/b", "wildcard"),
+            ("busybox", "not a registry host"),
+            ("nginx", "not a registry host"),
+            ("grafana", "not a registry host"),
+            ("library", "not a registry host"),
+            ("library/nginx", "not a registry host"),
+            ("hostname/library/busybox", "not a registry host"),
+            ("registry", "not a registry host"),
+            ("[::1]", "IPv6"),
+            ("[::1]:5000", "IPv6"),
+            ("*.example.com.", "ends with a dot"),
+            ("example.com.", "ends with a dot"),
+        ] {
+            let error = Scope::parse(bad).expect_err(bad);
+            assert!(error.reason.contains(reason), "{bad}: {}", error.reason);
+        }
+        for good in [
+            "localhost",
+            "localhost:5000",
+            "quay.io",
+            "quay.io/cki",
+            "*.redhat.io",
+            "registry:5000",
+        ] {
+            assert!(Scope::parse(good).is_ok(), "{good}");
+        }
     }
 }

@@ -20,7 +20,8 @@ pub const DOCKER_HUB: &str = "docker.io";
 const LEGACY_DOCKER_HUB: &str = "index.docker.io";
 /// Docker Hub's namespace for single-component names (`nginx` is `library/nginx`).
 const OFFICIAL_NAMESPACE: &str = "library";
-/// distribution/reference's `NameTotalLengthMax`.
+/// distribution/reference's `RepositoryNameTotalLengthMax`: since its commit aaca75e
+/// (2024) the limit applies to the repository path, not to `domain/path`.
 pub const NAME_MAX_LEN: usize = 255;
 
 /// Why a reference does not parse. The message names the offending part.
@@ -93,13 +94,6 @@ impl Reference {
         if name.is_empty() {
             return Err(fail("the repository name is empty".into()));
         }
-        if name.len() > NAME_MAX_LEN {
-            return Err(fail(format!(
-                "the repository name is {} characters long, more than {NAME_MAX_LEN}",
-                name.len()
-            )));
-        }
-
         let (domain, path) = split_domain(name);
         if let Some(domain) = domain
             && !is_domain(domain)
@@ -125,7 +119,9 @@ impl Reference {
             };
             return Err(fail(reason));
         }
-        if domain.is_none() && is_hex_identifier(path) {
+        // `ParseNormalizedNamed` refuses only an input that is exactly 64 hex digits (an
+        // image ID); `docker.io/library/<hex>` or `<hex>:tag` are repositories.
+        if is_hex_identifier(raw) {
             return Err(fail(
                 "a 64-character hexadecimal name is an image ID, not a repository".into(),
             ));
@@ -140,12 +136,11 @@ impl Reference {
         } else {
             path.to_string()
         };
-        // distribution/reference applies the limit to the normalised name as well
-        // (`nginx` is checked as `docker.io/library/nginx`).
-        let normalised_len = domain.len() + 1 + path.len();
-        if normalised_len > NAME_MAX_LEN {
+        // The limit is on the normalised path (`nginx` is checked as `library/nginx`).
+        if path.len() > NAME_MAX_LEN {
             return Err(fail(format!(
-                "the repository name is {normalised_len} characters long as {domain}/..., more than {NAME_MAX_LEN}"
+                "the repository path is {} characters long, more than {NAME_MAX_LEN}",
+                path.len()
             )));
         }
         Ok(Reference {
@@ -369,21 +364,21 @@ mod tests {
     }
 
     #[test]
-    fn name_length_limit_counts_the_whole_name() {
-        let long = format!("quay.io/{}", "a".repeat(NAME_MAX_LEN - 8));
-        assert_eq!(long.len(), NAME_MAX_LEN);
+    fn name_length_limit_counts_the_path_not_the_domain() {
+        // distribution/reference since aaca75e: 255 characters of path, any domain.
+        let long = format!("quay.io/{}", "a".repeat(NAME_MAX_LEN));
         parse(&long);
         assert!(reason(&format!("{long}a")).contains("more than 255"));
     }
 
     #[test]
-    fn name_length_limit_counts_the_normalised_name_too() {
-        // Found by fuzzing: 250 characters as written, 260 as docker.io/...
-        let familiar = format!("org/{}", "a".repeat(246));
-        assert_eq!(familiar.len(), 250);
-        assert!(reason(&familiar).contains("as docker.io/"));
-        let fits = format!("org/{}", "a".repeat(NAME_MAX_LEN - "docker.io/org/".len()));
-        assert_eq!(Reference::parse(&fits).unwrap().name().len(), NAME_MAX_LEN);
+    fn name_length_limit_counts_the_normalised_path() {
+        // `nginx`-style names are checked as `library/...`.
+        let fits = "a".repeat(NAME_MAX_LEN - "library/".len());
+        assert_eq!(Reference::parse(&fits).unwrap().path().len(), NAME_MAX_LEN);
+        assert!(reason(&format!("{fits}a")).contains("more than 255"));
+        let familiar = format!("org/{}", "a".repeat(NAME_MAX_LEN - 4));
+        parse(&familiar);
     }
 
     #[test]
