@@ -385,3 +385,60 @@ fn random_cuts_and_flipped_bytes_anywhere_in_a_body_never_leave_a_bad_tag() {
     );
     assert!(survived > 0 && refused > 0, "both outcomes are exercised");
 }
+
+#[test]
+fn a_mirror_that_answers_401_for_a_repository_not_yet_created_gets_its_first_copy() {
+    // quay.io and Docker Hub answer 401, not 404, for a manifest or blob of a repository
+    // that does not exist yet; the existence checks must not stop the first push.
+    let world = World::new();
+    let mirror_proxy = FaultyProxy::start(world.mirror.port);
+    for method in ["HEAD", "GET"] {
+        mirror_proxy.add(Rule::always(
+            method,
+            "/manifests/",
+            Fault::UnauthorizedUntilTagged,
+        ));
+        mirror_proxy.add(Rule::always(
+            method,
+            "/blobs/sha256:",
+            Fault::UnauthorizedUntilTagged,
+        ));
+    }
+    let output = img_mirror()
+        .args(["mirror", "--format", "json", "--repo"])
+        .arg(world.repo.path())
+        .arg(format!("--registry=docker.io={}", world.upstream.url()))
+        .arg(format!("--registry=quay.io={}", mirror_proxy.url()))
+        .output()
+        .unwrap();
+    assert!(
+        mirror_proxy.injected() > 0,
+        "the mirror never answered 401: the test proves nothing"
+    );
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    world.assert_copied_exactly();
+}
+
+#[test]
+fn an_upstream_401_says_the_repository_may_not_exist() {
+    let world = World::new();
+    world.proxy.add(Rule::always(
+        "GET",
+        "/manifests/",
+        Fault::Status {
+            code: 401,
+            retry_after: None,
+        },
+    ));
+    world.assert_refused(&[
+        "HTTP 401",
+        "does not exist, or these credentials have no access",
+    ]);
+    assert!(world.proxy.injected() > 0);
+}

@@ -234,3 +234,41 @@ fn a_wrong_password_fails_clearly_and_prints_no_password() {
     assert_ne!(inspect.status.code(), Some(0));
     assert_no_secret(&inspect);
 }
+
+#[test]
+fn the_first_copy_succeeds_where_pull_is_granted_only_on_repositories_that_exist() {
+    // quay.io's token service grants nothing on a repository that does not exist yet, so
+    // the registry answers 401 to the existence checks of the first copy.
+    let world = World::new();
+    world
+        .tokens
+        .grant_pull_only_where_tagged(&[&world.upstream.storage(), &world.mirror.storage()]);
+    let auth = world.auth_file(PASSWORD);
+    let copied = world.run(&["mirror", "--format", "json"], &auth);
+    let withheld = world
+        .tokens
+        .requests()
+        .iter()
+        .filter(|request| {
+            request
+                .pull_withheld
+                .iter()
+                .any(|name| name == "cki/mirror/org/app")
+        })
+        .count();
+    assert!(
+        withheld > 0,
+        "no token for the mirror was refused pull: the test proves nothing"
+    );
+    assert_eq!(
+        copied.status.code(),
+        Some(0),
+        "{}{}",
+        stdout(&copied),
+        stderr(&copied)
+    );
+    assert_eq!(
+        inspect_digest(&world.mirror, "cki/mirror/org/app:1.0").as_deref(),
+        Some(world.digest.as_str())
+    );
+}

@@ -179,7 +179,7 @@ async fn check(client: &RegistryClient, job: &Job, options: &CopyOptions) -> Opt
         return settle(Status::Failed, Some(refusal));
     }
     let target = Repo::new(client.endpoints(), &job.target_domain, &job.target_path);
-    match client.head_manifest(&target, &job.tag).await {
+    match client.head_manifest_to_push(&target, &job.tag).await {
         Ok(Some(head)) if head.digest == job.digest => settle(Status::Present, None),
         Ok(_) if options.dry_run => settle(Status::WouldCopy, None),
         Ok(_) => None,

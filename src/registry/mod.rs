@@ -383,6 +383,28 @@ impl RegistryClient {
         repo: &Repo,
         reference: &str,
     ) -> Result<Option<ManifestHead>> {
+        self.head_manifest_reading(repo, reference, false).await
+    }
+
+    /// [`Self::head_manifest`] on the repository a copy is about to push to. quay.io and
+    /// Docker Hub answer 401 (or 403) for a repository that does not exist yet, by
+    /// design, the same as for one the credentials may not read; so once authentication
+    /// has been tried, a refusal here means "not there" and the copy goes on to push. A
+    /// credential that cannot write is refused at the push, which says so.
+    pub async fn head_manifest_to_push(
+        &self,
+        repo: &Repo,
+        reference: &str,
+    ) -> Result<Option<ManifestHead>> {
+        self.head_manifest_reading(repo, reference, true).await
+    }
+
+    async fn head_manifest_reading(
+        &self,
+        repo: &Repo,
+        reference: &str,
+        denied_is_missing: bool,
+    ) -> Result<Option<ManifestHead>> {
         let what = format!("checking {}:{reference}", repo.name);
         let url = repo.url(&format!("manifests/{reference}"));
         retry::retry(self.options.retry, || async {
@@ -393,6 +415,7 @@ impl RegistryClient {
                 .await?;
             match response.status().as_u16() {
                 404 => Ok(None),
+                401 | 403 if denied_is_missing => Ok(None),
                 200 => {
                     let header = |name: &str| {
                         response
@@ -416,7 +439,7 @@ impl RegistryClient {
                         }
                     }
                 }
-                _ => Err(status_error(&what, &url, response).await),
+                _ => Err(status_error(&what, &url, response, Access::Read).await),
             }
         })
         .await
@@ -439,7 +462,7 @@ impl RegistryClient {
                 })
                 .await?;
             if !response.status().is_success() {
-                return Err(status_error(&what, &url, response).await);
+                return Err(status_error(&what, &url, response, Access::Read).await);
             }
             if response
                 .content_length()
@@ -509,21 +532,28 @@ impl RegistryClient {
             if response.status().is_success() {
                 Ok(())
             } else {
-                Err(status_error(&what, &url, response).await)
+                Err(status_error(&what, &url, response, Access::Write).await)
             }
         })
         .await
     }
 
+    /// Whether the repository a copy pushes to already has blob `digest`. Asked with the
+    /// push token (which carries pull too), since a repository that does not exist yet
+    /// grants no pull on its own; a refusal means "not there", as for
+    /// [`Self::head_manifest_to_push`].
     pub async fn blob_exists(&self, repo: &Repo, digest: &str) -> Result<bool> {
         let what = format!("checking blob {digest} in {}", repo.name);
-        self.token(repo, false).await?;
+        let url = repo.url(&format!("blobs/{digest}"));
         retry::retry(self.options.retry, || async {
-            self.clients(repo)
-                .oci
-                .blob_exists(&repo.oci(Some(digest)), digest)
-                .await
-                .map_err(|e| from_oci(&what, e))
+            let response = self
+                .send(repo, true, &what, || self.clients(repo).http.head(&url))
+                .await?;
+            match response.status().as_u16() {
+                200 => Ok(true),
+                401 | 403 | 404 => Ok(false),
+                _ => Err(status_error(&what, &url, response, Access::Read).await),
+            }
         })
         .await
     }
@@ -562,7 +592,7 @@ impl RegistryClient {
             match response.status().as_u16() {
                 201 if mount.is_some() => return Ok(BlobTransfer::Mounted),
                 202 => {}
-                _ => return Err(status_error(&what, &uploads, response).await),
+                _ => return Err(status_error(&what, &uploads, response, Access::Write).await),
             }
             let location = response
                 .headers()
@@ -602,7 +632,7 @@ impl RegistryClient {
                     bytes: descriptor.size,
                 })
             } else {
-                Err(status_error(&what, &put_url, response).await)
+                Err(status_error(&what, &put_url, response, Access::Write).await)
             }
         })
         .await
@@ -636,7 +666,35 @@ fn absolute_location(endpoint: &Endpoint, location: &str) -> String {
     }
 }
 
-async fn status_error(what: &str, url: &str, response: reqwest::Response) -> RegistryError {
+/// Whether a request reads from or writes to the repository: a refusal means different
+/// things.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Access {
+    Read,
+    Write,
+}
+
+/// What a 401 or 403 means, in words: registries such as quay.io and Docker Hub answer
+/// 401 alike for a repository that does not exist and for one the credentials may not
+/// read.
+fn refusal_hint(status: u16, access: Access) -> &'static str {
+    match (status, access) {
+        (401 | 403, Access::Read) => {
+            " (the repository does not exist, or these credentials have no access to it)"
+        }
+        (401 | 403, Access::Write) => {
+            " (these credentials cannot create or write this repository: give them push access to it or its organisation)"
+        }
+        _ => "",
+    }
+}
+
+async fn status_error(
+    what: &str,
+    url: &str,
+    response: reqwest::Response,
+    access: Access,
+) -> RegistryError {
     let status = response.status().as_u16();
     let retry_after = response
         .headers()
@@ -647,14 +705,15 @@ async fn status_error(what: &str, url: &str, response: reqwest::Response) -> Reg
     // The first bytes of the error body say what the registry objected to.
     let body = response.text().await.unwrap_or_default();
     let detail: String = body.trim().chars().take(300).collect();
+    let hint = refusal_hint(status, access);
     RegistryError::Status {
         what: what.to_string(),
         url: strip_query(url),
         status,
         detail: if detail.is_empty() {
-            String::new()
+            hint.to_string()
         } else {
-            format!(": {detail}")
+            format!("{hint}: {detail}")
         },
         retry_after,
     }

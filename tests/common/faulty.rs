@@ -37,6 +37,11 @@ pub enum Fault {
     Stall(Duration),
     /// Answer 307 pointing at the same URL.
     RedirectLoop,
+    /// Answer 401 (UNAUTHORIZED, with a Basic challenge) while the repository in the
+    /// request path has no tags at the registry, as quay.io and Docker Hub answer for a
+    /// repository that does not exist yet; forward once it has. Counted only when it
+    /// answers 401.
+    UnauthorizedUntilTagged,
 }
 
 #[derive(Debug, Clone)]
@@ -168,6 +173,10 @@ fn serve(
             })
             .or_else(|| draw(chaos))
     };
+    let fault = match fault {
+        Some(Fault::UnauthorizedUntilTagged) if has_tags(upstream_port, path)? => None,
+        other => other,
+    };
     if fault.is_some() {
         injected.fetch_add(1, Ordering::SeqCst);
     }
@@ -192,6 +201,18 @@ fn serve(
         Some(Fault::Stall(duration)) => {
             std::thread::sleep(*duration);
             return client.shutdown(Shutdown::Both);
+        }
+        Some(Fault::UnauthorizedUntilTagged) => {
+            let body = r#"{"errors":[{"code":"UNAUTHORIZED","message":"access to the requested resource is not authorized"}]}"#;
+            write!(
+                client,
+                "HTTP/1.1 401 Unauthorized\r\nWWW-Authenticate: Basic realm=\"registry\"\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                body.len()
+            )?;
+            if method != "HEAD" {
+                client.write_all(body.as_bytes())?;
+            }
+            return Ok(());
         }
         Some(Fault::RedirectLoop) => {
             write!(
@@ -289,6 +310,20 @@ fn serve(
     client.write_all(headers.as_bytes())?;
     client.write_all(&body)?;
     client.flush()
+}
+
+/// Whether the repository of a `/v2/<repo>/manifests/..` path has tags at the registry.
+fn has_tags(port: u16, path: &str) -> std::io::Result<bool> {
+    let Some(repo) = path
+        .strip_prefix("/v2/")
+        .and_then(|rest| rest.split_once("/manifests/"))
+        .map(|(repo, _)| repo)
+    else {
+        return Ok(true);
+    };
+    let head = format!("GET /v2/{repo}/tags/list HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n\r\n");
+    let response = forward(port, &head, &[])?;
+    Ok(response.starts_with(b"HTTP/1.1 200") || response.starts_with(b"HTTP/1.0 200"))
 }
 
 /// The request head (request line and headers) and its body (by Content-Length).

@@ -3,7 +3,7 @@
 
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
-use std::path::Path;
+use std::path::PathBuf;
 use std::process::{Child, Command};
 use std::time::{Duration, Instant};
 
@@ -108,8 +108,9 @@ impl TestRegistry {
         format!("http://{}", self.authority())
     }
 
-    pub fn storage(&self) -> &Path {
-        self.dir.path()
+    /// The registry's filesystem storage (its `rootdirectory`).
+    pub fn storage(&self) -> PathBuf {
+        self.dir.path().join("storage")
     }
 
     /// The request lines (`HEAD /v2/... HTTP/1.1`) the registry has logged so far, for

@@ -27,12 +27,15 @@ pub struct TokenRequest {
     /// `repository:NAME:ACTIONS` scopes asked for.
     pub scopes: Vec<String>,
     pub granted: bool,
+    /// Repositories it asked to pull from and was not granted pull on (they had no tag).
+    pub pull_withheld: Vec<String>,
 }
 
 pub struct TokenServer {
     server: LoopbackServer,
     dir: tempfile::TempDir,
     requests: Arc<Mutex<Vec<TokenRequest>>>,
+    pull_only_where_tagged: Arc<Mutex<Vec<PathBuf>>>,
 }
 
 impl TokenServer {
@@ -54,17 +57,27 @@ impl TokenServer {
         let expected = format!("Basic {}", STANDARD.encode(format!("{user}:{password}")));
         let user = user.to_string();
         let requests: Arc<Mutex<Vec<TokenRequest>>> = Arc::default();
+        let pull_only_where_tagged: Arc<Mutex<Vec<PathBuf>>> = Arc::default();
         let server = {
-            let requests = requests.clone();
+            let (requests, storages) = (requests.clone(), pull_only_where_tagged.clone());
             LoopbackServer::start(move |stream| {
-                let _ = answer(stream, &signer, &user, &expected, &requests);
+                let _ = answer(stream, &signer, &user, &expected, &requests, &storages);
             })
         };
         TokenServer {
             server,
             dir,
             requests,
+            pull_only_where_tagged,
         }
+    }
+
+    /// From now on, grant `pull` alone only on repositories that have a tag in one of
+    /// these registry storages, as quay.io grants nothing on a repository that does not
+    /// exist yet; `pull,push` is still granted in full (the user may create it).
+    pub fn grant_pull_only_where_tagged(&self, storages: &[&Path]) {
+        *self.pull_only_where_tagged.lock().unwrap() =
+            storages.iter().map(|p| p.to_path_buf()).collect();
     }
 
     /// What `docker-registry`'s `auth.token` section needs.
@@ -94,7 +107,7 @@ struct Signer {
 
 impl Signer {
     /// A JWT granting `scopes` (`repository:NAME:ACTIONS`) to `subject` for five minutes.
-    fn token(&self, subject: &str, scopes: &[String]) -> String {
+    fn token(&self, subject: &str, scopes: &[String], storages: &[PathBuf]) -> String {
         let now = SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .unwrap()
@@ -104,10 +117,15 @@ impl Signer {
             .filter_map(|scope| {
                 let mut parts = scope.splitn(3, ':');
                 let (kind, name, actions) = (parts.next()?, parts.next()?, parts.next()?);
+                let grants_pull = grants_pull(storages, name, actions);
+                let actions: Vec<&str> = actions
+                    .split(',')
+                    .filter(|action| *action != "pull" || grants_pull)
+                    .collect();
                 Some(serde_json::json!({
                     "type": kind,
                     "name": name,
-                    "actions": actions.split(',').collect::<Vec<_>>(),
+                    "actions": actions,
                 }))
             })
             .collect();
@@ -134,6 +152,22 @@ impl Signer {
     }
 }
 
+/// Whether a scope's `pull` is granted under [`TokenServer::grant_pull_only_where_tagged`].
+fn grants_pull(storages: &[PathBuf], name: &str, actions: &str) -> bool {
+    storages.is_empty()
+        || actions.split(',').any(|a| a == "push")
+        || storages.iter().any(|root| tagged(root, name))
+}
+
+/// Whether docker-registry's filesystem storage at `root` has a tag in repository `name`.
+fn tagged(root: &Path, name: &str) -> bool {
+    let tags = root
+        .join("docker/registry/v2/repositories")
+        .join(name)
+        .join("_manifests/tags");
+    std::fs::read_dir(tags).is_ok_and(|mut entries| entries.next().is_some())
+}
+
 /// RSASSA-PKCS1-v1_5 with SHA-256 (JWT's RS256), by the openssl command.
 fn sign(key: &Path, data: &[u8]) -> Vec<u8> {
     let mut child = Command::new("openssl")
@@ -155,6 +189,7 @@ fn answer(
     user: &str,
     expected_authorization: &str,
     requests: &Mutex<Vec<TokenRequest>>,
+    storages: &Mutex<Vec<PathBuf>>,
 ) -> std::io::Result<()> {
     let mut head = Vec::new();
     let mut byte = [0u8; 1];
@@ -186,10 +221,22 @@ fn answer(
         .unwrap_or_default();
     let granted = authorization == expected_authorization;
     let who = if authorization.is_empty() { "-" } else { user };
+    let storages = storages.lock().unwrap().clone();
+    let pull_withheld = scopes
+        .iter()
+        .filter_map(|scope| {
+            let mut parts = scope.splitn(3, ':');
+            let (_, name, actions) = (parts.next()?, parts.next()?, parts.next()?);
+            let withheld =
+                actions.split(',').any(|a| a == "pull") && !grants_pull(&storages, name, actions);
+            withheld.then(|| name.to_string())
+        })
+        .collect();
     requests.lock().unwrap().push(TokenRequest {
         user: who.to_string(),
         scopes: scopes.clone(),
         granted,
+        pull_withheld,
     });
     if !granted {
         let body = r#"{"errors":[{"code":"UNAUTHORIZED","message":"bad credentials"}]}"#;
@@ -199,7 +246,7 @@ fn answer(
             body.len()
         );
     }
-    let token = signer.token(user, &scopes);
+    let token = signer.token(user, &scopes, &storages);
     let body =
         serde_json::json!({"token": token, "access_token": token, "expires_in": 300}).to_string();
     write!(
