@@ -162,6 +162,10 @@ pub struct Extraction {
     pub hit_match_cap: bool,
     /// The `recursive` strategy reached [`MAX_CANDIDATES`] and stopped.
     pub hit_candidate_cap: bool,
+    /// A matchString whose matches on this text img-mirror cannot reproduce exactly (RE2
+    /// matches bytes where it finds `\C`, or an empty `\B` inside a character): the deps
+    /// are img-mirror's best reading, not Renovate's for certain.
+    pub unreproducible: Option<String>,
 }
 
 type Groups = HashMap<String, Value>;
@@ -301,6 +305,9 @@ fn groups_of(regex: &re2::Pattern, found: &re2::Match, text: &str) -> Groups {
 }
 
 fn matches(regex: &re2::Pattern, text: &str, extraction: &mut Extraction) -> Vec<re2::Match> {
+    if !regex.reproducible_on(text) && extraction.unreproducible.is_none() {
+        extraction.unreproducible = Some(regex.source().to_string());
+    }
     let found = re2::match_all(regex, text);
     if found.len() >= re2::MAX_MATCHES {
         extraction.hit_match_cap = true;

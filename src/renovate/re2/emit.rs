@@ -135,6 +135,16 @@ pub fn uses_any_byte(node: &Node) -> bool {
     }
 }
 
+/// Whether the pattern has a `\B`.
+pub fn uses_no_word_boundary(node: &Node) -> bool {
+    match node {
+        Node::Assert(Assertion::NoWordBoundary) => true,
+        Node::Capture { sub, .. } | Node::Repeat { sub, .. } => uses_no_word_boundary(sub),
+        Node::Concat(items) | Node::Alternate(items) => items.iter().any(uses_no_word_boundary),
+        _ => false,
+    }
+}
+
 /// Bounds on the number of instructions RE2 compiles the tree into: RE2 refuses a
 /// pattern whose program passes its memory budget, and the exact count depends on
 /// how its compiler shares UTF-8 suffixes, so only bounds are known here.

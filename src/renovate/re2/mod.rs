@@ -57,9 +57,12 @@ impl PatternError {
 /// A compiled pattern: the automaton, and the names RE2 gave its groups.
 #[derive(Debug, Clone)]
 pub struct Pattern {
+    source: String,
     regex: Regex,
     names: Vec<Option<String>>,
-    any_byte: bool,
+    /// RE2 matches bytes here and img-mirror characters: `\\C`, or an empty match that
+    /// `\\B` can put between two bytes of one character.
+    matches_bytes: bool,
     can_match_empty: bool,
 }
 
@@ -77,14 +80,20 @@ impl Pattern {
         &self.regex
     }
 
+    /// The pattern as the config wrote it.
+    pub fn source(&self) -> &str {
+        &self.source
+    }
+
     pub fn is_match(&self, haystack: &str) -> bool {
         self.regex.is_match(haystack)
     }
 
-    /// Whether matching `haystack` here gives what RE2 gives: `\\C` is one byte in RE2
-    /// and one character here, which differ only on text beyond ASCII.
+    /// Whether matching `haystack` here gives what RE2 gives: RE2 searches bytes, so `\\C`
+    /// takes one byte and an empty `\\B` match can fall between the bytes of a character,
+    /// where img-mirror only ever sees whole characters. They differ only beyond ASCII.
     pub fn reproducible_on(&self, haystack: &str) -> bool {
-        !self.any_byte || haystack.is_ascii()
+        !self.matches_bytes || haystack.is_ascii()
     }
 }
 
@@ -128,10 +137,13 @@ pub fn compile(
             )),
             other => PatternError::unsupported(format!("internal error: {other}")),
         })?;
+    let can_match_empty = emit::nullable(&parsed.node);
     Ok(Pattern {
+        source: pattern.to_string(),
         regex,
-        any_byte: emit::uses_any_byte(&parsed.node),
-        can_match_empty: emit::nullable(&parsed.node),
+        matches_bytes: emit::uses_any_byte(&parsed.node)
+            || (can_match_empty && emit::uses_no_word_boundary(&parsed.node)),
+        can_match_empty,
         names: parsed.names,
     })
 }

@@ -172,6 +172,10 @@ pub fn translate(pattern: &str, version: NodeRe2) -> Result<String, Unsupported>
     }
     let bytes = pattern.as_bytes();
     let mut out = String::with_capacity(pattern.len() + 8);
+    // 1.26's own idea of being inside a class: `[` opens, the next `]` closes (it does
+    // not know that a `]` right after `[` is literal). It decides how a property that
+    // node-re2 expands itself is written.
+    let mut in_class = false;
     let mut i = 0;
     while i < bytes.len() {
         let c = bytes[i];
@@ -222,7 +226,7 @@ pub fn translate(pattern: &str, version: NodeRe2) -> Result<String, Unsupported>
                     }
                 }
                 b'p' | b'P' if version == NodeRe2::V1_26 => {
-                    i = property(pattern, i, &mut out)?;
+                    i = property(pattern, i, in_class, &mut out)?;
                 }
                 _ => {
                     // A backslash and the one character after it, untouched.
@@ -247,6 +251,13 @@ pub fn translate(pattern: &str, version: NodeRe2) -> Result<String, Unsupported>
                 continue;
             }
         }
+        if version == NodeRe2::V1_26 {
+            if c == b'[' && !in_class {
+                in_class = true;
+            } else if c == b']' && in_class {
+                in_class = false;
+            }
+        }
         let len = utf8_len(c);
         out.push_str(&pattern[i..i + len]);
         i += len;
@@ -256,7 +267,12 @@ pub fn translate(pattern: &str, version: NodeRe2) -> Result<String, Unsupported>
 
 /// 1.26's `\p{..}`/`\P{..}` at `i`: the alias mapped to RE2's name, written to `out`;
 /// returns where the pattern continues.
-fn property(pattern: &str, i: usize, out: &mut String) -> Result<usize, Unsupported> {
+fn property(
+    pattern: &str,
+    i: usize,
+    in_class: bool,
+    out: &mut String,
+) -> Result<usize, Unsupported> {
     let bytes = pattern.as_bytes();
     let letter = bytes[i + 1] as char;
     let close = (bytes.get(i + 2) == Some(&b'{'))
@@ -281,7 +297,19 @@ fn property(pattern: &str, i: usize, out: &mut String) -> Result<usize, Unsuppor
             name = &name[prefix.len()..];
         }
     }
-    if name != "Any" && BINARY_PROPERTIES.contains(&name) {
+    if name == "Any" {
+        // Expanded from node-re2's table, which is every code point: inside what it takes
+        // for a class, the range (or, negated, nothing); outside, a class of its own.
+        let negated = letter == 'P';
+        out.push_str(match (in_class, negated) {
+            (true, false) => r"\x{0}-\x{10FFFF}",
+            (true, true) => "",
+            (false, false) => r"[\x{0}-\x{10FFFF}]",
+            (false, true) => r"[^\x{0}-\x{10FFFF}]",
+        });
+        return Ok(close + 1);
+    }
+    if BINARY_PROPERTIES.contains(&name) {
         return Err(unsupported());
     }
     let mapped = CATEGORY_ALIASES

@@ -38,6 +38,7 @@ pub(super) type Check = fn(&RenovateContext<'_>, &mut Vec<Diagnostic>);
 
 pub(super) static CHECKS: &[Check] = &[
     vars_not_managed::check,
+    renovate_config_pitfall::check,
     match_cap_reached::check,
     entry_not_covered::check,
     entry_covered_twice::check,

@@ -17,6 +17,27 @@ pub static CODE: Code = Code {
     example: "\"matchStringsStrategy\": \"recursve\" (a typo): Renovate uses `any`.",
 };
 
+/// A manager whose matches on the file img-mirror cannot reproduce exactly: said, since
+/// every other check of its deps rests on them.
+pub(crate) fn check(ctx: &crate::lint::renovate::RenovateContext<'_>, out: &mut Vec<Diagnostic>) {
+    for run in &ctx.view.runs {
+        let Some(pattern) = &run.extraction.unreproducible else {
+            continue;
+        };
+        out.push(
+            Diagnostic::new(
+                &CODE,
+                ctx.config_path,
+                format!(
+                    "{}: matchString `{pattern}` matches bytes in RE2 (`\\C`, or an empty `\\B` between the bytes of a character) and characters in img-mirror, which differ on {}'s non-ASCII text; its deps here are not checked against Renovate's for certain",
+                    run.manager.key_path, ctx.package_file
+                ),
+            )
+            .at(ctx.config.managers[run.config_index].line, 1),
+        );
+    }
+}
+
 /// The diagnostics for validation messages: Renovate's own as IM202, ours as IM203.
 pub(crate) fn diagnostics(messages: &[ValidationMessage], path: &Path) -> Vec<Diagnostic> {
     messages
