@@ -442,3 +442,110 @@ fn an_upstream_401_says_the_repository_may_not_exist() {
     ]);
     assert!(world.proxy.injected() > 0);
 }
+
+#[test]
+fn blobs_redirected_to_storage_on_another_host_get_no_credentials_and_keep_the_signature_secret() {
+    use base64::Engine as _;
+    use common::faulty::{SIGNATURE, SignedStorage};
+    const USER: &str = "robot";
+    const PASSWORD: &str = "hunter2-redirect";
+    let upstream = TestRegistry::start_with_basic_auth(USER, PASSWORD);
+    let layout = tempfile::tempdir().unwrap();
+    images::write_layout(
+        layout.path(),
+        "1.0",
+        vec![images::Platform {
+            architecture: "amd64",
+            layers: vec![layer(70, 200_000)],
+        }],
+    );
+    let pushed = std::process::Command::new("skopeo")
+        .args(["copy", "--quiet", "--all", "--dest-tls-verify=false"])
+        .arg(format!("--dest-creds={USER}:{PASSWORD}"))
+        .arg(format!("oci:{}:1.0", layout.path().display()))
+        .arg(format!("docker://{}/org/app:1.0", upstream.authority()))
+        .output()
+        .unwrap();
+    assert!(
+        pushed.status.success(),
+        "{}",
+        String::from_utf8_lossy(&pushed.stderr)
+    );
+    let digest = images::tag_digest(
+        &upstream.authority(),
+        "org/app:1.0",
+        Some(&format!("{USER}:{PASSWORD}")),
+    )
+    .unwrap();
+
+    let basic = base64::engine::general_purpose::STANDARD.encode(format!("{USER}:{PASSWORD}"));
+    let storage = SignedStorage::start(upstream.port, &format!("Basic {basic}"));
+    let proxy = FaultyProxy::start(upstream.port);
+    proxy.add(Rule::always(
+        "GET",
+        "/blobs/sha256:",
+        Fault::RedirectTo(storage.url()),
+    ));
+    let mirror = TestRegistry::start();
+
+    let repo = tempfile::tempdir().unwrap();
+    std::fs::write(
+        repo.path().join("vars.yml"),
+        format!("MP_APPROVED_REGISTRIES: [quay.io/cki]\nIMAGES:\n  app: quay.io/cki/mirror/org/app:1.0@{digest}\n"),
+    )
+    .unwrap();
+    let auth = repo.path().join("auth.json");
+    std::fs::write(
+        &auth,
+        format!(r#"{{"auths": {{"docker.io": {{"auth": "{basic}"}}}}}}"#),
+    )
+    .unwrap();
+    let run = |mirror: &TestRegistry, extra: &[&str]| {
+        img_mirror()
+            .args(["mirror", "--repo"])
+            .arg(repo.path())
+            .arg(format!("--registry=docker.io={}", proxy.url()))
+            .arg(format!("--registry=quay.io={}", mirror.url()))
+            .args(extra)
+            .env("REGISTRY_AUTH_FILE", &auth)
+            .env("HOME", repo.path())
+            .output()
+            .unwrap()
+    };
+    let output = run(&mirror, &["--format", "json"]);
+    let requests = storage.requests();
+    assert!(
+        proxy.injected() > 0 && !requests.is_empty(),
+        "no blob was redirected: the test proves nothing"
+    );
+    assert!(
+        requests.iter().all(|r| !r.authorization),
+        "the registry's Authorization header went to the storage host: {requests:?}"
+    );
+    assert!(requests.iter().all(|r| r.target.contains(SIGNATURE)));
+    let everything = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert_eq!(output.status.code(), Some(0), "{everything}");
+    assert!(!everything.contains(SIGNATURE), "{everything}");
+    assert_eq!(
+        images::inspect_digest(&mirror.authority(), "cki/mirror/org/app:1.0"),
+        digest
+    );
+
+    // A storage host that is gone: the copy into a new mirror fails naming the blob,
+    // and never shows the signed URL.
+    drop(storage);
+    let empty_mirror = TestRegistry::start();
+    let failed = run(&empty_mirror, &["--retries", "1"]);
+    let everything = format!(
+        "{}{}",
+        String::from_utf8_lossy(&failed.stdout),
+        String::from_utf8_lossy(&failed.stderr)
+    );
+    assert_eq!(failed.status.code(), Some(1), "{everything}");
+    assert!(everything.contains("blob"), "{everything}");
+    assert!(!everything.contains(SIGNATURE), "{everything}");
+}

@@ -37,6 +37,9 @@ pub enum Fault {
     Stall(Duration),
     /// Answer 307 pointing at the same URL.
     RedirectLoop,
+    /// Answer 307 to the same path on this base URL (another host), with a signed query
+    /// as S3 and GCS URLs carry: `X-Amz-Signature=` [`SIGNATURE`].
+    RedirectTo(String),
     /// Answer 401 (UNAUTHORIZED, with a Basic challenge) while the repository in the
     /// request path has no tags at the registry, as quay.io and Docker Hub answer for a
     /// repository that does not exist yet; forward once it has. Counted only when it
@@ -214,6 +217,13 @@ fn serve(
             }
             return Ok(());
         }
+        Some(Fault::RedirectTo(base)) => {
+            write!(
+                client,
+                "HTTP/1.1 307 Temporary Redirect\r\nLocation: {base}{path}?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Signature={SIGNATURE}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+            )?;
+            return Ok(());
+        }
         Some(Fault::RedirectLoop) => {
             write!(
                 client,
@@ -310,6 +320,70 @@ fn serve(
     client.write_all(headers.as_bytes())?;
     client.write_all(&body)?;
     client.flush()
+}
+
+/// The signature a [`Fault::RedirectTo`] puts in its signed URL: no output may show it.
+pub const SIGNATURE: &str = "c2lnbmVkLXF1ZXJ5LW11c3Qtbm90LWxlYWs";
+
+/// Blob storage on another host (127.0.0.2), as Docker Hub's CDN or quay.io's S3 are:
+/// serves a redirected blob GET from the registry with credentials of its own, and
+/// records whether the client sent it an `Authorization` header (S3 refuses a request
+/// that carries both one and a signed query).
+pub struct SignedStorage {
+    server: LoopbackServer,
+    requests: Arc<Mutex<Vec<StorageRequest>>>,
+}
+
+#[derive(Debug, Clone)]
+pub struct StorageRequest {
+    pub target: String,
+    pub authorization: bool,
+}
+
+impl SignedStorage {
+    /// In front of the registry on `registry_port`, reading it with `authorization`
+    /// (a whole header value, or empty).
+    pub fn start(registry_port: u16, authorization: &str) -> SignedStorage {
+        let requests: Arc<Mutex<Vec<StorageRequest>>> = Arc::default();
+        let authorization = authorization.to_string();
+        let server = {
+            let requests = requests.clone();
+            LoopbackServer::start_on("127.0.0.2", move |mut client| {
+                let Ok((head, _)) = read_request(&mut client) else {
+                    return;
+                };
+                let target = head.split(' ').nth(1).unwrap_or_default().to_string();
+                let sent_authorization = head
+                    .lines()
+                    .any(|l| l.to_ascii_lowercase().starts_with("authorization:"));
+                requests.lock().unwrap().push(StorageRequest {
+                    target: target.clone(),
+                    authorization: sent_authorization,
+                });
+                let path = target.split('?').next().unwrap_or_default();
+                let credentials = if authorization.is_empty() {
+                    String::new()
+                } else {
+                    format!("Authorization: {authorization}\r\n")
+                };
+                let request = format!(
+                    "GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{registry_port}\r\n{credentials}\r\n"
+                );
+                if let Ok(response) = forward(registry_port, &request, &[]) {
+                    let _ = client.write_all(&response);
+                }
+            })
+        };
+        SignedStorage { server, requests }
+    }
+
+    pub fn url(&self) -> String {
+        format!("http://127.0.0.2:{}", self.server.port)
+    }
+
+    pub fn requests(&self) -> Vec<StorageRequest> {
+        self.requests.lock().unwrap().clone()
+    }
 }
 
 /// Whether the repository of a `/v2/<repo>/manifests/..` path has tags at the registry.

@@ -1,4 +1,5 @@
-//! A TCP server on 127.0.0.1 for test doubles (the fault proxy, the token server):
+//! A TCP server on loopback for test doubles (the fault proxy, the token server, blob
+//! storage on another host):
 //! each connection is handled on its own thread, and the accept loop ends when the
 //! server is dropped.
 
@@ -9,13 +10,23 @@ use std::thread::JoinHandle;
 
 pub struct LoopbackServer {
     pub port: u16,
+    ip: &'static str,
     stop: Arc<AtomicBool>,
     thread: Option<JoinHandle<()>>,
 }
 
 impl LoopbackServer {
     pub fn start(handle: impl Fn(TcpStream) + Send + Sync + 'static) -> LoopbackServer {
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        LoopbackServer::start_on("127.0.0.1", handle)
+    }
+
+    /// On another loopback address (`127.0.0.2`): another host, as far as a client's
+    /// redirect and credential rules go.
+    pub fn start_on(
+        ip: &'static str,
+        handle: impl Fn(TcpStream) + Send + Sync + 'static,
+    ) -> LoopbackServer {
+        let listener = TcpListener::bind((ip, 0)).unwrap();
         let port = listener.local_addr().unwrap().port();
         let stop = Arc::new(AtomicBool::new(false));
         let handle = Arc::new(handle);
@@ -34,6 +45,7 @@ impl LoopbackServer {
         };
         LoopbackServer {
             port,
+            ip,
             stop,
             thread: Some(thread),
         }
@@ -44,7 +56,7 @@ impl Drop for LoopbackServer {
     fn drop(&mut self) {
         self.stop.store(true, Ordering::SeqCst);
         // Wake the accept loop so it sees the flag.
-        let _ = TcpStream::connect(("127.0.0.1", self.port));
+        let _ = TcpStream::connect((self.ip, self.port));
         if let Some(thread) = self.thread.take() {
             let _ = thread.join();
         }
