@@ -122,12 +122,109 @@ impl MirrorPrefix {
             .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
     }
 
-    /// The mirror repository for an upstream: `<prefix>/<normalised upstream name>`
-    /// written the familiar way (`grafana/grafana`, not `docker.io/grafana/grafana`),
-    /// as the runbook writes mirror entries.
-    pub fn mirror_repository(&self, upstream: &Reference) -> String {
-        format!("{}/{}", self.name, familiar_name(upstream))
+    /// The mirror repository for an upstream: `<prefix>/<upstream name>`, the upstream
+    /// written the familiar way (`grafana/grafana`, as the runbook does) or fully
+    /// qualified (`docker.io/grafana/grafana`), as `style` says. The result is proved
+    /// to map back to this very upstream; a host with a port or an IPv6 literal has no
+    /// such form (a repository path cannot hold it).
+    pub fn mirror_repository(
+        &self,
+        upstream: &Reference,
+        style: MirrorStyle,
+    ) -> Result<String, NoMirrorForm> {
+        let domain = upstream.domain();
+        if domain.starts_with('[') {
+            return Err(NoMirrorForm::Ipv6 {
+                upstream: upstream.name(),
+            });
+        }
+        if upstream.has_port() {
+            return Err(NoMirrorForm::Port {
+                upstream: upstream.name(),
+                prefix: self.name.clone(),
+            });
+        }
+        // Host names are case-insensitive; a repository path is not.
+        let lowered = Reference::parse(&format!(
+            "{}/{}",
+            domain.to_ascii_lowercase(),
+            upstream.path()
+        ))
+        .map_err(|_| NoMirrorForm::Unmappable {
+            upstream: upstream.name(),
+        })?;
+        let written = match style {
+            MirrorStyle::Familiar => familiar_name(&lowered),
+            MirrorStyle::Qualified => lowered.name(),
+        };
+        let repository = format!("{}/{written}", self.name);
+        let maps_back = Reference::parse(&repository)
+            .ok()
+            .and_then(|mirror| self.upstream_of(&mirror))
+            .and_then(Result::ok)
+            .is_some_and(|back| back.name() == lowered.name());
+        if !maps_back {
+            return Err(NoMirrorForm::Unmappable {
+                upstream: upstream.name(),
+            });
+        }
+        Ok(repository)
     }
+}
+
+/// How a file writes upstreams under the mirror prefix.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum MirrorStyle {
+    /// `quay.io/cki/mirror/nginx`, `quay.io/cki/mirror/grafana/grafana` (the runbook's).
+    #[default]
+    Familiar,
+    /// `quay.io/cki/mirror/docker.io/library/nginx`.
+    Qualified,
+}
+
+impl MirrorStyle {
+    /// The style most of a file's mirrored Docker Hub entries use (only those tell the
+    /// two apart); the runbook's familiar form when none does.
+    pub fn of<'r>(
+        prefix: &MirrorPrefix,
+        entries: impl Iterator<Item = &'r Reference>,
+    ) -> MirrorStyle {
+        let (mut familiar, mut qualified) = (0usize, 0usize);
+        for reference in entries {
+            let Some(Ok(upstream)) = prefix.upstream_of(reference) else {
+                continue;
+            };
+            if upstream.domain() != crate::reference::DOCKER_HUB {
+                continue;
+            }
+            let rest = prefix.strip(reference).unwrap_or_default();
+            if rest.starts_with("docker.io/") || rest.starts_with("index.docker.io/") {
+                qualified += 1;
+            } else {
+                familiar += 1;
+            }
+        }
+        if qualified > familiar {
+            MirrorStyle::Qualified
+        } else {
+            MirrorStyle::Familiar
+        }
+    }
+}
+
+/// Why an upstream cannot be written under the mirror prefix.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum NoMirrorForm {
+    #[error(
+        "{upstream} has a port, which a repository path under {prefix} cannot hold: approve its registry, or publish the image to an approved registry"
+    )]
+    Port { upstream: String, prefix: String },
+    #[error(
+        "{upstream} is on an IPv6 address, which a repository path cannot hold: use the registry's host name"
+    )]
+    Ipv6 { upstream: String },
+    #[error("{upstream} has no mirror path that maps back to it")]
+    Unmappable { upstream: String },
 }
 
 impl fmt::Display for MirrorPrefix {
@@ -136,16 +233,16 @@ impl fmt::Display for MirrorPrefix {
     }
 }
 
-/// Docker's short form of a name: Docker Hub's domain and `library/` left out.
+/// Docker's short form of a name (`FamiliarName`): Docker Hub's domain left out, and
+/// `library/` too when a single component remains (`docker.io/library/foo/bar` stays
+/// `library/foo/bar`: `foo/bar` is another repository).
 pub fn familiar_name(reference: &Reference) -> String {
-    if reference.domain() == crate::reference::DOCKER_HUB {
-        reference
-            .path()
-            .strip_prefix("library/")
-            .unwrap_or(reference.path())
-            .to_string()
-    } else {
-        reference.name()
+    if reference.domain() != crate::reference::DOCKER_HUB {
+        return reference.name();
+    }
+    match reference.path().strip_prefix("library/") {
+        Some(rest) if !rest.contains('/') => rest.to_string(),
+        _ => reference.path().to_string(),
     }
 }
 
@@ -209,12 +306,67 @@ mod tests {
     }
 
     #[test]
-    fn mirror_repository_uses_the_familiar_upstream_name() {
+    fn mirror_repository_writes_the_files_style_and_maps_back() {
         let p = prefix();
-        let up = Reference::parse("docker.io/library/nginx").unwrap();
-        assert_eq!(p.mirror_repository(&up), "quay.io/cki/mirror/nginx");
-        let up = Reference::parse("ghcr.io/a/b").unwrap();
-        assert_eq!(p.mirror_repository(&up), "quay.io/cki/mirror/ghcr.io/a/b");
+        let form = |upstream: &str, style| {
+            p.mirror_repository(&Reference::parse(upstream).unwrap(), style)
+        };
+        assert_eq!(
+            form("docker.io/library/nginx", MirrorStyle::Familiar).unwrap(),
+            "quay.io/cki/mirror/nginx"
+        );
+        assert_eq!(
+            form("docker.io/library/nginx", MirrorStyle::Qualified).unwrap(),
+            "quay.io/cki/mirror/docker.io/library/nginx"
+        );
+        assert_eq!(
+            form("ghcr.io/a/b", MirrorStyle::Familiar).unwrap(),
+            "quay.io/cki/mirror/ghcr.io/a/b"
+        );
+        // `foo/bar` would be another repository.
+        assert_eq!(
+            form("docker.io/library/foo/bar", MirrorStyle::Familiar).unwrap(),
+            "quay.io/cki/mirror/library/foo/bar"
+        );
+        assert_eq!(
+            form("REGISTRY.example.com/app", MirrorStyle::Familiar).unwrap(),
+            "quay.io/cki/mirror/registry.example.com/app"
+        );
+        assert!(matches!(
+            form("registry.com:8080/app", MirrorStyle::Familiar),
+            Err(NoMirrorForm::Port { .. })
+        ));
+        assert!(matches!(
+            form("[::1]:5000/app", MirrorStyle::Familiar),
+            Err(NoMirrorForm::Ipv6 { .. }) | Err(NoMirrorForm::Port { .. })
+        ));
+    }
+
+    #[test]
+    fn a_files_style_is_what_its_docker_hub_mirrors_use() {
+        let p = prefix();
+        let refs = |raw: &[&str]| {
+            raw.iter()
+                .map(|r| Reference::parse(r).unwrap())
+                .collect::<Vec<_>>()
+        };
+        let qualified = refs(&[
+            "quay.io/cki/mirror/docker.io/library/nginx:1",
+            "quay.io/cki/mirror/ghcr.io/a/b:1",
+        ]);
+        assert_eq!(
+            MirrorStyle::of(&p, qualified.iter()),
+            MirrorStyle::Qualified
+        );
+        let familiar = refs(&[
+            "quay.io/cki/mirror/grafana/grafana:1",
+            "registry.redhat.io/ubi9/ubi:9",
+        ]);
+        assert_eq!(MirrorStyle::of(&p, familiar.iter()), MirrorStyle::Familiar);
+        assert_eq!(
+            MirrorStyle::of(&p, std::iter::empty()),
+            MirrorStyle::Familiar
+        );
     }
 
     #[test]

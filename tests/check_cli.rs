@@ -123,7 +123,7 @@ fn human_output_points_at_the_offending_text() {
     assert!(text.contains(
         "  |            ^^^^^^^^^^^^^^^^^^^^^^^^^\n  = help: mirror it: write `quay.io/cki/mirror/grafana/grafana:11.2.0@sha256:"
     ), "{text}");
-    assert!(text.ends_with("error: 5 errors, 1 warning\n"), "{text}");
+    assert!(text.ends_with("error: 7 errors, 1 warning\n"), "{text}");
     assert!(
         text.starts_with("warning[IM204] vars-not-managed: no Renovate config in"),
         "{text}"
@@ -302,4 +302,87 @@ fn an_oversized_renovate_config_is_refused_before_parsing() {
     let (found, code) = findings(dir.path());
     assert_eq!(found, ["IM201 - -"]);
     assert_eq!(code, Some(1));
+}
+
+#[test]
+fn unapproved_registry_help_is_a_valid_entry_or_says_why_there_is_none() {
+    let output = run(&[
+        "check",
+        "--repo",
+        fixtures()
+            .join("check/im101-unapproved-registry")
+            .to_str()
+            .unwrap(),
+        "--format",
+        "json",
+    ]);
+    let helps: std::collections::HashMap<String, String> = json_lines(&output)
+        .into_iter()
+        .filter(|line| line["code"] == "IM101")
+        .map(|line| {
+            (
+                line["entry"].as_str().unwrap().to_string(),
+                line["help"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert!(
+        helps["other_port"].contains("cannot be mirrored") && helps["other_port"].contains("port")
+    );
+    assert!(
+        helps["library_path"].contains("`quay.io/cki/mirror/library/foo/bar:1@sha256:"),
+        "{}",
+        helps["library_path"]
+    );
+    // Every suggested entry passes IM101 and IM107 itself.
+    for (entry, help) in &helps {
+        let Some(suggested) = help.split('`').nth(1) else {
+            continue;
+        };
+        let repo = tempfile::tempdir().unwrap();
+        std::fs::write(
+            repo.path().join("vars.yml"),
+            format!("MP_APPROVED_REGISTRIES: [quay.io/cki]\nIMAGES:\n  {entry}: {suggested}\n"),
+        )
+        .unwrap();
+        let checked = run(&[
+            "check",
+            "--repo",
+            repo.path().to_str().unwrap(),
+            "--format",
+            "json",
+        ]);
+        let codes: Vec<String> = json_lines(&checked)
+            .into_iter()
+            .filter_map(|l| l["code"].as_str().map(str::to_string))
+            .filter(|code| code.starts_with("IM1"))
+            .collect();
+        assert!(codes.is_empty(), "{entry}: {suggested} gets {codes:?}");
+    }
+}
+
+#[test]
+fn the_suggestion_follows_the_files_own_mirror_path_style() {
+    let repo = tempfile::tempdir().unwrap();
+    std::fs::write(
+        repo.path().join("vars.yml"),
+        "MP_APPROVED_REGISTRIES: [quay.io/cki]\nIMAGES:\n  nginx: quay.io/cki/mirror/docker.io/library/nginx:1.27@sha256:f0cc0139480b5f5f00705d434111bb59875069c97a2988654c79471514d83ca0\n  redis: redis:7@sha256:f0cc0139480b5f5f00705d434111bb59875069c97a2988654c79471514d83ca0\n",
+    )
+    .unwrap();
+    let output = run(&[
+        "check",
+        "--repo",
+        repo.path().to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
+    let help = json_lines(&output)
+        .into_iter()
+        .find(|l| l["code"] == "IM101")
+        .map(|l| l["help"].as_str().unwrap().to_string())
+        .unwrap();
+    assert!(
+        help.contains("`quay.io/cki/mirror/docker.io/library/redis:7@sha256:"),
+        "{help}"
+    );
 }

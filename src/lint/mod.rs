@@ -32,6 +32,8 @@ pub struct Context<'a> {
     pub vars: &'a VarsFile,
     pub prefix: &'a MirrorPrefix,
     pub approved: ApprovedRegistries,
+    /// How the file writes upstreams under the prefix, for suggested mirror entries.
+    pub mirror_style: crate::mirror_map::MirrorStyle,
 }
 
 /// Every code this tool can emit, in code order.
@@ -96,6 +98,12 @@ pub fn lint_analysed_vars(
         vars,
         prefix: &options.mirror_prefix,
         approved: ApprovedRegistries::new(scopes),
+        mirror_style: crate::mirror_map::MirrorStyle::of(
+            &options.mirror_prefix,
+            entries
+                .iter()
+                .filter_map(|facts| facts.reference.as_ref().ok()),
+        ),
     };
     rules::mirror_prefix_not_approved::check(&ctx, &mut out);
     for facts in entries {

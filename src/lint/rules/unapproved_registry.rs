@@ -2,7 +2,6 @@
 
 use crate::diag::{Code, Diagnostic, Severity};
 use crate::lint::{Context, EntryFacts};
-use crate::mirror_map::familiar_name;
 
 pub static CODE: Code = Code {
     code: "IM101",
@@ -29,13 +28,15 @@ pub(crate) fn check(facts: &EntryFacts<'_>, ctx: &Context<'_>, out: &mut Vec<Dia
         reference.name(),
         reference.domain()
     );
+    // The suggestion is itself a valid entry in the file's own mirror-path style, or
+    // the reason there is none.
+    let help = match ctx.prefix.mirror_repository(reference, ctx.mirror_style) {
+        Ok(repository) => format!("mirror it: write `{repository}{tail}`"),
+        Err(reason) => format!("it cannot be mirrored: {reason}"),
+    };
     out.push(
         facts
             .diagnostic_on(&CODE, ctx, message, reference.name_span())
-            .help(format!(
-                "mirror it: write `{}/{}{tail}`",
-                ctx.prefix,
-                familiar_name(reference)
-            )),
+            .help(help),
     );
 }
