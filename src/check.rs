@@ -75,6 +75,21 @@ pub enum CheckError {
 
 pub fn check(options: &CheckOptions) -> Result<CheckReport, CheckError> {
     let vars_path = options.vars_path();
+    let read = vars::read_capped(&vars_path).map_err(|source| CheckError::Read {
+        path: vars_path.display().to_string(),
+        source,
+    })?;
+    check_read(options, read)
+}
+
+/// [`check`] of `text` as if it were the vars file's content: what `pin` proves of an
+/// edit before it writes it.
+pub fn check_text(options: &CheckOptions, text: &str) -> Result<CheckReport, CheckError> {
+    check_read(options, vars::Capped::Bytes(text.as_bytes().to_vec()))
+}
+
+fn check_read(options: &CheckOptions, read: vars::Capped) -> Result<CheckReport, CheckError> {
+    let vars_path = options.vars_path();
     let config_path = options.config_path();
     let package_file = options.package_file();
     let read_error = |path: &Path, source| CheckError::Read {
@@ -84,29 +99,36 @@ pub fn check(options: &CheckOptions) -> Result<CheckReport, CheckError> {
     let lint_options = LintOptions {
         mirror_prefix: options.mirror_prefix.clone(),
     };
-    // vars.yml's YAML parse and lint, and what Renovate's managers make of the text, are
-    // independent: run them on two cores. The extraction reads the file itself and
-    // hands back the text it read, so its result is used only for the very text the
-    // YAML loader saw.
+    // The file is read once. Its YAML parse and lint, and what Renovate's managers make
+    // of the text, are independent: run them on two cores.
+    let (loaded, text) = match read {
+        vars::Capped::Bytes(bytes) => {
+            let text = std::str::from_utf8(&bytes).ok().map(str::to_string);
+            (None, (bytes, text))
+        }
+        vars::Capped::TooLarge(size) => {
+            (Some(vars::too_large(&vars_path, size)), (Vec::new(), None))
+        }
+    };
+    let (bytes, text) = text;
     std::thread::scope(|scope| {
         let renovate_job = scope.spawn(|| {
             let path = config_path.as_deref()?;
             Some(config::load(path).map(|parsed| {
                 parsed.map(|config| {
-                    let prepared = read_capped(&vars_path).map(|text| {
-                        let prepared = lint::renovate::Prepared::new(
+                    let prepared = text.as_deref().map(|text| {
+                        lint::renovate::Prepared::new(
                             &config,
                             &package_file,
-                            &text,
+                            text,
                             &options.mirror_prefix,
-                        );
-                        (text, prepared)
+                        )
                     });
                     (config, prepared)
                 })
             }))
         });
-        let loaded = vars::load(&vars_path).map_err(|e| read_error(&vars_path, e))?;
+        let loaded = loaded.unwrap_or_else(|| vars::parse(&vars_path, bytes));
         let entries = loaded
             .vars
             .as_ref()
@@ -134,9 +156,6 @@ pub fn check(options: &CheckOptions) -> Result<CheckReport, CheckError> {
             Some(Err(error)) => (Some(Err(error)), None),
             None => (None, None),
         };
-        let prepared = prepared
-            .filter(|(text, _)| loaded.text.as_deref() == Some(text.as_str()))
-            .map(|(_, prepared)| prepared);
         let input = match (&config_path, &config) {
             (Some(path), Some(Ok(config))) => {
                 report.sources.add(path, config.text.clone());
@@ -161,15 +180,6 @@ pub fn check(options: &CheckOptions) -> Result<CheckReport, CheckError> {
         diag::sort(&mut report.diagnostics);
         Ok(report)
     })
-}
-
-/// The file's text when it is no larger than the vars size cap: an oversized file is
-/// refused before it is read (the YAML loader reports it).
-fn read_capped(path: &Path) -> Option<String> {
-    let size = std::fs::metadata(path).ok()?.len();
-    (size <= vars::MAX_FILE_BYTES as u64)
-        .then(|| std::fs::read_to_string(path).ok())
-        .flatten()
 }
 
 /// `repo/name` as a user would type it: `vars.yml` rather than `./vars.yml`.
@@ -205,6 +215,10 @@ pub enum ExtractError {
         path: String,
         error: config::ConfigError,
     },
+    #[error("{path}: the file is {bytes} bytes, more than the {limit}-byte limit; refused before reading it", limit = vars::MAX_FILE_BYTES)]
+    TooLarge { path: String, bytes: usize },
+    #[error("{path}: the file is not valid UTF-8")]
+    NotUtf8 { path: String },
 }
 
 /// Runs every regex manager that selects the vars file, as Renovate would.
@@ -223,7 +237,13 @@ pub fn extract(options: &CheckOptions) -> Result<ExtractReport, ExtractError> {
             error,
         })?;
     let vars_path = options.vars_path();
-    let text = std::fs::read_to_string(&vars_path).map_err(|e| read_error(&vars_path, e))?;
+    let path = vars_path.display().to_string();
+    let text = match vars::read_capped(&vars_path).map_err(|e| read_error(&vars_path, e))? {
+        vars::Capped::Bytes(bytes) => {
+            String::from_utf8(bytes).map_err(|_| ExtractError::NotUtf8 { path: path.clone() })?
+        }
+        vars::Capped::TooLarge(bytes) => return Err(ExtractError::TooLarge { path, bytes }),
+    };
     let package_file = options.package_file();
     let view = crate::renovate::view_file(&config, &package_file, &text);
     let messages = crate::renovate::validate::validate(&config);

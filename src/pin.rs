@@ -1,12 +1,16 @@
 //! `pin`: add or bump an `IMAGES` entry in one step. Resolve the tag's digest at the
 //! upstream (the index digest for a multi-platform image, as `skopeo inspect` reports
 //! it), choose the form (direct when `MP_APPROVED_REGISTRIES` covers the upstream, else
-//! under the mirror prefix), and compute the edited file. Writing is the caller's.
+//! under the mirror prefix, written the way the file already writes its mirrors), prove
+//! with `check` that the repository's Renovate managers extract and bump the new entry
+//! correctly, and compute the edited file. Writing is the caller's.
 
 use crate::approval::{ApprovedRegistries, Scope};
+use crate::check::{CheckError, CheckOptions, check_text};
+use crate::diag::Severity;
 use crate::diff::{self, EntryChange};
 use crate::lint::rules::invalid_entry_name::is_valid_name;
-use crate::mirror_map::{MirrorPrefix, familiar_name};
+use crate::mirror_map::{MirrorStyle, NoMirrorForm};
 use crate::reference::Reference;
 use crate::registry::{RegistryClient, RegistryError, Repo};
 use crate::vars::edit::{EditError, set_image};
@@ -31,6 +35,18 @@ pub enum PinError {
     },
     #[error(transparent)]
     Edit(#[from] EditError),
+    #[error("{0}")]
+    NoMirrorForm(#[from] NoMirrorForm),
+    #[error(
+        "IMAGES.{name}: {value} would not be bumped correctly by the repository's Renovate config:\n{findings}"
+    )]
+    RenovateWouldFail {
+        name: String,
+        value: String,
+        findings: String,
+    },
+    #[error(transparent)]
+    Check(#[from] CheckError),
 }
 
 /// Where the entry points.
@@ -56,6 +72,9 @@ pub struct Pinned {
     pub new_text: String,
     pub new_vars: VarsFile,
     pub changes: Vec<EntryChange>,
+    /// Why the entry is written in another mirror-path style than the file's own, when
+    /// only that one is extracted correctly by the repository's Renovate managers.
+    pub note: Option<String>,
 }
 
 impl Pinned {
@@ -70,10 +89,11 @@ impl Pinned {
 pub async fn pin(
     client: &RegistryClient,
     vars: &VarsFile,
-    prefix: &MirrorPrefix,
+    options: &CheckOptions,
     name: &str,
     image: &str,
 ) -> Result<Pinned, PinError> {
+    let prefix = &options.mirror_prefix;
     if !is_valid_name(name) {
         return Err(PinError::InvalidName(name.to_string()));
     }
@@ -106,36 +126,97 @@ pub async fn pin(
             .filter_map(|entry| Scope::parse(&entry.value).ok())
             .collect(),
     );
-    let (form, value) = if approved.approving(&upstream).is_some() {
-        (
-            Form::Direct,
+    let direct = approved.approving(&upstream).is_some();
+    let form = if direct { Form::Direct } else { Form::Mirrored };
+    // The forms to try, the file's own first: a direct entry has one; a mirror has the
+    // file's style and the other one.
+    let candidates: Vec<(String, Option<String>)> = if direct {
+        vec![(
             format!("{}:{tag}@{}", upstream.written_name(), head.digest),
-        )
+            None,
+        )]
     } else {
-        (
-            Form::Mirrored,
+        let own = MirrorStyle::of(
+            prefix,
+            vars.images
+                .iter()
+                .filter_map(|entry| Reference::parse(&entry.value).ok())
+                .collect::<Vec<_>>()
+                .iter(),
+        );
+        let other = match own {
+            MirrorStyle::Familiar => MirrorStyle::Qualified,
+            MirrorStyle::Qualified => MirrorStyle::Familiar,
+        };
+        let mut candidates = vec![(
             format!(
-                "{}/{}:{tag}@{}",
-                prefix,
-                familiar_name(&upstream),
+                "{}:{tag}@{}",
+                prefix.mirror_repository(&upstream, own)?,
                 head.digest
             ),
-        )
+            None,
+        )];
+        let alternative = format!(
+            "{}:{tag}@{}",
+            prefix.mirror_repository(&upstream, other)?,
+            head.digest
+        );
+        if alternative != candidates[0].0 {
+            let note = format!(
+                "written as {alternative}, not in the file's own mirror-path style, because the repository's Renovate managers only extract that form correctly"
+            );
+            candidates.push((alternative, Some(note)));
+        }
+        candidates
     };
-    let new_text = set_image(vars, name, &value)?;
-    let new_vars = parse(&vars.path, new_text.clone().into_bytes())
-        .vars
-        .ok_or_else(|| EditError::Verification("the edited file does not load".into()))?;
-    let changes = diff::changes(vars, &new_vars);
-    Ok(Pinned {
-        name: name.to_string(),
-        upstream,
-        tag,
-        digest: head.digest,
-        form,
-        value,
-        new_text,
-        new_vars,
-        changes,
-    })
+    let mut first_failure = None;
+    for (value, note) in candidates {
+        let new_text = set_image(vars, name, &value)?;
+        let findings = renovate_findings(options, &new_text, name)?;
+        if !findings.is_empty() {
+            first_failure.get_or_insert(PinError::RenovateWouldFail {
+                name: name.to_string(),
+                value: value.clone(),
+                findings: findings.join("\n"),
+            });
+            continue;
+        }
+        let new_vars = parse(&vars.path, new_text.clone().into_bytes())
+            .vars
+            .ok_or_else(|| EditError::Verification("the edited file does not load".into()))?;
+        let changes = diff::changes(vars, &new_vars);
+        return Ok(Pinned {
+            name: name.to_string(),
+            upstream,
+            tag,
+            digest: head.digest,
+            form,
+            value,
+            new_text,
+            new_vars,
+            changes,
+            note,
+        });
+    }
+    Err(first_failure.expect("at least one form was tried"))
+}
+
+/// The errors `check` finds on entry `name` of `text` from the Renovate rules (IM2xx):
+/// a pin that Renovate would then look up in the wrong place, or could not bump.
+fn renovate_findings(
+    options: &CheckOptions,
+    text: &str,
+    name: &str,
+) -> Result<Vec<String>, CheckError> {
+    let report = check_text(options, text)?;
+    Ok(report
+        .diagnostics
+        .iter()
+        .filter(|d| {
+            d.severity == Severity::Error
+                && d.code.code.starts_with("IM2")
+                && d.entry.as_deref() == Some(name)
+        })
+        .map(|d| format!("  {}[{}]: {}", d.code.code, d.code.name, d.message))
+        .collect())
 }

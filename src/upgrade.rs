@@ -53,19 +53,26 @@ pub enum UpgradeError {
     Git { what: String, message: String },
     #[error("{what} cannot be read as vars.yml: {problem}")]
     Invalid { what: String, problem: String },
+    #[error("{what} is {bytes} bytes, more than the {limit}-byte limit; refused before reading it", limit = vars::MAX_FILE_BYTES)]
+    TooLarge { what: String, bytes: usize },
 }
 
 /// Reads and parses one version.
 pub fn load(version: &Version) -> Result<VarsFile, UpgradeError> {
     let what = version.describe();
     let (display_path, bytes) = match version {
-        Version::File(path) => (
-            path.clone(),
-            std::fs::read(path).map_err(|source| UpgradeError::Read {
+        Version::File(path) => {
+            let read = vars::read_capped(path).map_err(|source| UpgradeError::Read {
                 path: path.display().to_string(),
                 source,
-            })?,
-        ),
+            })?;
+            match read {
+                vars::Capped::Bytes(bytes) => (path.clone(), bytes),
+                vars::Capped::TooLarge(bytes) => {
+                    return Err(UpgradeError::TooLarge { what, bytes });
+                }
+            }
+        }
         Version::Git { repo, rev, path } => (path.clone(), git_show(repo, rev, path)?),
     };
     let loaded = vars::parse(&display_path, bytes);
@@ -119,6 +126,16 @@ fn git_show(repo: &Path, rev: &str, path: &Path) -> Result<Vec<u8>, UpgradeError
         });
     }
     let spec = format!("{rev}:./{}", relative.display());
+    // The blob's size first: an oversized file is refused before it is read.
+    let size = git(&["cat-file", "-s", &spec])?;
+    if size.status.success()
+        && let Ok(bytes) = String::from_utf8_lossy(&size.stdout)
+            .trim()
+            .parse::<usize>()
+        && bytes > vars::MAX_FILE_BYTES
+    {
+        return Err(UpgradeError::TooLarge { what, bytes });
+    }
     let shown = git(&["show", &spec])?;
     if shown.status.success() {
         return Ok(shown.stdout);

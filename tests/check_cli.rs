@@ -386,3 +386,102 @@ fn the_suggestion_follows_the_files_own_mirror_path_style() {
         "{help}"
     );
 }
+
+/// Runs the binary with `args` in `dir`: its exit code, peak RSS in KiB and stderr. The
+/// peak comes from GNU time (installed by tests/run.sh), which forks the command from a
+/// small process of its own: a child forked from this test binary would count the test's
+/// memory as its own.
+fn run_measured(dir: &std::path::Path, args: &[&str]) -> (Option<i32>, i64, String) {
+    let report = dir.join("peak-rss");
+    let output = std::process::Command::new("/usr/bin/time")
+        .arg("-o")
+        .arg(&report)
+        .args(["-f", "%M"])
+        .arg(env!("CARGO_BIN_EXE_img-mirror"))
+        .args(args)
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("GNU time (Debian: time) is installed by tests/run.sh");
+    let peak = std::fs::read_to_string(&report).unwrap();
+    let peak = peak.lines().last().unwrap().trim().parse().unwrap();
+    (
+        output.status.code(),
+        peak,
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn a_20_mib_vars_file_is_refused_unread_by_every_reader() {
+    let dir = tempfile::tempdir().unwrap();
+    let git = |args: &[&str]| {
+        let out = std::process::Command::new("git")
+            .arg("-C")
+            .arg(dir.path())
+            .args(["-c", "user.name=t", "-c", "user.email=t@example.invalid"])
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    std::fs::copy(
+        fixtures().join("deployment-all/renovate.json"),
+        dir.path().join("renovate.json"),
+    )
+    .unwrap();
+    let small = "MP_APPROVED_REGISTRIES: [quay.io/cki]\nIMAGES:\n  a: quay.io/cki/a:1@sha256:f0cc0139480b5f5f00705d434111bb59875069c97a2988654c79471514d83ca0\n";
+    std::fs::write(dir.path().join("small.yml"), small).unwrap();
+    let big = format!("{small}{}", "# padding\n".repeat(2 * 1024 * 1024));
+    assert!(big.len() > 20 * 1024 * 1024);
+    std::fs::write(dir.path().join("vars.yml"), &big).unwrap();
+    drop(big);
+    git(&["init", "-q"]);
+    git(&["add", "."]);
+    git(&["commit", "-q", "-m", "big"]);
+    // The same commands on a small file in a copy of the repository: what each needs
+    // without reading 20 MiB. Reading it would add at least that much.
+    let baseline = tempfile::tempdir().unwrap();
+    std::fs::copy(
+        dir.path().join("renovate.json"),
+        baseline.path().join("renovate.json"),
+    )
+    .unwrap();
+    std::fs::write(baseline.path().join("small.yml"), small).unwrap();
+    std::fs::write(baseline.path().join("vars.yml"), small).unwrap();
+    let git_in = |at: &std::path::Path, args: &[&str]| {
+        std::process::Command::new("git")
+            .arg("-C")
+            .arg(at)
+            .args(["-c", "user.name=t", "-c", "user.email=t@example.invalid"])
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    git_in(baseline.path(), &["init", "-q"]);
+    git_in(baseline.path(), &["add", "."]);
+    git_in(baseline.path(), &["commit", "-q", "-m", "small"]);
+    for args in [
+        &["check"][..],
+        &["extract"],
+        &["diff", "small.yml", "vars.yml"],
+        &["diff", "--base", "HEAD"],
+        &["post-upgrade"],
+    ] {
+        let (code, peak_kib, message) = run_measured(dir.path(), args);
+        let (_, baseline_kib, _) = run_measured(baseline.path(), args);
+        assert!(matches!(code, Some(1 | 2)), "{args:?}: {code:?} {message}");
+        assert!(
+            peak_kib < baseline_kib + 8 * 1024,
+            "{args:?} peaked at {peak_kib} KiB against {baseline_kib} KiB on a small file: it read the file\n{message}"
+        );
+        assert!(
+            args[0] == "check" || message.contains("vars.yml") && message.contains("limit"),
+            "{args:?}: {message}"
+        );
+    }
+}

@@ -310,3 +310,99 @@ fn inspect_reports_the_digest_skopeo_does_and_the_platforms() {
         serde_json::json!(["linux/amd64", "linux/arm64"])
     );
 }
+
+/// A repository whose mirrors are written `quay.io/cki/mirror/<registry>/<path>` and whose
+/// Renovate manager only reads that form: it needs a registry host after the prefix.
+const QUALIFIED_MANAGER: &str = r#"{
+  "customManagers": [{
+    "customType": "regex",
+    "managerFilePatterns": ["/(^|/)vars\\.yml$/"],
+    "matchStrings": ["\\n  \\w+: (?:quay\\.io/cki/mirror/)?(?<depName>[a-z0-9-]+\\.[a-z0-9.-]+(?::\\d+)?/[^:@\\s]+):(?<currentValue>[^@\\s]+)@(?<currentDigest>sha256:[a-f0-9]{64})"],
+    "datasourceTemplate": "docker"
+  }]
+}
+"#;
+
+#[test]
+fn pin_writes_the_files_own_mirror_path_form_and_check_stays_green() {
+    let world = World::new(HEAD);
+    let existing = world.publish("library/old", "1.0", single(41));
+    std::fs::write(
+        world.vars_path(),
+        format!("{HEAD}  old: quay.io/cki/mirror/docker.io/library/old:1.0@{existing}\n"),
+    )
+    .unwrap();
+    std::fs::write(world.repo.path().join("renovate.json"), QUALIFIED_MANAGER).unwrap();
+    world.check_passes();
+    let digest = world.publish("library/newimg", "2.0", single(42));
+
+    let output = world.run(&["pin", "newimg", "docker.io/library/newimg:2.0"]);
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}{}",
+        stdout(&output),
+        stderr(&output)
+    );
+    assert!(
+        world.vars().contains(&format!(
+            "  newimg: quay.io/cki/mirror/docker.io/library/newimg:2.0@{digest}\n"
+        )),
+        "{}",
+        world.vars()
+    );
+    world.check_passes();
+}
+
+#[test]
+fn pin_refuses_an_entry_the_repositorys_renovate_config_would_not_bump() {
+    let world = World::new(HEAD);
+    // A manager that only reads ghcr.io images: a Docker Hub mirror is never bumped.
+    std::fs::write(
+        world.repo.path().join("renovate.json"),
+        QUALIFIED_MANAGER.replace("[a-z0-9-]+\\\\.[a-z0-9.-]+", "ghcr\\\\.io"),
+    )
+    .unwrap();
+    world.publish("library/newimg", "2.0", single(43));
+    let before = world.vars();
+    let output = world.run(&["pin", "newimg", "docker.io/library/newimg:2.0"]);
+    assert_eq!(
+        output.status.code(),
+        Some(2),
+        "{}{}",
+        stdout(&output),
+        stderr(&output)
+    );
+    assert!(stderr(&output).contains("IM205"), "{}", stderr(&output));
+    assert_eq!(world.vars(), before, "the file was touched");
+}
+
+#[test]
+fn pin_writes_the_form_the_renovate_config_reads_and_says_so() {
+    // No mirrors yet, so the file has no style of its own (the runbook's familiar one
+    // applies), but the manager only reads the qualified form.
+    let world = World::new(HEAD);
+    std::fs::write(world.repo.path().join("renovate.json"), QUALIFIED_MANAGER).unwrap();
+    let digest = world.publish("library/newimg", "2.0", single(44));
+    let output = world.run(&["pin", "newimg", "docker.io/library/newimg:2.0"]);
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}{}",
+        stdout(&output),
+        stderr(&output)
+    );
+    assert!(
+        world.vars().contains(&format!(
+            "  newimg: quay.io/cki/mirror/docker.io/library/newimg:2.0@{digest}\n"
+        )),
+        "{}",
+        world.vars()
+    );
+    assert!(
+        stderr(&output).contains("only extract that form"),
+        "{}",
+        stderr(&output)
+    );
+    world.check_passes();
+}

@@ -5,10 +5,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # Real registries (docker-registry), an independent client (skopeo), htpasswd for
-# the basic-auth registry (apache2-utils), Node and npm for the Renovate conformance
-# test, pip for the pre-commit tool.
+# the basic-auth registry (apache2-utils), npm to fetch Node and Renovate for the
+# conformance tests (tests/tools/renovate.sh), GNU time for peak-RSS checks, pip for
+# the pre-commit tool.
 need_packages=()
-for pair in docker-registry:docker-registry skopeo:skopeo htpasswd:apache2-utils node:nodejs npm:npm openssl:openssl git:git; do
+for pair in docker-registry:docker-registry skopeo:skopeo htpasswd:apache2-utils node:nodejs npm:npm openssl:openssl git:git /usr/bin/time:time; do
     command -v "${pair%%:*}" >/dev/null 2>&1 || need_packages+=("${pair#*:}")
 done
 if [ "${#need_packages[@]}" -gt 0 ]; then

@@ -16,14 +16,11 @@ pub fn run(args: PinArgs) -> Result<Outcome, Failure> {
     };
     let client = client(&args.registry)?;
     let runtime = runtime()?;
-    let pinned = runtime.block_on(pin(
-        &client,
-        &vars,
-        &options.mirror_prefix,
-        &args.name,
-        &args.image,
-    ))?;
+    let pinned = runtime.block_on(pin(&client, &vars, &options, &args.name, &args.image))?;
     output::stdout(&pinned.unified(&vars, &options.package_file()))?;
+    if let Some(note) = &pinned.note {
+        output::stderr(&format!("img-mirror: IMAGES.{}: {note}\n", pinned.name));
+    }
     if pinned.changes.is_empty() {
         output::stderr(&format!(
             "img-mirror: IMAGES.{} is already {}\n",

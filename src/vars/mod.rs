@@ -164,17 +164,31 @@ pub struct Loaded {
 /// Reads and parses `path`. An I/O failure (missing file, permissions) is the only
 /// error; everything about the content is a [`Problem`].
 pub fn load(path: &Path) -> std::io::Result<Loaded> {
+    Ok(match read_capped(path)? {
+        Capped::Bytes(bytes) => parse(path, bytes),
+        Capped::TooLarge(bytes) => too_large(path, bytes),
+    })
+}
+
+/// A file's bytes, or its size when it is over [`MAX_FILE_BYTES`].
+pub enum Capped {
+    Bytes(Vec<u8>),
+    TooLarge(usize),
+}
+
+/// The one capped read of a `vars.yml`: an oversized file is refused by its size,
+/// before a byte of it is read.
+pub fn read_capped(path: &Path) -> std::io::Result<Capped> {
     let metadata = std::fs::metadata(path)?;
     if metadata.len() > MAX_FILE_BYTES as u64 {
-        return Ok(Loaded::failed(
-            path,
-            None,
-            problem(ProblemKind::TooLarge {
-                bytes: metadata.len() as usize,
-            }),
-        ));
+        return Ok(Capped::TooLarge(metadata.len() as usize));
     }
-    Ok(parse(path, std::fs::read(path)?))
+    std::fs::read(path).map(Capped::Bytes)
+}
+
+/// What loading an oversized file gives: its one problem.
+pub fn too_large(path: &Path, bytes: usize) -> Loaded {
+    Loaded::failed(path, None, problem(ProblemKind::TooLarge { bytes }))
 }
 
 /// Parses the bytes of a `vars.yml` that was read from `path`.
