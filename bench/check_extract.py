@@ -3,13 +3,12 @@
 side by side with Renovate 39.264.1's own regex-manager extraction of the same file.
 
 Usage: bench/check_extract.py [--entries N] [--runs N]
-Needs a release build (built here) and Renovate under target/tmp/renovate-conformance
-(installed by the conformance test, or here with npm).
+Needs a release build (built here) and Renovate with its own Node from the per-machine
+cache (tests/tools/renovate.sh, which installs them on first use).
 """
 import argparse, hashlib, json, os, resource, shutil, statistics, subprocess, sys, tempfile, time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-RENOVATE = os.path.join(ROOT, "target", "tmp", "renovate-conformance")
 UPSTREAMS = ["grafana/grafana", "ghcr.io/dexidp/dex", "quay.io/minio/minio", "registry.k8s.io/pause", "nginx"]
 
 
@@ -50,10 +49,9 @@ def main():
 
     subprocess.run(["cargo", "build", "--release", "--quiet"], cwd=ROOT, check=True)
     binary = os.path.join(ROOT, "target", "release", "img-mirror")
-    if not os.path.exists(os.path.join(RENOVATE, "node_modules", "renovate")):
-        os.makedirs(RENOVATE, exist_ok=True)
-        subprocess.run(["npm", "install", "--no-audit", "--no-fund", "--loglevel=error",
-                        "--prefix", RENOVATE, "renovate@39.264.1"], check=True)
+    installed = subprocess.run(["bash", os.path.join(ROOT, "tests", "tools", "renovate.sh"), "39.264.1"],
+                               check=True, capture_output=True, text=True)
+    renovate = installed.stdout.strip().splitlines()[-1]
 
     with tempfile.TemporaryDirectory() as repo:
         generate(repo, args.entries)
@@ -62,7 +60,8 @@ def main():
         ours = json.loads(subprocess.run([binary, "extract", "--repo", repo, "--format", "json"],
                                          capture_output=True, check=True).stdout)
         script = os.path.join(ROOT, "bench", "renovate-extract-timed.js")
-        command = ["node", script, RENOVATE, os.path.join(repo, "renovate.json"), os.path.join(repo, "vars.yml")]
+        command = [os.path.join(renovate, "node"), script, renovate, os.path.join(repo, "renovate.json"),
+                   os.path.join(repo, "vars.yml")]
         renovate_runs, renovate_wall = [], []
         for _ in range(max(3, args.runs // 3)):
             start = time.perf_counter()

@@ -1,14 +1,18 @@
-//! Translating a JavaScript pattern to RE2 semantics never panics, and matching with
-//! the result is bounded (Renovate's 10,000-match cap) even for empty matches.
+//! Parsing a pattern as node-re2 and RE2 do never panics, in either node-re2 version,
+//! and matching with the result is bounded (Renovate's 10,000-match cap) even for empty
+//! matches.
 #![no_main]
+use img_mirror::renovate::re2::{self, NodeRe2};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &str| {
     let (pattern, text) = data
         .split_once('\u{0}')
         .unwrap_or((data, "IMAGES:\n  a: quay.io/x:1\n"));
-    if let Ok(regex) = img_mirror::renovate::re2::compile(pattern, false) {
-        let matches = img_mirror::renovate::re2::match_all(&regex, text);
-        assert!(matches.len() <= img_mirror::renovate::re2::MAX_MATCHES);
+    for engine in [NodeRe2::V1_21, NodeRe2::V1_26] {
+        if let Ok(regex) = re2::compile(pattern, false, engine) {
+            let matches = re2::match_all(&regex, text);
+            assert!(matches.len() <= re2::MAX_MATCHES);
+        }
     }
 });

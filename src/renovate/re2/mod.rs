@@ -110,8 +110,15 @@ pub fn compile(
             unsupported.property
         ))
     })?;
-    let parsed = parse::parse(&rewritten, parse::Flags::initial(case_insensitive))
-        .map_err(|error| PatternError::refused(error.to_string()))?;
+    let parsed = parse::parse(&rewritten, parse::Flags::initial(case_insensitive)).map_err(
+        |error| match error.code {
+            parse::ErrorCode::TooDeep => PatternError::unsupported(format!(
+                "groups nested more than {} deep; RE2 takes them, img-mirror does not follow them",
+                parse::MAX_DEPTH
+            )),
+            _ => PatternError::refused(error.to_string()),
+        },
+    )?;
     let mut seen = std::collections::HashSet::new();
     if parsed.names.iter().flatten().any(|name| !seen.insert(name)) {
         return Err(PatternError::refused("duplicate capture group name".into()));
@@ -128,6 +135,8 @@ pub fn compile(
         ));
     }
     let regex = RegexBuilder::new(&emit::to_rust(&parsed.node))
+        // Each group of the pattern may become three here (group, repeat, concat).
+        .nest_limit(4 * parse::MAX_DEPTH as u32 + 16)
         .size_limit(SIZE_LIMIT)
         .dfa_size_limit(DFA_SIZE_LIMIT)
         .build()
@@ -404,6 +413,15 @@ mod tests {
             .map(|m| m.group(&regex, "v", text).unwrap())
             .collect();
         assert_eq!(found, ["a", "b", "c"]);
+    }
+
+    #[test]
+    fn deep_nesting_is_declared_not_followed_and_never_overflows() {
+        let deep = format!("{}a{}", "(".repeat(100_000), ")".repeat(100_000));
+        let error = compile(&deep, false, NodeRe2::V1_21).unwrap_err();
+        assert!(error.unsupported, "{error}");
+        let fine = format!("{}a{}", "(?:".repeat(400), ")*".repeat(400));
+        assert!(compile(&fine, false, NodeRe2::V1_21).is_ok());
     }
 
     #[test]

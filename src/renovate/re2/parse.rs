@@ -14,6 +14,9 @@ use super::unicode;
 const MAX_REPEAT: u32 = 1000;
 /// The largest code point (`Runemax`).
 pub const MAX_RUNE: u32 = 0x10FFFF;
+/// Groups nested deeper than this are not followed: RE2 has no limit, but the tree is
+/// walked recursively here, and no real matchString comes near it.
+pub const MAX_DEPTH: usize = 500;
 
 /// Parse flags that change meaning; the others are fixed for Renovate's patterns.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -110,6 +113,8 @@ pub enum ErrorCode {
     RepeatOp,
     BadPerlOp,
     BadNamedCapture,
+    /// Not RE2's: groups nested deeper than [`MAX_DEPTH`].
+    TooDeep,
 }
 
 impl ErrorCode {
@@ -127,6 +132,7 @@ impl ErrorCode {
             ErrorCode::RepeatOp => "bad repetition operator",
             ErrorCode::BadPerlOp => "invalid perl operator",
             ErrorCode::BadNamedCapture => "invalid named capture group",
+            ErrorCode::TooDeep => "groups nested too deeply for img-mirror",
         }
     }
 }
@@ -255,7 +261,7 @@ impl<'p> Parser<'p> {
                         self.bump();
                         let index = self.names.len() as u32;
                         self.names.push(None);
-                        self.open(Some(index));
+                        self.open(Some(index))?;
                     }
                 }
                 '|' => {
@@ -337,13 +343,17 @@ impl<'p> Parser<'p> {
         })
     }
 
-    fn open(&mut self, capture: Option<u32>) {
+    fn open(&mut self, capture: Option<u32>) -> Result<(), SyntaxError> {
+        if self.frames.len() > MAX_DEPTH {
+            return Err(error(ErrorCode::TooDeep, ""));
+        }
         self.frames.push(Frame {
             capture,
             saved_flags: self.flags,
             alternatives: Vec::new(),
             concat: Vec::new(),
         });
+        Ok(())
     }
 
     fn close(&mut self) -> Result<(), SyntaxError> {
@@ -484,8 +494,7 @@ impl<'p> Parser<'p> {
             let index = self.names.len() as u32;
             self.names.push(Some(name.to_string()));
             self.pos += end + 1;
-            self.open(Some(index));
-            return Ok(());
+            return self.open(Some(index));
         }
         self.pos += 2;
         let mut flags = self.flags;
@@ -520,7 +529,7 @@ impl<'p> Parser<'p> {
                     if negated && !saw_flags {
                         return Err(error(ErrorCode::BadPerlOp, &self.text[start..self.pos]));
                     }
-                    self.open(None);
+                    self.open(None)?;
                     break;
                 }
                 ')' => {
