@@ -81,10 +81,15 @@ impl World {
         images::copy_all_succeeds(&self.mirror.authority(), TAG)
     }
 
-    /// Runs the mirror and checks that it failed, with every `needles` in the error,
-    /// and that the tag was not created.
+    /// Runs the mirror and checks that the proxy's fault fired during the run, that the
+    /// run failed with every `needles` in the error, and that the tag was not created.
     fn assert_refused(&self, needles: &[&str]) {
+        let before = self.proxy.injected();
         let (code, outcome) = self.mirror(&[]);
+        assert!(
+            self.proxy.injected() > before,
+            "the fault never fired: the test proves nothing"
+        );
         assert_eq!(code, Some(1), "{outcome}");
         assert_eq!(outcome["status"], "failed");
         let error = outcome["error"].as_str().unwrap_or_default();
@@ -161,6 +166,7 @@ fn a_stalled_read_times_out_and_is_retried_instead_of_hanging() {
     ));
     let started = Instant::now();
     let (code, outcome) = world.mirror(&["--timeout", "1"]);
+    assert_eq!(world.proxy.injected(), 1, "the stall never happened");
     assert_eq!(code, Some(0), "{outcome}");
     assert!(
         started.elapsed() < Duration::from_secs(15),
@@ -263,6 +269,7 @@ fn a_wrong_digest_header_upstream_changes_nothing_because_bodies_are_hashed() {
         .proxy
         .add(Rule::always("GET", "/manifests/", Fault::DigestHeader(lie)));
     let (code, outcome) = world.mirror(&[]);
+    assert!(world.proxy.injected() > 0, "no manifest came with the lie");
     assert_eq!(code, Some(0), "{outcome}");
     world.assert_copied_exactly();
 }

@@ -1,6 +1,8 @@
-//! No command ever prints a credential: every command runs with an auth file for a
-//! basic-auth mirror (the right password, then a wrong one), and all of stdout and
-//! stderr, human and JSON, is searched for the secret and its base64 form.
+//! No command ever prints a credential: every command runs with an auth file for
+//! basic-auth registries on both sides (the right password, then a wrong one); each
+//! command that talks to a registry is first shown (by the registries' access logs) to
+//! have sent the credential, and then all of its stdout and stderr, human and JSON, is
+//! searched for the secret and its base64 form.
 
 mod common;
 
@@ -19,7 +21,9 @@ fn auth_file(dir: &Path, password: &str) -> std::path::PathBuf {
     let path = dir.join(format!("auth-{}.json", password.len()));
     std::fs::write(
         &path,
-        format!(r#"{{"auths": {{"quay.io/cki": {{"auth": "{encoded}"}}}}}}"#),
+        format!(
+            r#"{{"auths": {{"quay.io/cki": {{"auth": "{encoded}"}}, "docker.io": {{"auth": "{encoded}"}}}}}}"#
+        ),
     )
     .unwrap();
     path
@@ -28,9 +32,37 @@ fn auth_file(dir: &Path, password: &str) -> std::path::PathBuf {
 #[test]
 fn no_command_prints_a_secret() {
     use base64::Engine as _;
-    let upstream = TestRegistry::start();
-    let mirror = TestRegistry::start_with_basic_auth("robot", SECRET);
-    let digest = images::publish_small(&upstream.authority(), "org/app", "1.0", 90);
+    let upstream = TestRegistry::start_with_basic_auth_logged("robot", SECRET);
+    let mirror = TestRegistry::start_with_basic_auth_logged("robot", SECRET);
+    let digest = {
+        // Published through an anonymous registry, then copied in with skopeo.
+        let staging = TestRegistry::start();
+        images::publish_small(&staging.authority(), "org/app", "1.0", 90);
+        let copied = Command::new("skopeo")
+            .args([
+                "copy",
+                "--quiet",
+                "--all",
+                "--src-tls-verify=false",
+                "--dest-tls-verify=false",
+            ])
+            .arg(format!("--dest-creds=robot:{SECRET}"))
+            .arg(format!("docker://{}/org/app:1.0", staging.authority()))
+            .arg(format!("docker://{}/org/app:1.0", upstream.authority()))
+            .output()
+            .unwrap();
+        assert!(
+            copied.status.success(),
+            "{}",
+            String::from_utf8_lossy(&copied.stderr)
+        );
+        images::tag_digest(
+            &upstream.authority(),
+            "org/app:1.0",
+            Some(&format!("robot:{SECRET}")),
+        )
+        .unwrap()
+    };
 
     let repo = tempfile::tempdir().unwrap();
     let vars = format!(
@@ -98,7 +130,28 @@ fn no_command_prints_a_secret() {
             if !matches!(args[0].as_str(), "check" | "extract" | "diff") {
                 command.args(&registries);
             }
+            let sent_before = upstream.authorized_requests() + mirror.authorized_requests();
             let output = command.output().unwrap();
+            let offline = matches!(args[0].as_str(), "check" | "extract" | "diff");
+            if password == SECRET && !offline {
+                // The registries write their log lines as responses complete: give the
+                // last ones a moment.
+                let mut sent = 0;
+                for _ in 0..40 {
+                    sent =
+                        upstream.authorized_requests() + mirror.authorized_requests() - sent_before;
+                    if sent > 0 {
+                        break;
+                    }
+                    std::thread::sleep(std::time::Duration::from_millis(25));
+                }
+                assert!(
+                    sent > 0,
+                    "`img-mirror {}` sent no authenticated request: the test proves nothing for it\n{}",
+                    args.join(" "),
+                    String::from_utf8_lossy(&output.stderr)
+                );
+            }
             let everything = format!(
                 "{}{}",
                 String::from_utf8_lossy(&output.stdout),

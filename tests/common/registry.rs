@@ -29,6 +29,12 @@ impl TestRegistry {
         TestRegistry::launch(Some((user, password)), false)
     }
 
+    /// [`TestRegistry::start_with_basic_auth`] that logs every request, and every one it
+    /// authorized (see [`TestRegistry::authorized_requests`]).
+    pub fn start_with_basic_auth_logged(user: &str, password: &str) -> TestRegistry {
+        TestRegistry::launch(Some((user, password)), true)
+    }
+
     /// A registry serving HTTPS with a self-signed certificate for 127.0.0.1.
     pub fn start_tls() -> TestRegistry {
         TestRegistry::launch_with(None, false, true, None)
@@ -52,8 +58,15 @@ impl TestRegistry {
     ) -> TestRegistry {
         let dir = tempfile::tempdir().expect("temp dir");
         let port = free_port();
+        // A logged registry with users logs each response at info level too: those
+        // lines name the user the request authenticated as.
+        let level = if logged && basic_auth.is_some() {
+            "info"
+        } else {
+            "error"
+        };
         let mut config = format!(
-            "version: 0.1\nlog: {{level: error, accesslog: {{disabled: {}}}}}\nstorage:\n  filesystem: {{rootdirectory: {}}}\n  delete: {{enabled: true}}\nhttp: {{addr: 127.0.0.1:{port}, secret: img-mirror-test}}\n",
+            "version: 0.1\nlog: {{level: {level}, accesslog: {{disabled: {}}}}}\nstorage:\n  filesystem: {{rootdirectory: {}}}\n  delete: {{enabled: true}}\nhttp: {{addr: 127.0.0.1:{port}, secret: img-mirror-test}}\n",
             !logged,
             dir.path().join("storage").display()
         );
@@ -125,6 +138,15 @@ impl TestRegistry {
                 request.contains(" /v2/").then(|| request.to_string())
             })
             .collect()
+    }
+
+    /// How many requests the registry authorized with the credentials it demands, by
+    /// its own log (a registry from [`TestRegistry::start_with_basic_auth_logged`]).
+    pub fn authorized_requests(&self) -> usize {
+        let log = std::fs::read_to_string(self.dir.path().join("access.log")).unwrap_or_default();
+        log.lines()
+            .filter(|line| line.contains("msg=\"authorized request\""))
+            .count()
     }
 
     fn wait_ready(&self) {
