@@ -213,6 +213,22 @@ pub fn canonical_registry_host(host: &str) -> String {
     }
 }
 
+/// Whether go-digest's `Parse` takes `digest` (what distribution/reference's `Parse`
+/// does after its grammar): a registered algorithm with its exact length of lowercase
+/// hex. The grammar alone takes any `algorithm:hex`; IM105 says what is wrong with one.
+pub fn is_registered_digest(digest: &str) -> bool {
+    let Some((algorithm, hex)) = digest.split_once(':') else {
+        return false;
+    };
+    let length = match algorithm {
+        "sha256" => 64,
+        "sha384" => 96,
+        "sha512" => 128,
+        _ => return false,
+    };
+    hex.len() == length && hex.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+}
+
 /// True for the only digest form `IMAGES` accepts: `sha256:` and 64 lowercase hex digits.
 pub fn is_pinned_sha256(digest: &str) -> bool {
     grammar::is_pinned_sha256(digest)
