@@ -2,17 +2,16 @@
 
 use std::path::PathBuf;
 
-use img_mirror::check::{CheckOptions, check};
+use img_mirror::check::check;
 use img_mirror::diag::{Summary, render_gitlab, render_human, render_json_lines};
-use img_mirror::mirror_map::MirrorPrefix;
 
-use super::args::{CheckArgs, CheckFormat, RepoArgs};
+use super::args::{CheckArgs, CheckFormat};
+use super::workspace::Workspace;
 use super::{Failure, Outcome, output};
 
 pub fn run(args: CheckArgs) -> Result<Outcome, Failure> {
-    let mut options = check_options(&args.repo)?;
-    options.config = args.config.clone();
-    let report = check(&options)?;
+    let workspace = Workspace::open(&args.repo, args.config.clone())?;
+    let report = check(&workspace.options)?;
     let text = match args.format {
         CheckFormat::Human => render_human(
             &report.diagnostics,
@@ -30,22 +29,5 @@ pub fn run(args: CheckArgs) -> Result<Outcome, Failure> {
         Outcome::Findings
     } else {
         Outcome::Clean
-    })
-}
-
-pub fn check_options(repo: &RepoArgs) -> Result<CheckOptions, Failure> {
-    let mirror_prefix = MirrorPrefix::parse(&repo.mirror_prefix)
-        .map_err(|e| Failure(format!("--mirror-prefix: {e}")))?;
-    if !repo.repo.is_dir() {
-        return Err(Failure(format!(
-            "--repo {}: not a directory",
-            repo.repo.display()
-        )));
-    }
-    Ok(CheckOptions {
-        repo: repo.repo.clone(),
-        vars: repo.vars.clone(),
-        config: None,
-        mirror_prefix,
     })
 }

@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 use img_mirror::upgrade::{Comparison, Version};
 
 use super::args::{DiffArgs, DiffFormat};
-use super::check::check_options;
+use super::workspace::Workspace;
 use super::{Failure, Outcome, output};
 
 pub fn run(args: DiffArgs) -> Result<Outcome, Failure> {
@@ -16,7 +16,7 @@ pub fn run(args: DiffArgs) -> Result<Outcome, Failure> {
             new.display().to_string(),
         ),
         _ => {
-            let options = check_options(&args.repo)?;
+            let options = Workspace::open(&args.repo, None)?.options;
             let path = options.vars_path();
             let at = |rev: &str| Version::Git {
                 repo: options.repo.clone(),

@@ -21,7 +21,7 @@ pub fn run(args: ExplainArgs) -> Result<Outcome, Failure> {
         }
         Some(query) => {
             let code = find_code(&query).ok_or_else(|| {
-                Failure(format!(
+                Failure::message(format!(
                     "no diagnostic code {query:?}; `img-mirror explain` lists them all"
                 ))
             })?;

@@ -6,13 +6,12 @@ use img_mirror::check::{ExtractReport, extract};
 use img_mirror::renovate::extract::Dep;
 
 use super::args::{ExtractArgs, ExtractFormat};
-use super::check::check_options;
+use super::workspace::Workspace;
 use super::{Failure, Outcome, output};
 
 pub fn run(args: ExtractArgs) -> Result<Outcome, Failure> {
-    let mut options = check_options(&args.repo)?;
-    options.config = args.config.clone();
-    let report = extract(&options)?;
+    let workspace = Workspace::open(&args.repo, args.config.clone())?;
+    let report = extract(&workspace.options)?;
     let text = match args.format {
         ExtractFormat::Json => json_text(&report),
         ExtractFormat::Human => table(&report),

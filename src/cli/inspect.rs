@@ -3,14 +3,14 @@
 use img_mirror::verify::inspect;
 
 use super::args::{InspectArgs, MirrorFormat};
-use super::mirror::{client, runtime};
+use super::workspace::Registries;
 use super::{Failure, Outcome, output};
 
 pub fn run(args: InspectArgs) -> Result<Outcome, Failure> {
-    let client = client(&args.registry)?;
-    let inspection = runtime()?
+    let Registries { client, runtime } = Registries::open(&args.registry)?;
+    let inspection = runtime
         .block_on(inspect(&client, &args.image))
-        .map_err(Failure)?;
+        .map_err(Failure::message)?;
     let text = match args.format {
         MirrorFormat::Json => format!(
             "{}\n",

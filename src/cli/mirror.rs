@@ -1,4 +1,4 @@
-//! `img-mirror mirror`.
+//! `img-mirror mirror`, and the progress and outcome reporting pin and post-upgrade share.
 
 use std::collections::HashMap;
 use std::io::IsTerminal;
@@ -8,65 +8,26 @@ use std::time::{Duration, Instant};
 
 use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
 
-use img_mirror::diag::{Sources, render_human};
-use img_mirror::lint::{LintOptions, lint_vars};
 use img_mirror::mirror::{CopyOptions, Job, Outcome, Progress, Status, mirror_all, plan};
-use img_mirror::registry::{ClientOptions, Credentials, Endpoints, RegistryClient};
-use img_mirror::vars;
 use serde_json::json;
 
-use super::args::{MirrorArgs, MirrorFormat, RegistryArgs};
-use super::check::check_options;
+use super::args::{MirrorArgs, MirrorFormat};
+use super::workspace::{Registries, Workspace};
 use super::{Failure, Outcome as CliOutcome, output};
 
-/// Loads vars.yml for a command that acts on it; when it cannot be used, prints why
-/// (as `check` would) and returns `None`.
-pub fn load_vars(
-    options: &img_mirror::check::CheckOptions,
-) -> Result<Option<vars::VarsFile>, Failure> {
-    let vars_path = options.vars_path();
-    let loaded = vars::load(&vars_path)
-        .map_err(|e| Failure(format!("cannot read {}: {e}", vars_path.display())))?;
-    if loaded.vars.is_none() {
-        let lint_options = LintOptions {
-            mirror_prefix: options.mirror_prefix.clone(),
-        };
-        let diagnostics = lint_vars(&loaded, &vars_path, &lint_options);
-        let mut sources = Sources::default();
-        if let Some(text) = &loaded.text {
-            sources.add(&vars_path, text.clone());
-        }
-        output::stderr(&render_human(&diagnostics, &sources, false));
-    }
-    Ok(loaded.vars)
-}
-
-pub fn runtime() -> Result<tokio::runtime::Runtime, Failure> {
-    tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| Failure(format!("cannot start the async runtime: {e}")))
-}
-
 pub fn run(args: MirrorArgs) -> Result<CliOutcome, Failure> {
-    let options = check_options(&args.repo)?;
-    let Some(vars_file) = load_vars(&options)? else {
+    let workspace = Workspace::open(&args.repo, None)?;
+    let Some(vars_file) = workspace.load_vars()? else {
         return Ok(CliOutcome::Findings);
     };
-    let (jobs, unusable) = plan(
-        &vars_file,
-        &options.mirror_prefix,
-        &args.entries,
-        args.shard,
-    )?;
-    let client = client(&args.registry)?;
+    let (jobs, unusable) = plan(&vars_file, workspace.prefix(), &args.entries, args.shard)?;
+    let Registries { client, runtime } = Registries::open(&args.registry)?;
     let copy_options = CopyOptions {
         dry_run: args.dry_run,
         jobs: usize::from(args.jobs),
         blob_jobs: 4,
-        prefix: options.mirror_prefix.clone(),
+        prefix: workspace.prefix().clone(),
     };
-    let runtime = runtime()?;
     let started = Instant::now();
     let reporter = Reporter::new(args.format, Sink::Stdout);
     let outcomes =
@@ -99,23 +60,6 @@ pub fn run(args: MirrorArgs) -> Result<CliOutcome, Failure> {
     } else {
         CliOutcome::Clean
     })
-}
-
-pub fn client(args: &RegistryArgs) -> Result<RegistryClient, Failure> {
-    let endpoints = Endpoints::parse(args.registries.iter().map(String::as_str))?;
-    let credentials = Credentials::from_environment()?;
-    RegistryClient::new(ClientOptions {
-        endpoints,
-        credentials,
-        insecure_tls: args.insecure_tls.clone(),
-        retry: img_mirror::registry::RetryPolicy {
-            attempts: args.retries,
-            ..img_mirror::registry::RetryPolicy::default()
-        },
-        connect_timeout: std::time::Duration::from_secs(args.timeout),
-        read_timeout: std::time::Duration::from_secs(args.timeout),
-    })
-    .map_err(Failure)
 }
 
 /// The line for one finished image; images already present stay quiet in human output

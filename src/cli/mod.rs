@@ -13,6 +13,7 @@ mod output;
 mod pin;
 mod post_upgrade;
 mod verify;
+mod workspace;
 
 use std::process::ExitCode;
 
@@ -26,13 +27,23 @@ pub enum Outcome {
     Findings,
 }
 
-/// Why a command could not do its job: printed on stderr, exit 2.
+/// Why a command could not do its job: printed on stderr, exit 2; or the reader of its
+/// output went away (`img-mirror check | head`), which is no failure at all.
 #[derive(Debug)]
-pub struct Failure(pub String);
+pub enum Failure {
+    Message(String),
+    ClosedPipe,
+}
+
+impl Failure {
+    pub fn message(text: impl Into<String>) -> Failure {
+        Failure::Message(text.into())
+    }
+}
 
 impl<E: std::error::Error> From<E> for Failure {
     fn from(error: E) -> Failure {
-        Failure(error.to_string())
+        Failure::Message(error.to_string())
     }
 }
 
@@ -52,8 +63,8 @@ pub fn main() -> ExitCode {
     match result {
         Ok(Outcome::Clean) => ExitCode::SUCCESS,
         Ok(Outcome::Findings) => ExitCode::from(1),
-        Err(Failure(message)) if output::is_broken_pipe(&message) => ExitCode::SUCCESS,
-        Err(Failure(message)) => {
+        Err(Failure::ClosedPipe) => ExitCode::SUCCESS,
+        Err(Failure::Message(message)) => {
             output::error(&message);
             ExitCode::from(2)
         }

@@ -4,21 +4,13 @@ use std::io::{IsTerminal, Write};
 
 use super::Failure;
 
-const BROKEN_PIPE: &str = "output closed (broken pipe)";
-
 /// Writes `text` to stdout; a reader that went away is not an error worth a message.
 pub fn stdout(text: &str) -> Result<(), Failure> {
     let mut out = std::io::stdout().lock();
     match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
-        Err(error) if error.kind() == std::io::ErrorKind::BrokenPipe => {
-            Err(Failure(BROKEN_PIPE.into()))
-        }
+        Err(error) if error.kind() == std::io::ErrorKind::BrokenPipe => Err(Failure::ClosedPipe),
         other => other.map_err(Failure::from),
     }
-}
-
-pub fn is_broken_pipe(message: &str) -> bool {
-    message == BROKEN_PIPE
 }
 
 /// Text for stderr (diagnostics when stdout carries the result).

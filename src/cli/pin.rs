@@ -5,18 +5,18 @@ use img_mirror::pin::{Form, pin};
 use img_mirror::vars::edit::write_atomically;
 
 use super::args::{MirrorFormat, PinArgs};
-use super::check::check_options;
-use super::mirror::{Reporter, Sink, client, load_vars, runtime};
+use super::mirror::{Reporter, Sink};
+use super::workspace::{Registries, Workspace};
 use super::{Failure, Outcome, output};
 
 pub fn run(args: PinArgs) -> Result<Outcome, Failure> {
-    let options = check_options(&args.repo)?;
-    let Some(vars) = load_vars(&options)? else {
+    let workspace = Workspace::open(&args.repo, None)?;
+    let options = &workspace.options;
+    let Some(vars) = workspace.load_vars()? else {
         return Ok(Outcome::Findings);
     };
-    let client = client(&args.registry)?;
-    let runtime = runtime()?;
-    let pinned = runtime.block_on(pin(&client, &vars, &options, &args.name, &args.image))?;
+    let Registries { client, runtime } = Registries::open(&args.registry)?;
+    let pinned = runtime.block_on(pin(&client, &vars, options, &args.name, &args.image))?;
     output::stdout(&pinned.unified(&vars, &options.package_file()))?;
     if let Some(note) = &pinned.note {
         output::stderr(&format!("img-mirror: IMAGES.{}: {note}\n", pinned.name));
@@ -32,7 +32,7 @@ pub fn run(args: PinArgs) -> Result<Outcome, Failure> {
     }
     let vars_path = options.vars_path();
     write_atomically(&vars_path, pinned.new_text.as_bytes())
-        .map_err(|e| Failure(format!("cannot write {}: {e}", vars_path.display())))?;
+        .map_err(|e| Failure::message(format!("cannot write {}: {e}", vars_path.display())))?;
     if !args.mirror {
         if pinned.form == Form::Mirrored {
             output::stderr(&format!(

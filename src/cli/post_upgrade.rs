@@ -7,13 +7,13 @@ use img_mirror::mirror::{CopyOptions, Status};
 use img_mirror::upgrade::{RenovateClaim, post_upgrade};
 
 use super::args::PostUpgradeArgs;
-use super::check::check_options;
-use super::mirror::{Reporter, Sink, client, runtime};
+use super::mirror::{Reporter, Sink};
+use super::workspace::{Registries, Workspace};
 use super::{Failure, Outcome, output};
 
 pub fn run(args: PostUpgradeArgs) -> Result<Outcome, Failure> {
-    let options = check_options(&args.repo)?;
-    let client = client(&args.registry)?;
+    let options = Workspace::open(&args.repo, None)?.options;
+    let Registries { client, runtime } = Registries::open(&args.registry)?;
     let copy = CopyOptions {
         dry_run: false,
         jobs: usize::from(args.jobs),
@@ -27,7 +27,6 @@ pub fn run(args: PostUpgradeArgs) -> Result<Outcome, Failure> {
         new_value: given(&args.new_value),
         new_digest: given(&args.new_digest),
     };
-    let runtime = runtime()?;
     let reporter = Reporter::new(super::args::MirrorFormat::Human, Sink::Stderr);
     let report = reporter.run(|| {
         runtime.block_on(post_upgrade(

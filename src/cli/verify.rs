@@ -6,20 +6,19 @@ use img_mirror::verify::{Verdict, VerifyOptions, verify};
 use serde_json::json;
 
 use super::args::{MirrorFormat, VerifyArgs};
-use super::check::check_options;
-use super::mirror::{client, load_vars, runtime};
+use super::workspace::{Registries, Workspace};
 use super::{Failure, Outcome, output};
 
 pub fn run(args: VerifyArgs) -> Result<Outcome, Failure> {
-    let options = check_options(&args.repo)?;
-    let Some(vars) = load_vars(&options)? else {
+    let workspace = Workspace::open(&args.repo, None)?;
+    let Some(vars) = workspace.load_vars()? else {
         return Ok(Outcome::Findings);
     };
-    let client = client(&args.registry)?;
-    let checks = runtime()?.block_on(verify(
+    let Registries { client, runtime } = Registries::open(&args.registry)?;
+    let checks = runtime.block_on(verify(
         &client,
         &vars,
-        &options.mirror_prefix,
+        workspace.prefix(),
         VerifyOptions {
             deep: args.deep,
             upstream: args.upstream,

@@ -1,0 +1,97 @@
+//! What every repository command works on, resolved once from its arguments (as
+//! ripgrep's HiArgs): the repository, its vars.yml and Renovate config, the mirror
+//! prefix; and for the commands that reach registries, the client and its runtime.
+
+use std::path::PathBuf;
+
+use img_mirror::check::CheckOptions;
+use img_mirror::diag::{Sources, render_human};
+use img_mirror::lint::{LintOptions, lint_vars};
+use img_mirror::mirror_map::MirrorPrefix;
+use img_mirror::registry::{ClientOptions, Credentials, Endpoints, RegistryClient, RetryPolicy};
+use img_mirror::vars::{self, VarsFile};
+
+use super::args::{RegistryArgs, RepoArgs};
+use super::{Failure, output};
+
+/// The repository a command acts on.
+pub struct Workspace {
+    pub options: CheckOptions,
+}
+
+impl Workspace {
+    /// From `--repo`, `--vars`, `--mirror-prefix` and (for check and extract) `--config`.
+    pub fn open(repo: &RepoArgs, config: Option<PathBuf>) -> Result<Workspace, Failure> {
+        let mirror_prefix = MirrorPrefix::parse(&repo.mirror_prefix)
+            .map_err(|e| Failure::message(format!("--mirror-prefix: {e}")))?;
+        if !repo.repo.is_dir() {
+            return Err(Failure::message(format!(
+                "--repo {}: not a directory",
+                repo.repo.display()
+            )));
+        }
+        Ok(Workspace {
+            options: CheckOptions {
+                repo: repo.repo.clone(),
+                vars: repo.vars.clone(),
+                config,
+                mirror_prefix,
+            },
+        })
+    }
+
+    pub fn prefix(&self) -> &MirrorPrefix {
+        &self.options.mirror_prefix
+    }
+
+    /// vars.yml for a command that acts on it (through the one capped read); when it
+    /// cannot be used, prints why, as `check` would, and returns `None`.
+    pub fn load_vars(&self) -> Result<Option<VarsFile>, Failure> {
+        let vars_path = self.options.vars_path();
+        let loaded = vars::load(&vars_path)
+            .map_err(|e| Failure::message(format!("cannot read {}: {e}", vars_path.display())))?;
+        if loaded.vars.is_none() {
+            let lint_options = LintOptions {
+                mirror_prefix: self.options.mirror_prefix.clone(),
+            };
+            let diagnostics = lint_vars(&loaded, &vars_path, &lint_options);
+            let mut sources = Sources::default();
+            if let Some(text) = &loaded.text {
+                sources.add(&vars_path, text.clone());
+            }
+            output::stderr(&render_human(&diagnostics, &sources, false));
+        }
+        Ok(loaded.vars)
+    }
+}
+
+/// The registries a command reaches: one client (endpoints, credentials, TLS, retries,
+/// time-outs from the flags and the environment) and the runtime it runs on.
+pub struct Registries {
+    pub client: RegistryClient,
+    pub runtime: tokio::runtime::Runtime,
+}
+
+impl Registries {
+    pub fn open(args: &RegistryArgs) -> Result<Registries, Failure> {
+        let endpoints = Endpoints::parse(args.registries.iter().map(String::as_str))?;
+        let credentials = Credentials::from_environment()?;
+        let client = RegistryClient::new(ClientOptions {
+            endpoints,
+            credentials,
+            insecure_tls: args.insecure_tls.clone(),
+            retry: RetryPolicy {
+                attempts: args.retries,
+                ..RetryPolicy::default()
+            },
+            connect_timeout: std::time::Duration::from_secs(args.timeout),
+            read_timeout: std::time::Duration::from_secs(args.timeout),
+        })
+        .map_err(Failure::message)?;
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| Failure::message(format!("cannot start the async runtime: {e}")))?;
+        Ok(Registries { client, runtime })
+    }
+}
