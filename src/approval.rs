@@ -137,6 +137,23 @@ impl ApprovedRegistries {
         ApprovedRegistries { scopes }
     }
 
+    /// The one way to read `MP_APPROVED_REGISTRIES`: the scopes, and each item that is
+    /// none, with why (IM110).
+    pub fn read<T>(
+        items: &[T],
+        value: impl Fn(&T) -> &str,
+    ) -> (ApprovedRegistries, Vec<(&T, ScopeError)>) {
+        let mut scopes = Vec::new();
+        let mut rejected = Vec::new();
+        for item in items {
+            match Scope::parse(value(item)) {
+                Ok(scope) => scopes.push(scope),
+                Err(error) => rejected.push((item, error)),
+            }
+        }
+        (ApprovedRegistries { scopes }, rejected)
+    }
+
     /// The first scope that covers `reference`, if any.
     pub fn approving(&self, reference: &Reference) -> Option<&Scope> {
         self.approving_name(&reference.name())

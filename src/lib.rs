@@ -8,6 +8,7 @@
 
 pub mod approval;
 pub mod check;
+pub mod classify;
 pub mod diag;
 pub mod diff;
 pub mod lint;

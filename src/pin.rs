@@ -5,11 +5,10 @@
 //! with `check` that the repository's Renovate managers extract and bump the new entry
 //! correctly, and compute the edited file. Writing is the caller's.
 
-use crate::approval::{ApprovedRegistries, Scope};
+use crate::approval::ApprovedRegistries;
 use crate::check::{CheckError, CheckOptions, check_text};
 use crate::diag::Severity;
 use crate::diff::{self, EntryChange};
-use crate::lint::rules::invalid_entry_name::is_valid_name;
 use crate::mirror_map::{MirrorStyle, NoMirrorForm};
 use crate::reference::Reference;
 use crate::registry::{RegistryClient, RegistryError, Repo};
@@ -94,13 +93,17 @@ pub async fn pin(
     image: &str,
 ) -> Result<Pinned, PinError> {
     let prefix = &options.mirror_prefix;
-    if !is_valid_name(name) {
+    if !crate::vars::is_valid_entry_name(name) {
         return Err(PinError::InvalidName(name.to_string()));
     }
-    let reference = Reference::parse(image).map_err(|e| PinError::InvalidImage(e.to_string()))?;
-    let upstream = match prefix.upstream_of(&reference) {
-        Some(upstream) => upstream.map_err(|e| PinError::InvalidImage(e.to_string()))?,
-        None => reference,
+    // The image may be written as the upstream or already under the mirror prefix.
+    let classification = crate::classify::Classification::of(image, prefix);
+    let upstream = match classification.kind() {
+        crate::classify::Kind::Direct(reference) => reference.clone(),
+        crate::classify::Kind::Mirrored { upstream, .. } => upstream.clone(),
+        crate::classify::Kind::Unusable(reason) => {
+            return Err(PinError::InvalidImage(reason.to_string()));
+        }
     };
     let tag = upstream
         .tag()
@@ -120,12 +123,7 @@ pub async fn pin(
             repository: upstream.name(),
             tag: tag.clone(),
         })?;
-    let approved = ApprovedRegistries::new(
-        vars.approved
-            .iter()
-            .filter_map(|entry| Scope::parse(&entry.value).ok())
-            .collect(),
-    );
+    let (approved, _) = ApprovedRegistries::read(&vars.approved, |item| &item.value);
     let direct = approved.approving(&upstream).is_some();
     let form = if direct { Form::Direct } else { Form::Mirrored };
     // The forms to try, the file's own first: a direct entry has one; a mirror has the

@@ -216,11 +216,8 @@ pub fn verify_claim(
             change
                 .new
                 .as_ref()
-                .and_then(|side| Reference::parse(&side.reference).ok())
-                .map(|reference| match prefix.upstream_of(&reference) {
-                    Some(Ok(upstream)) => upstream.name(),
-                    _ => reference.name(),
-                })
+                .map(|side| crate::classify::Classification::of(&side.reference, prefix))
+                .and_then(|classification| classification.looked_up().map(Reference::name))
                 .is_some_and(|name| name == wanted)
         })
         .collect();
@@ -341,8 +338,8 @@ pub async fn post_upgrade(
         .into_iter()
         .filter(|name| {
             report.comparison.new.image(name).is_some_and(|entry| {
-                Reference::parse(&entry.value)
-                    .is_ok_and(|r| options.mirror_prefix.strip(&r).is_some())
+                crate::classify::Classification::of(&entry.value, &options.mirror_prefix)
+                    .is_under_prefix()
             })
         })
         .collect();

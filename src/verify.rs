@@ -81,12 +81,10 @@ pub async fn verify(
         .collect();
     if options.upstream {
         for entry in &vars.images {
-            let Ok(reference) = Reference::parse(&entry.value) else {
+            let classification = crate::classify::Classification::of(&entry.value, prefix);
+            let crate::classify::Kind::Direct(reference) = classification.kind() else {
                 continue;
             };
-            if prefix.strip(&reference).is_some() {
-                continue;
-            }
             if let Some(digest) = reference.digest() {
                 let repo = Repo::new(client.endpoints(), reference.domain(), reference.path());
                 targets.push((

@@ -19,11 +19,10 @@ pub struct EntryFacts<'a> {
 
 impl<'a> EntryFacts<'a> {
     pub fn analyse(entry: &'a ImageEntry, prefix: &MirrorPrefix) -> EntryFacts<'a> {
-        let reference = Reference::parse(&entry.value);
-        let upstream = match &reference {
-            Ok(reference) => prefix.upstream_of(reference),
-            Err(_) => prefix.explain_unparsable(&entry.value).map(Err),
-        };
+        let crate::classify::Classification {
+            reference,
+            upstream,
+        } = crate::classify::Classification::of(&entry.value, prefix);
         EntryFacts {
             entry,
             reference,

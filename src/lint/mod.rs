@@ -10,7 +10,7 @@ pub mod rules;
 
 use std::path::Path;
 
-use crate::approval::{ApprovedRegistries, Scope};
+use crate::approval::ApprovedRegistries;
 use crate::diag::{Code, Diagnostic};
 use crate::mirror_map::MirrorPrefix;
 use crate::renovate::config::{ConfigError, RenovateConfig};
@@ -84,20 +84,17 @@ pub fn lint_analysed_vars(
     let Some(vars) = &loaded.vars else {
         return out;
     };
-    let mut scopes = Vec::new();
-    for item in &vars.approved {
-        match Scope::parse(&item.value) {
-            Ok(scope) => scopes.push(scope),
-            Err(error) => out.push(rules::invalid_approved_registry::diagnostic(
-                item, &error, path,
-            )),
-        }
+    let (approved, rejected) = ApprovedRegistries::read(&vars.approved, |item| &item.value);
+    for (item, error) in rejected {
+        out.push(rules::invalid_approved_registry::diagnostic(
+            item, &error, path,
+        ));
     }
     let ctx = Context {
         path,
         vars,
         prefix: &options.mirror_prefix,
-        approved: ApprovedRegistries::new(scopes),
+        approved,
         mirror_style: crate::mirror_map::MirrorStyle::of(
             &options.mirror_prefix,
             entries

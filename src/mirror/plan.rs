@@ -6,8 +6,9 @@ use std::str::FromStr;
 
 use sha2::{Digest, Sha256};
 
+use crate::classify::{Classification, Kind, Unusable};
 use crate::mirror_map::MirrorPrefix;
-use crate::reference::{Reference, is_pinned_sha256};
+use crate::reference::is_pinned_sha256;
 use crate::vars::VarsFile;
 
 /// One image to mirror.
@@ -106,9 +107,7 @@ pub fn plan(
         let entry = vars
             .image(name)
             .ok_or_else(|| PlanError::UnknownEntry(name.clone()))?;
-        let under_prefix = Reference::parse(&entry.value).is_ok_and(|r| prefix.strip(&r).is_some())
-            || prefix.explain_unparsable(&entry.value).is_some();
-        if !under_prefix {
+        if !Classification::of(&entry.value, prefix).is_under_prefix() {
             return Err(PlanError::NotMirrored(name.clone(), prefix.to_string()));
         }
     }
@@ -125,22 +124,14 @@ pub fn plan(
             entry: entry.name.clone(),
             reason,
         };
-        let reference = match Reference::parse(&entry.value) {
-            Ok(reference) => reference,
-            Err(_) => {
-                if let Some(problem) = prefix.explain_unparsable(&entry.value) {
-                    unusable.push(unusable_because(problem.to_string()));
-                }
-                continue;
-            }
-        };
-        let upstream = match prefix.upstream_of(&reference) {
-            None => continue,
-            Some(Err(problem)) => {
+        let classification = Classification::of(&entry.value, prefix);
+        let (reference, upstream) = match classification.kind() {
+            Kind::Mirrored { mirror, upstream } => (mirror, upstream),
+            Kind::Unusable(Unusable::MirrorPath(problem)) => {
                 unusable.push(unusable_because(problem.to_string()));
                 continue;
             }
-            Some(Ok(upstream)) => upstream,
+            Kind::Direct(_) | Kind::Unusable(Unusable::Malformed(_)) => continue,
         };
         let (Some(tag), Some(digest)) = (reference.tag(), reference.digest()) else {
             unusable.push(unusable_because(
@@ -155,7 +146,7 @@ pub fn plan(
         let target = reference.name();
         let (target_domain, target_path) = target.split_once('/').expect("a name has a domain");
         // Pushes go only under the prefix; the plan never makes anything else.
-        debug_assert!(prefix.covers(&reference));
+        debug_assert!(prefix.covers(reference));
         jobs.push(Job {
             entry: entry.name.clone(),
             source_domain: upstream.domain().to_string(),

@@ -19,6 +19,16 @@ pub const APPROVED_KEY: &str = "MP_APPROVED_REGISTRIES";
 /// Larger than any real vars.yml by orders of magnitude; stops a hostile file early.
 pub const MAX_FILE_BYTES: usize = 16 * 1024 * 1024;
 
+/// Whether `name` can be an `IMAGES` name: templates reach an entry as
+/// `cki_variable('IMAGES').NAME`, so it must be an identifier.
+pub fn is_valid_entry_name(name: &str) -> bool {
+    let mut chars = name.chars();
+    chars
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
 /// One `IMAGES` entry.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ImageEntry {

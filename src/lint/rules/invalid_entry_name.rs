@@ -1,9 +1,5 @@
 //! IM109 invalid-entry-name: a name templates cannot reach as `.NAME`.
 
-use std::sync::LazyLock;
-
-use regex::Regex;
-
 use crate::diag::{Code, Diagnostic, Severity};
 use crate::lint::{Context, EntryFacts};
 
@@ -18,16 +14,9 @@ pub static CODE: Code = Code {
     example: "Fails:  kube-state-metrics: ...\nPasses: kube_state_metrics: ...",
 };
 
-static IDENTIFIER: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"^[A-Za-z_][A-Za-z0-9_]*$").expect("identifier pattern compiles"));
-
-pub fn is_valid_name(name: &str) -> bool {
-    IDENTIFIER.is_match(name)
-}
-
 pub(crate) fn check(facts: &EntryFacts<'_>, ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
     let name = &facts.entry.name;
-    if is_valid_name(name) {
+    if crate::vars::is_valid_entry_name(name) {
         return;
     }
     let suggestion: String = name
