@@ -12,6 +12,7 @@ use similar::{ChangeTag, TextDiff};
 
 use crate::reference::Reference;
 use crate::vars::{ImageEntry, VarsFile};
+use crate::versions::{Version, VersionError};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
@@ -222,6 +223,37 @@ fn write_hunk(out: &mut String, hunk: &[Row<'_>]) {
 fn line_text(text: &str, line: usize) -> String {
     let raw = text.split('\n').nth(line - 1).unwrap_or_default();
     raw.strip_suffix('\r').unwrap_or(raw).to_string()
+}
+
+/// Two versions and what changed in `IMAGES` between them.
+#[derive(Debug, Clone)]
+pub struct Comparison {
+    pub old: VarsFile,
+    pub new: VarsFile,
+    pub changes: Vec<EntryChange>,
+}
+
+impl Comparison {
+    pub fn between(old: &Version, new: &Version) -> Result<Comparison, VersionError> {
+        let old = crate::versions::load(old)?;
+        let new = crate::versions::load(new)?;
+        let changes = changes(&old, &new);
+        Ok(Comparison { old, new, changes })
+    }
+
+    /// The unified diff, with `path` in the `---`/`+++` headers.
+    pub fn unified(&self, path: &str) -> String {
+        unified(&self.old, &self.new, &self.changes, path)
+    }
+
+    /// Entries that exist after the change (added or modified), by name.
+    pub fn changed_entries(&self) -> Vec<String> {
+        self.changes
+            .iter()
+            .filter(|c| c.new.is_some())
+            .map(|c| c.entry.clone())
+            .collect()
+    }
 }
 
 #[cfg(test)]

@@ -218,3 +218,26 @@ fn renovate_findings(
         .map(|d| format!("  {}[{}]: {}", d.code.code, d.code.name, d.message))
         .collect())
 }
+
+/// `pin --mirror`: copies the entry just pinned into the mirror at once, so it exists
+/// before anything deploys it.
+pub async fn mirror_pinned(
+    client: &RegistryClient,
+    pinned: &Pinned,
+    prefix: &crate::mirror_map::MirrorPrefix,
+    progress: &dyn crate::mirror::Progress,
+) -> Result<Vec<crate::mirror::Outcome>, crate::mirror::PlanError> {
+    let (jobs, _) = crate::mirror::plan(
+        &pinned.new_vars,
+        prefix,
+        std::slice::from_ref(&pinned.name),
+        None,
+    )?;
+    let copy = crate::mirror::CopyOptions {
+        dry_run: false,
+        jobs: 1,
+        blob_jobs: 4,
+        prefix: prefix.clone(),
+    };
+    Ok(crate::mirror::mirror_all(client, jobs, &copy, progress).await)
+}

@@ -170,43 +170,50 @@ pub struct Inspection {
     pub platforms: Vec<String>,
 }
 
+/// Why `inspect` has nothing to show.
+#[derive(Debug, thiserror::Error)]
+pub enum InspectError {
+    #[error(transparent)]
+    Reference(#[from] crate::reference::ReferenceError),
+    #[error(transparent)]
+    Registry(#[from] RegistryError),
+    #[error(transparent)]
+    Manifest(#[from] crate::registry::manifest::ManifestError),
+}
+
 /// The digest `skopeo inspect --format '{{.Digest}}'` prints (the index digest for a
 /// multi-platform tag), the media type, and an index's platforms.
-pub async fn inspect(client: &RegistryClient, image: &str) -> Result<Inspection, String> {
-    let reference = Reference::parse(image).map_err(|e| e.to_string())?;
+pub async fn inspect(client: &RegistryClient, image: &str) -> Result<Inspection, InspectError> {
+    let reference = Reference::parse(image)?;
     let repo = Repo::new(client.endpoints(), reference.domain(), reference.path());
     let at = reference
         .digest()
         .or(reference.tag())
         .unwrap_or("latest")
         .to_string();
-    let manifest = client
-        .get_manifest(&repo, &at, reference.digest())
-        .await
-        .map_err(|e| e.to_string())?;
-    let platforms =
-        match manifest::kind(&manifest.media_type, &manifest.bytes).map_err(|e| e.to_string())? {
-            Kind::Index { manifests } => manifests
-                .iter()
-                .map(|m| {
-                    let platform = m.platform.clone().unwrap_or_default();
-                    let part = |key: &str| {
-                        platform
-                            .get(key)
-                            .and_then(|v| v.as_str())
-                            .unwrap_or("")
-                            .to_string()
-                    };
-                    let mut text = format!("{}/{}", part("os"), part("architecture"));
-                    if !part("variant").is_empty() {
-                        text.push('/');
-                        text.push_str(&part("variant"));
-                    }
-                    text
-                })
-                .collect(),
-            Kind::Image { .. } => Vec::new(),
-        };
+    let manifest = client.get_manifest(&repo, &at, reference.digest()).await?;
+    let platforms = match manifest::kind(&manifest.media_type, &manifest.bytes)? {
+        Kind::Index { manifests } => manifests
+            .iter()
+            .map(|m| {
+                let platform = m.platform.clone().unwrap_or_default();
+                let part = |key: &str| {
+                    platform
+                        .get(key)
+                        .and_then(|v| v.as_str())
+                        .unwrap_or("")
+                        .to_string()
+                };
+                let mut text = format!("{}/{}", part("os"), part("architecture"));
+                if !part("variant").is_empty() {
+                    text.push('/');
+                    text.push_str(&part("variant"));
+                }
+                text
+            })
+            .collect(),
+        Kind::Image { .. } => Vec::new(),
+    };
     Ok(Inspection {
         image: image.to_string(),
         digest: manifest.digest,

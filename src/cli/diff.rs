@@ -2,7 +2,8 @@
 
 use std::fmt::Write as _;
 
-use img_mirror::upgrade::{Comparison, Version};
+use img_mirror::diff::Comparison;
+use img_mirror::versions::Version;
 
 use super::args::{DiffArgs, DiffFormat};
 use super::workspace::Workspace;

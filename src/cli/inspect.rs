@@ -8,9 +8,7 @@ use super::{Failure, Outcome, output};
 
 pub fn run(args: InspectArgs) -> Result<Outcome, Failure> {
     let Registries { client, runtime } = Registries::open(&args.registry)?;
-    let inspection = runtime
-        .block_on(inspect(&client, &args.image))
-        .map_err(Failure::message)?;
+    let inspection = runtime.block_on(inspect(&client, &args.image))?;
     let text = match args.format {
         MirrorFormat::Json => format!(
             "{}\n",

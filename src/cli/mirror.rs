@@ -9,9 +9,9 @@ use std::time::{Duration, Instant};
 use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
 
 use img_mirror::mirror::{CopyOptions, Job, Outcome, Progress, Status, mirror_all, plan};
-use serde_json::json;
 
 use super::args::{MirrorArgs, MirrorFormat};
+use super::json_lines::Line;
 use super::workspace::{Registries, Workspace};
 use super::{Failure, Outcome as CliOutcome, output};
 
@@ -42,10 +42,11 @@ pub fn run(args: MirrorArgs) -> Result<CliOutcome, Failure> {
         failed += 1;
         let text = match format {
             MirrorFormat::Human => format!("FAILED   {problem}\n"),
-            MirrorFormat::Json => format!(
-                "{}\n",
-                json!({"type": "mirror", "status": "failed", "error": problem.to_string()})
-            ),
+            MirrorFormat::Json => Line::Unusable {
+                status: "failed",
+                error: problem.to_string(),
+            }
+            .text(),
         };
         output::stdout(&text)?;
     }
@@ -66,13 +67,7 @@ pub fn run(args: MirrorArgs) -> Result<CliOutcome, Failure> {
 /// so the nightly run with nothing to do prints only its summary.
 pub fn line(outcome: &Outcome, format: MirrorFormat) -> Option<String> {
     match format {
-        MirrorFormat::Json => {
-            let mut object = serde_json::to_value(outcome).ok()?;
-            object
-                .as_object_mut()?
-                .insert("type".into(), json!("mirror"));
-            Some(format!("{object}\n"))
-        }
+        MirrorFormat::Json => Some(Line::Mirror(outcome).text()),
         MirrorFormat::Human => match outcome.status {
             Status::Present => None,
             Status::WouldCopy => Some(format!(
@@ -103,19 +98,16 @@ fn summary(outcomes: &[Outcome], failed: usize, seconds: f64, format: MirrorForm
     let count = |status| outcomes.iter().filter(|o| o.status == status).count();
     let bytes: u64 = outcomes.iter().map(|o| o.bytes).sum();
     match format {
-        MirrorFormat::Json => format!(
-            "{}\n",
-            json!({
-                "type": "summary",
-                "images": outcomes.len(),
-                "present": count(Status::Present),
-                "copied": count(Status::Copied),
-                "would_copy": count(Status::WouldCopy),
-                "failed": failed,
-                "bytes": bytes,
-                "seconds": (seconds * 1000.0).round() / 1000.0,
-            })
-        ),
+        MirrorFormat::Json => Line::MirrorSummary {
+            images: outcomes.len(),
+            present: count(Status::Present),
+            copied: count(Status::Copied),
+            would_copy: count(Status::WouldCopy),
+            failed,
+            bytes,
+            seconds: (seconds * 1000.0).round() / 1000.0,
+        }
+        .text(),
         MirrorFormat::Human => {
             let mut text = format!(
                 "mirror: {} images: {} present, {} copied, {} failed",

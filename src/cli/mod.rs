@@ -8,6 +8,7 @@ mod diff;
 mod explain;
 mod extract;
 mod inspect;
+mod json_lines;
 mod mirror;
 mod output;
 mod pin;

@@ -1,7 +1,7 @@
 //! `img-mirror pin NAME IMAGE:TAG`.
 
-use img_mirror::mirror::{CopyOptions, Status, mirror_all, plan};
-use img_mirror::pin::{Form, pin};
+use img_mirror::mirror::Status;
+use img_mirror::pin::{Form, mirror_pinned, pin};
 use img_mirror::vars::edit::write_atomically;
 
 use super::args::{MirrorFormat, PinArgs};
@@ -49,20 +49,15 @@ pub fn run(args: PinArgs) -> Result<Outcome, Failure> {
         ));
         return Ok(Outcome::Clean);
     }
-    let (jobs, _) = plan(
-        &pinned.new_vars,
-        &options.mirror_prefix,
-        std::slice::from_ref(&pinned.name),
-        None,
-    )?;
-    let copy = CopyOptions {
-        dry_run: false,
-        jobs: 1,
-        blob_jobs: 4,
-        prefix: options.mirror_prefix.clone(),
-    };
     let reporter = Reporter::new(MirrorFormat::Human, Sink::Stderr);
-    let outcomes = reporter.run(|| runtime.block_on(mirror_all(&client, jobs, &copy, &reporter)));
+    let outcomes = reporter.run(|| {
+        runtime.block_on(mirror_pinned(
+            &client,
+            &pinned,
+            workspace.prefix(),
+            &reporter,
+        ))
+    })?;
     reporter.take_error()?;
     Ok(if outcomes.iter().any(|o| o.status == Status::Failed) {
         Outcome::Findings

@@ -4,7 +4,7 @@
 
 use img_mirror::diag::render_human;
 use img_mirror::mirror::{CopyOptions, Status};
-use img_mirror::upgrade::{RenovateClaim, post_upgrade};
+use img_mirror::post_upgrade::{RenovateClaim, post_upgrade};
 
 use super::args::PostUpgradeArgs;
 use super::mirror::{Reporter, Sink};

@@ -3,9 +3,9 @@
 use std::fmt::Write as _;
 
 use img_mirror::verify::{Verdict, VerifyOptions, verify};
-use serde_json::json;
 
 use super::args::{MirrorFormat, VerifyArgs};
+use super::json_lines::Line;
 use super::workspace::{Registries, Workspace};
 use super::{Failure, Outcome, output};
 
@@ -29,13 +29,7 @@ pub fn run(args: VerifyArgs) -> Result<Outcome, Failure> {
     let mut text = String::new();
     for check in &checks {
         match args.format {
-            MirrorFormat::Json => {
-                let mut object = serde_json::to_value(check).unwrap_or_default();
-                if let Some(map) = object.as_object_mut() {
-                    map.insert("type".into(), json!("verify"));
-                }
-                let _ = writeln!(text, "{object}");
-            }
+            MirrorFormat::Json => text.push_str(&Line::Verify(check).text()),
             MirrorFormat::Human if check.verdict != Verdict::Ok => {
                 let verdict = format!("{:?}", check.verdict).to_uppercase();
                 let _ = writeln!(
@@ -56,10 +50,12 @@ pub fn run(args: VerifyArgs) -> Result<Outcome, Failure> {
     }
     match args.format {
         MirrorFormat::Json => {
-            let _ = writeln!(
-                text,
-                "{}",
-                json!({"type": "summary", "checked": checks.len(), "failed": bad})
+            text.push_str(
+                &Line::VerifySummary {
+                    checked: checks.len(),
+                    failed: bad,
+                }
+                .text(),
             );
         }
         MirrorFormat::Human => {

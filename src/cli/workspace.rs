@@ -86,8 +86,7 @@ impl Registries {
             },
             connect_timeout: std::time::Duration::from_secs(args.timeout),
             read_timeout: std::time::Duration::from_secs(args.timeout),
-        })
-        .map_err(Failure::message)?;
+        })?;
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .enable_all()
             .build()

@@ -20,7 +20,7 @@ use tokio::sync::{Mutex, OnceCell};
 
 use super::plan::Job;
 use crate::mirror_map::MirrorPrefix;
-use crate::registry::manifest::{self, Descriptor, Kind};
+use crate::registry::manifest::{self, Descriptor, Kind, ManifestError};
 use crate::registry::{BlobTransfer, RawManifest, RegistryClient, RegistryError, Repo};
 
 /// Index nesting deeper than this is refused (real images nest one level at most).
@@ -200,10 +200,25 @@ async fn copy_image(
         Ok(status) => outcome.status = status,
         Err(error) => {
             outcome.status = Status::Failed;
-            outcome.error = Some(error);
+            outcome.error = Some(error.to_string());
         }
     }
     outcome
+}
+
+/// Why a copy failed after its check said it was needed.
+#[derive(Debug, thiserror::Error)]
+pub enum CopyError {
+    #[error(transparent)]
+    Registry(#[from] RegistryError),
+    #[error("after the push {target} resolves to {actual}, not the pinned {pinned}")]
+    TagMoved {
+        target: String,
+        actual: String,
+        pinned: String,
+    },
+    #[error("after the push {target} does not exist")]
+    TagMissing { target: String },
 }
 
 async fn copy(
@@ -213,16 +228,13 @@ async fn copy(
     ledger: &Ledger,
     progress: &dyn Progress,
     outcome: &mut Outcome,
-) -> Result<Status, String> {
+) -> Result<Status, CopyError> {
     let source = Repo::new(client.endpoints(), &job.source_domain, &job.source_path);
     let target = Repo::new(client.endpoints(), &job.target_domain, &job.target_path);
     let top = client
         .get_manifest(&source, &job.digest, Some(&job.digest))
-        .await
-        .map_err(|e| e.to_string())?;
-    let (children, blobs) = walk(client, &source, &top)
-        .await
-        .map_err(|e| e.to_string())?;
+        .await?;
+    let (children, blobs) = walk(client, &source, &top).await?;
 
     let bytes = Arc::new(AtomicU64::new(0));
     progress.copying(
@@ -237,7 +249,7 @@ async fn copy(
         .collect()
         .await;
     for result in results {
-        match result.map_err(|e| e.to_string())? {
+        match result? {
             BlobOutcome::Present => outcome.blobs_present += 1,
             BlobOutcome::Mounted => outcome.blobs_mounted += 1,
             BlobOutcome::Copied => outcome.blobs_copied += 1,
@@ -246,29 +258,20 @@ async fn copy(
     outcome.bytes = bytes.load(Ordering::Relaxed);
 
     for child in &children {
-        client
-            .put_manifest(&target, &child.digest, child)
-            .await
-            .map_err(|e| e.to_string())?;
+        client.put_manifest(&target, &child.digest, child).await?;
     }
-    client
-        .put_manifest(&target, &job.tag, &top)
-        .await
-        .map_err(|e| e.to_string())?;
+    client.put_manifest(&target, &job.tag, &top).await?;
 
-    let now = client
-        .head_manifest(&target, &job.tag)
-        .await
-        .map_err(|e| e.to_string())?;
-    match now {
+    match client.head_manifest(&target, &job.tag).await? {
         Some(head) if head.digest == job.digest => Ok(Status::Copied),
-        Some(head) => Err(format!(
-            "after the push {} resolves to {}, not the pinned {}",
-            job.target(),
-            head.digest,
-            job.digest
-        )),
-        None => Err(format!("after the push {} does not exist", job.target())),
+        Some(head) => Err(CopyError::TagMoved {
+            target: job.target(),
+            actual: head.digest,
+            pinned: job.digest.clone(),
+        }),
+        None => Err(CopyError::TagMissing {
+            target: job.target(),
+        }),
     }
 }
 
@@ -299,12 +302,9 @@ pub(crate) async fn walk(
             }
             Kind::Index { manifests } => {
                 if depth >= MAX_INDEX_DEPTH {
-                    return Err(RegistryError::Transport {
+                    return Err(RegistryError::Manifest {
                         what: format!("reading {}@{}", source.name, manifest.digest),
-                        message: format!(
-                            "indexes nest more than {MAX_INDEX_DEPTH} levels deep; refused"
-                        ),
-                        transient: false,
+                        source: ManifestError::NestedTooDeep(MAX_INDEX_DEPTH),
                     });
                 }
                 for descriptor in manifests {
@@ -312,17 +312,15 @@ pub(crate) async fn walk(
                         .get_manifest(source, &descriptor.digest, Some(&descriptor.digest))
                         .await?;
                     if child.bytes.len() as u64 != descriptor.size {
-                        return Err(RegistryError::Transport {
+                        return Err(RegistryError::Manifest {
                             what: format!(
                                 "fetching manifest {}@{}",
                                 source.name, descriptor.digest
                             ),
-                            message: format!(
-                                "it is {} bytes, its index says {}",
-                                child.bytes.len(),
-                                descriptor.size
-                            ),
-                            transient: false,
+                            source: ManifestError::SizeMismatch {
+                                actual: child.bytes.len() as u64,
+                                declared: descriptor.size,
+                            },
                         });
                     }
                     pending.push((child, depth + 1));

@@ -56,6 +56,10 @@ pub enum ManifestError {
     Json(String),
     #[error("the manifest does not say what it is (no mediaType, no manifests, no layers)")]
     Shapeless,
+    #[error("indexes nest more than {0} levels deep; refused")]
+    NestedTooDeep(usize),
+    #[error("it is {actual} bytes, its index says {declared}")]
+    SizeMismatch { actual: u64, declared: u64 },
 }
 
 #[derive(Deserialize)]

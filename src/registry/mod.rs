@@ -14,77 +14,32 @@
 
 pub mod credentials;
 pub mod endpoints;
+mod error;
 pub mod manifest;
 pub mod retry;
+mod verified;
 
 use std::collections::HashMap;
-use std::pin::Pin;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::task::{Context, Poll};
+use std::sync::atomic::AtomicU64;
 use std::time::Duration;
 
 use bytes::Bytes;
-use futures_util::{Stream, StreamExt};
+use futures_util::StreamExt;
 use oci_client::client::{ClientConfig, ClientProtocol};
-use oci_client::errors::OciDistributionError;
 use oci_client::secrets::RegistryAuth;
 use oci_client::{Reference as OciReference, RegistryOperation};
-use sha2::{Digest as _, Sha256};
 
 pub use credentials::{Credentials, Secret};
 pub use endpoints::{Endpoint, Endpoints};
+pub use error::RegistryError;
 pub use retry::{RetryPolicy, Transient};
+pub use verified::sha256_digest;
 
-use manifest::{ACCEPT, MAX_MANIFEST_BYTES, ManifestError};
+use error::{Access, from_oci, from_reqwest, status_error};
+use verified::Verified;
 
-/// What a failed registry operation was, where, and whether trying again may help.
-#[derive(Debug, thiserror::Error)]
-pub enum RegistryError {
-    #[error("{what}: {url} answered HTTP {status}{detail}")]
-    Status {
-        what: String,
-        url: String,
-        status: u16,
-        detail: String,
-        retry_after: Option<Duration>,
-    },
-    #[error("{what}: {message}")]
-    Transport {
-        what: String,
-        message: String,
-        transient: bool,
-    },
-    #[error("{what}: the registry sent content with digest {actual}, expected {expected}")]
-    DigestMismatch {
-        what: String,
-        expected: String,
-        actual: String,
-    },
-    #[error("{what}: the manifest is larger than {MAX_MANIFEST_BYTES} bytes; refused")]
-    TooLarge { what: String },
-    #[error("{what}: {source}")]
-    Manifest { what: String, source: ManifestError },
-}
-
-impl Transient for RegistryError {
-    fn is_transient(&self) -> bool {
-        match self {
-            RegistryError::Status { status, .. } => {
-                *status >= 500 || *status == 429 || *status == 408
-            }
-            RegistryError::Transport { transient, .. } => *transient,
-            _ => false,
-        }
-    }
-
-    fn retry_after(&self) -> Option<Duration> {
-        match self {
-            RegistryError::Status { retry_after, .. } => *retry_after,
-            _ => None,
-        }
-    }
-}
+use manifest::{ACCEPT, MAX_MANIFEST_BYTES};
 
 type Result<T, E = RegistryError> = std::result::Result<T, E>;
 
@@ -208,7 +163,7 @@ impl Clients {
     fn build(
         options: &ClientOptions,
         accept_invalid_certificates: bool,
-    ) -> Result<Clients, String> {
+    ) -> Result<Clients, ClientBuildError> {
         let config = ClientConfig {
             protocol: ClientProtocol::HttpsExcept(options.endpoints.plain_http_authorities()),
             connect_timeout: Some(options.connect_timeout),
@@ -217,16 +172,25 @@ impl Clients {
             ..ClientConfig::default()
         };
         let oci = oci_client::Client::try_from(config)
-            .map_err(|e| format!("cannot build the registry client: {e}"))?;
+            .map_err(|e| ClientBuildError::Registry(e.to_string()))?;
         let http = reqwest::Client::builder()
             .connect_timeout(options.connect_timeout)
             .read_timeout(options.read_timeout)
             .danger_accept_invalid_certs(accept_invalid_certificates)
             .user_agent(concat!("img-mirror/", env!("CARGO_PKG_VERSION")))
             .build()
-            .map_err(|e| format!("cannot build the HTTP client: {e}"))?;
+            .map_err(|e| ClientBuildError::Http(e.to_string()))?;
         Ok(Clients { oci, http })
     }
+}
+
+/// Why the registry client could not be built (a TLS setup the machine cannot provide).
+#[derive(Debug, thiserror::Error)]
+pub enum ClientBuildError {
+    #[error("cannot build the registry client: {0}")]
+    Registry(String),
+    #[error("cannot build the HTTP client: {0}")]
+    Http(String),
 }
 
 /// Installs rustls' ring provider once; a second install is harmless.
@@ -235,7 +199,7 @@ fn install_crypto_provider() {
 }
 
 impl RegistryClient {
-    pub fn new(options: ClientOptions) -> Result<RegistryClient, String> {
+    pub fn new(options: ClientOptions) -> Result<RegistryClient, ClientBuildError> {
         install_crypto_provider();
         let verified = Clients::build(&options, false)?;
         let unverified = if options.insecure_tls.is_empty() {
@@ -639,21 +603,6 @@ impl RegistryClient {
     }
 }
 
-/// The `sha256:<hex>` digest of `bytes`.
-pub fn sha256_digest(bytes: &[u8]) -> String {
-    format!("sha256:{}", hex(&Sha256::digest(bytes)))
-}
-
-fn hex(bytes: &[u8]) -> String {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    let mut out = String::with_capacity(bytes.len() * 2);
-    for byte in bytes {
-        out.push(DIGITS[(byte >> 4) as usize] as char);
-        out.push(DIGITS[(byte & 15) as usize] as char);
-    }
-    out
-}
-
 fn absolute_location(endpoint: &Endpoint, location: &str) -> String {
     if location.starts_with("http://") || location.starts_with("https://") {
         location.to_string()
@@ -663,314 +612,5 @@ fn absolute_location(endpoint: &Endpoint, location: &str) -> String {
             endpoint.base_url(),
             location.trim_start_matches('/')
         )
-    }
-}
-
-/// Whether a request reads from or writes to the repository: a refusal means different
-/// things.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Access {
-    Read,
-    Write,
-}
-
-/// What a 401 or 403 means, in words: registries such as quay.io and Docker Hub answer
-/// 401 alike for a repository that does not exist and for one the credentials may not
-/// read.
-fn refusal_hint(status: u16, access: Access) -> &'static str {
-    match (status, access) {
-        (401 | 403, Access::Read) => {
-            " (the repository does not exist, or these credentials have no access to it)"
-        }
-        (401 | 403, Access::Write) => {
-            " (these credentials cannot create or write this repository: give them push access to it or its organisation)"
-        }
-        _ => "",
-    }
-}
-
-async fn status_error(
-    what: &str,
-    url: &str,
-    response: reqwest::Response,
-    access: Access,
-) -> RegistryError {
-    let status = response.status().as_u16();
-    let retry_after = response
-        .headers()
-        .get("retry-after")
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.trim().parse::<u64>().ok())
-        .map(Duration::from_secs);
-    // The first bytes of the error body say what the registry objected to.
-    let body = response.text().await.unwrap_or_default();
-    let detail: String = body.trim().chars().take(300).collect();
-    let hint = refusal_hint(status, access);
-    RegistryError::Status {
-        what: what.to_string(),
-        url: strip_query(url),
-        status,
-        detail: if detail.is_empty() {
-            hint.to_string()
-        } else {
-            format!("{hint}: {detail}")
-        },
-        retry_after,
-    }
-}
-
-/// Upload URLs carry session state in their query; messages do not need it.
-fn strip_query(url: &str) -> String {
-    url.split('?').next().unwrap_or(url).to_string()
-}
-
-fn from_reqwest(what: &str, error: reqwest::Error) -> RegistryError {
-    // A certificate the client refuses will be refused again: not worth a retry.
-    let certificate = error_chain(&error)
-        .to_ascii_lowercase()
-        .contains("certificate");
-    let transient = !certificate
-        && (error.is_timeout()
-            || error.is_connect()
-            || error.is_request()
-            || error.is_body()
-            || cut_while_reading_body(&error));
-    // reqwest's messages carry the URL but never credentials; drop the query anyway.
-    let error = error.without_url();
-    RegistryError::Transport {
-        what: what.to_string(),
-        message: error_chain(&error),
-        transient,
-    }
-}
-
-/// reqwest reports a body cut short while collecting it (`bytes()`) as a decode error
-/// caused by a body error: the connection broke, and another attempt may not.
-fn cut_while_reading_body(error: &reqwest::Error) -> bool {
-    let mut source = std::error::Error::source(error);
-    while let Some(cause) = source {
-        if cause
-            .downcast_ref::<reqwest::Error>()
-            .is_some_and(reqwest::Error::is_body)
-            || cause.downcast_ref::<std::io::Error>().is_some()
-        {
-            return true;
-        }
-        source = cause.source();
-    }
-    false
-}
-
-fn error_chain(error: &dyn std::error::Error) -> String {
-    let mut message = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        message.push_str(": ");
-        message.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    message
-}
-
-fn from_oci(what: &str, error: OciDistributionError) -> RegistryError {
-    let what = what.to_string();
-    match error {
-        OciDistributionError::RequestError(e) => from_reqwest(&what, e),
-        OciDistributionError::ServerError { code, url, message } => RegistryError::Status {
-            what,
-            url: strip_query(&url),
-            status: code,
-            detail: format!(": {message}"),
-            retry_after: None,
-        },
-        OciDistributionError::IoError(e) => RegistryError::Transport {
-            what,
-            transient: e.kind() != std::io::ErrorKind::InvalidData,
-            message: e.to_string(),
-        },
-        OciDistributionError::DigestError(e) => RegistryError::Transport {
-            what,
-            message: format!("the registry sent content that does not match its digest: {e}"),
-            transient: false,
-        },
-        OciDistributionError::RegistryError { envelope, url } => {
-            let busy = envelope
-                .errors
-                .iter()
-                .any(|e| matches!(e.code, oci_client::errors::OciErrorCode::Toomanyrequests));
-            RegistryError::Transport {
-                what,
-                message: format!("{} ({})", envelope, strip_query(&url)),
-                transient: busy,
-            }
-        }
-        OciDistributionError::UnauthorizedError { url } => RegistryError::Status {
-            what,
-            url: strip_query(&url),
-            status: 401,
-            detail: ": check the credentials for this registry (REGISTRY_AUTH_FILE, ~/.docker/config.json)".into(),
-            retry_after: None,
-        },
-        other => RegistryError::Transport {
-            what,
-            message: other.to_string(),
-            transient: false,
-        },
-    }
-}
-
-/// A blob stream that counts and hashes as it goes, and turns a wrong size or digest
-/// into an error before the stream ends, so the upload it feeds is never completed.
-struct Verified<S> {
-    inner: S,
-    expected_digest: String,
-    expected_size: u64,
-    seen: u64,
-    hasher: Option<Sha256>,
-    progress: Arc<AtomicU64>,
-}
-
-impl<S> Verified<S> {
-    fn new(inner: S, digest: &str, size: u64, progress: Arc<AtomicU64>) -> Verified<S> {
-        Verified {
-            inner,
-            expected_digest: digest.to_string(),
-            expected_size: size,
-            seen: 0,
-            hasher: Some(Sha256::new()),
-            progress,
-        }
-    }
-}
-
-fn invalid(message: String) -> std::io::Error {
-    std::io::Error::new(std::io::ErrorKind::InvalidData, message)
-}
-
-impl<S> Stream for Verified<S>
-where
-    S: Stream<Item = std::result::Result<Bytes, std::io::Error>> + Unpin,
-{
-    type Item = std::result::Result<Bytes, std::io::Error>;
-
-    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
-        let this = &mut *self;
-        match this.inner.poll_next_unpin(cx) {
-            Poll::Ready(Some(Ok(chunk))) => {
-                this.seen += chunk.len() as u64;
-                if this.seen > this.expected_size {
-                    return Poll::Ready(Some(Err(invalid(format!(
-                        "blob {} is longer than its {} bytes",
-                        this.expected_digest, this.expected_size
-                    )))));
-                }
-                if let Some(hasher) = this.hasher.as_mut() {
-                    hasher.update(&chunk);
-                }
-                this.progress
-                    .fetch_add(chunk.len() as u64, Ordering::Relaxed);
-                // Check the digest on the last chunk, before the upload can complete.
-                if this.seen == this.expected_size
-                    && let Some(hasher) = this.hasher.take()
-                {
-                    let actual = format!("sha256:{}", hex(&hasher.finalize()));
-                    if this.expected_digest.starts_with("sha256:") && actual != this.expected_digest
-                    {
-                        return Poll::Ready(Some(Err(invalid(format!(
-                            "blob content has digest {actual}, expected {}",
-                            this.expected_digest
-                        )))));
-                    }
-                }
-                Poll::Ready(Some(Ok(chunk)))
-            }
-            Poll::Ready(None) if this.seen < this.expected_size => {
-                Poll::Ready(Some(Err(invalid(format!(
-                    "blob {} ended after {} of {} bytes",
-                    this.expected_digest, this.seen, this.expected_size
-                )))))
-            }
-            other => other,
-        }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use futures_util::stream;
-
-    async fn collect(
-        chunks: Vec<&'static [u8]>,
-        digest: &str,
-        size: u64,
-    ) -> std::result::Result<Vec<u8>, std::io::Error> {
-        let inner = stream::iter(chunks.into_iter().map(|c| Ok(Bytes::from_static(c))));
-        let mut verified = Verified::new(inner, digest, size, Arc::new(AtomicU64::new(0)));
-        let mut out = Vec::new();
-        while let Some(chunk) = verified.next().await {
-            out.extend_from_slice(&chunk?);
-        }
-        Ok(out)
-    }
-
-    #[tokio::test]
-    async fn verified_streams_pass_good_content() {
-        let digest = sha256_digest(b"hello world");
-        assert_eq!(
-            collect(vec![b"hello ", b"world"], &digest, 11)
-                .await
-                .unwrap(),
-            b"hello world"
-        );
-    }
-
-    #[tokio::test]
-    async fn verified_streams_fail_on_wrong_bytes_short_or_long_bodies() {
-        let digest = sha256_digest(b"hello world");
-        assert!(
-            collect(vec![b"hello", b" WORLD"], &digest, 11)
-                .await
-                .unwrap_err()
-                .to_string()
-                .contains("expected")
-        );
-        assert!(
-            collect(vec![b"hello"], &digest, 11)
-                .await
-                .unwrap_err()
-                .to_string()
-                .contains("ended after 5 of 11")
-        );
-        assert!(
-            collect(vec![b"hello world!"], &digest, 11)
-                .await
-                .unwrap_err()
-                .to_string()
-                .contains("longer")
-        );
-    }
-
-    #[test]
-    fn digests_are_lowercase_hex_sha256() {
-        assert_eq!(
-            sha256_digest(b""),
-            "sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
-        );
-    }
-
-    #[test]
-    fn status_errors_5xx_and_429_are_transient() {
-        let error = |status| RegistryError::Status {
-            what: "x".into(),
-            url: "u".into(),
-            status,
-            detail: String::new(),
-            retry_after: None,
-        };
-        assert!(error(503).is_transient());
-        assert!(error(429).is_transient());
-        assert!(!error(404).is_transient());
-        assert!(!error(401).is_transient());
     }
 }

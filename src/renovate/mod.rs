@@ -31,6 +31,13 @@ pub struct ManagerRun {
     pub extraction: Extraction,
 }
 
+/// A dep by position: `view.runs[run].extraction.deps[dep]`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct DepRef {
+    pub run: usize,
+    pub dep: usize,
+}
+
 /// How Renovate would see one package file.
 #[derive(Debug, Clone, Default)]
 pub struct FileView {

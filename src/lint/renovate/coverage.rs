@@ -7,12 +7,7 @@ use crate::reference::Reference;
 use crate::renovate::FileView;
 use crate::vars::{ImageEntry, VarsFile};
 
-/// A dep by position: `view.runs[run].extraction.deps[dep]`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct DepRef {
-    pub run: usize,
-    pub dep: usize,
-}
+pub use crate::renovate::DepRef;
 
 /// What Renovate sees of one entry.
 #[derive(Debug, Clone)]

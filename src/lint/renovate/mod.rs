@@ -68,7 +68,8 @@ impl Prepared {
         prefix: &MirrorPrefix,
     ) -> Prepared {
         let view = crate::renovate::view_file(config, package_file, text);
-        let proven_bumps = rules::update_would_fail::prove_bumps(&view, text, package_file, prefix);
+        let proven_bumps =
+            crate::renovate::autoreplace::prove_bumps(&view, text, package_file, prefix);
         Prepared { view, proven_bumps }
     }
 }

@@ -2,15 +2,11 @@
 
 use crate::diag::{Code, Diagnostic, Severity};
 use crate::lint::renovate::RenovateContext;
-use crate::mirror_map::MirrorPrefix;
-use crate::renovate::{FileView, ManagerRun};
-use std::collections::{HashMap, HashSet};
+use crate::renovate::ManagerRun;
 
 use crate::lint::renovate::EntryCoverage;
 use crate::lint::renovate::coverage::DepRef;
-use crate::renovate::autoreplace::{
-    Bump, ReplaceFailure, auto_replace, next_tag, replacement, verify,
-};
+use crate::renovate::autoreplace::{Bump, ReplaceFailure, auto_replace, simulated_bump};
 use crate::renovate::extract::{Dep, extract};
 use crate::renovate::manager::Strategy;
 
@@ -107,111 +103,6 @@ pub(crate) fn check(ctx: &RenovateContext<'_>, out: &mut Vec<Diagnostic>) {
     }
 }
 
-/// The bump simulated for a dep: the next tag (or the same one when none can be made
-/// up) and a digest that is certainly different. A candidate's tag equals its dep's
-/// current value, so this is the same bump whether worked out from the dep or the entry.
-fn simulated_bump(dep: &Dep) -> Bump {
-    Bump {
-        new_value: dep
-            .current_value
-            .as_deref()
-            .and_then(next_tag)
-            .or_else(|| dep.current_value.clone()),
-        new_digest: dep.current_digest.as_deref().map(different_digest),
-    }
-}
-
-/// The deps whose simulated bump verifies when every dep of a manager is bumped at once
-/// and the file re-extracted once. When the deps are independent (as line-based
-/// managers' are) this is each dep's own simulation done in one pass; anything
-/// non-local (a count or an untouched dep that changes) proves nothing, and each
-/// entry gets its own simulation in [`check`].
-///
-/// Needs only the extraction, not `vars.yml`'s YAML, so `check` runs it on the
-/// extraction thread. A bump that would drop the mirror prefix proves nothing either:
-/// whether the entry is mirrored is only known once the YAML is read.
-pub(crate) fn prove_bumps(
-    view: &FileView,
-    text: &str,
-    package_file: &str,
-    prefix: &MirrorPrefix,
-) -> HashSet<DepRef> {
-    let prefix = format!("{prefix}/");
-    (0..view.runs.len())
-        .flat_map(|run| prove_run(&view.runs[run], run, text, package_file, &prefix))
-        .collect()
-}
-
-fn prove_run(
-    manager_run: &ManagerRun,
-    run: usize,
-    text: &str,
-    package_file: &str,
-    prefix: &str,
-) -> Vec<DepRef> {
-    let before = &manager_run.extraction.deps;
-    let mut planned: Vec<(std::ops::Range<usize>, String, usize, Bump)> = Vec::new();
-    for (index, dep) in before.iter().enumerate() {
-        let bump = simulated_bump(dep);
-        let Ok((replace_string, new)) = replacement(&manager_run.manager, dep, &bump) else {
-            continue;
-        };
-        let Some(span) = dep
-            .span
-            .clone()
-            .filter(|s| text.get(s.clone()) == Some(replace_string.as_str()))
-        else {
-            continue;
-        };
-        if replace_string.contains(prefix) && !new.contains(prefix) {
-            continue;
-        }
-        planned.push((span, new, index, bump));
-    }
-    planned.sort_by_key(|(span, ..)| span.start);
-    if planned
-        .windows(2)
-        .any(|pair| pair[0].0.end > pair[1].0.start)
-    {
-        return Vec::new();
-    }
-    let mut new_text = String::with_capacity(text.len() + planned.len() * 8);
-    let mut last = 0;
-    for (span, new, ..) in &planned {
-        new_text.push_str(&text[last..span.start]);
-        new_text.push_str(new);
-        last = span.end;
-    }
-    new_text.push_str(&text[last..]);
-    let after = extract(&manager_run.manager, &new_text, package_file).deps;
-    if after.len() != before.len() {
-        return Vec::new();
-    }
-    let bumps: HashMap<usize, &Bump> = planned
-        .iter()
-        .map(|(_, _, index, bump)| (*index, bump))
-        .collect();
-    let mut ok = Vec::new();
-    for (index, (old, new)) in before.iter().zip(&after).enumerate() {
-        match bumps.get(&index) {
-            Some(bump) => {
-                if verify(old, new, bump).is_ok() {
-                    ok.push(DepRef { run, dep: index });
-                }
-            }
-            None => {
-                let unchanged = old.dep_name == new.dep_name
-                    && old.current_value == new.current_value
-                    && old.current_digest == new.current_digest;
-                if !unchanged {
-                    return Vec::new();
-                }
-            }
-        }
-    }
-    ok
-}
-
 /// The replaced part of the file: `text[start..end]` became `new`.
 struct Replaced {
     start: usize,
@@ -277,20 +168,6 @@ fn help(failure: &ReplaceFailure, dep: &Dep) -> String {
         }
         _ => "check the manager with `img-mirror extract` and Renovate's autoReplaceStringTemplate docs".into(),
     }
-}
-
-/// A digest that is certainly not `current`: every hex digit rotated by one.
-fn different_digest(current: &str) -> String {
-    let (algorithm, hex) = current.split_once(':').unwrap_or(("sha256", current));
-    let rotated: String = hex
-        .chars()
-        .map(|c| match c {
-            '0'..='8' | 'a'..='e' => char::from(c as u8 + 1),
-            '9' => 'a',
-            _ => '0',
-        })
-        .collect();
-    format!("{algorithm}:{rotated}")
 }
 
 /// Runs the auto-replace on the smallest text that reproduces the file's own extraction
