@@ -6,14 +6,12 @@
 //!
 //! `IMG_MIRROR_RE2_CASES` (patterns per seed, default 1,500) and `IMG_MIRROR_RE2_SEEDS`
 //! (comma-separated, default three fixed seeds) make the long local run:
-//! `IMG_MIRROR_RE2_CASES=35000 cargo test --release --test re2_differential`.
-
-mod common;
+//! `IMG_MIRROR_RE2_CASES=35000 cargo test --release --test it re2_differential`.
 
 use std::collections::BTreeMap;
 use std::fmt::Write;
 
-use common::renovate::{Renovate, VERSIONS};
+use crate::common::renovate::{Renovate, VERSIONS};
 use img_mirror::renovate::re2;
 
 const DEFAULT_SEEDS: [u64; 3] = [0x5eed_0001, 0x5eed_0002, 0x5eed_0003];

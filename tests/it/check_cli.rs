@@ -1,9 +1,7 @@
 //! `img-mirror check` end to end: every scenario under fixtures/check/ yields exactly
 //! the findings its `expected` file lists, and the shipped fixture is clean.
 
-mod common;
-
-use common::{fixtures, json_lines, run, run_with_env, stderr, stdout};
+use crate::common::{fixtures, json_lines, run, run_with_env, stderr, stdout};
 
 /// `CODE line entry` for each diagnostic, `-` where a field is null.
 fn findings(repo: &std::path::Path) -> (Vec<String>, Option<i32>) {

@@ -2,13 +2,11 @@
 //! multi-platform copy never leaves the tag pointing at anything but the pinned digest,
 //! and the next run completes; two runs at once over the same entries both succeed.
 
-mod common;
-
 use std::process::{Child, Stdio};
 
-use common::images::{self, Platform, layer};
-use common::img_mirror;
-use common::registry::TestRegistry;
+use crate::common::images::{self, Platform, layer};
+use crate::common::img_mirror;
+use crate::common::registry::TestRegistry;
 
 struct World {
     upstream: TestRegistry,

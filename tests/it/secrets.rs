@@ -4,14 +4,12 @@
 //! have sent the credential, and then all of its stdout and stderr, human and JSON, is
 //! searched for the secret and its base64 form.
 
-mod common;
-
 use std::path::Path;
 use std::process::Command;
 
-use common::images;
-use common::img_mirror;
-use common::registry::TestRegistry;
+use crate::common::images;
+use crate::common::img_mirror;
+use crate::common::registry::TestRegistry;
 
 const SECRET: &str = "pa55-w0rd-do-not-print";
 

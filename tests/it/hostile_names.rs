@@ -4,10 +4,8 @@
 //! that logs its requests, and the log stays empty. A well-formed name afterwards shows
 //! the log does record requests.
 
-mod common;
-
-use common::registry::TestRegistry;
-use common::{images, img_mirror, stderr, stdout};
+use crate::common::registry::TestRegistry;
+use crate::common::{images, img_mirror, stderr, stdout};
 
 const DIGEST: &str = "sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
 

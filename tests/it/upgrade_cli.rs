@@ -2,14 +2,12 @@
 //! against real registries, the way Renovate runs it: after auto-replace has written the
 //! bump to the working tree.
 
-mod common;
-
 use std::path::Path;
 use std::process::Command;
 
-use common::images::{self, Platform, layer};
-use common::registry::TestRegistry;
-use common::{img_mirror, json_lines, run, stderr, stdout};
+use crate::common::images::{self, Platform, layer};
+use crate::common::registry::TestRegistry;
+use crate::common::{img_mirror, json_lines, run, stderr, stdout};
 
 const PREFIX: &str = "quay.io/cki/mirror";
 const A: &str = "sha256:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
@@ -41,7 +39,7 @@ fn repo_with(vars: &str) -> tempfile::TempDir {
     git(dir.path(), &["init", "-q", "-b", "main"]);
     std::fs::write(dir.path().join("vars.yml"), vars).unwrap();
     std::fs::copy(
-        common::fixtures().join("deployment-all/renovate.json"),
+        crate::common::fixtures().join("deployment-all/renovate.json"),
         dir.path().join("renovate.json"),
     )
     .unwrap();

@@ -3,14 +3,12 @@
 //! caught and named; and whatever happens, the mirror's tag is never created or moved
 //! to content that was not fully copied and verified.
 
-mod common;
-
 use std::time::{Duration, Instant};
 
-use common::faulty::{Chaos, Fault, FaultyProxy, Rule};
-use common::images::{self, layer, two_platforms};
-use common::registry::TestRegistry;
-use common::{img_mirror, json_lines};
+use crate::common::faulty::{Chaos, Fault, FaultyProxy, Rule};
+use crate::common::images::{self, layer, two_platforms};
+use crate::common::registry::TestRegistry;
+use crate::common::{img_mirror, json_lines};
 
 const TAG: &str = "cki/mirror/org/app:1.0";
 
@@ -452,8 +450,8 @@ fn an_upstream_401_says_the_repository_may_not_exist() {
 
 #[test]
 fn blobs_redirected_to_storage_on_another_host_get_no_credentials_and_keep_the_signature_secret() {
+    use crate::common::faulty::{SIGNATURE, SignedStorage};
     use base64::Engine as _;
-    use common::faulty::{SIGNATURE, SignedStorage};
     const USER: &str = "robot";
     const PASSWORD: &str = "hunter2-redirect";
     let upstream = TestRegistry::start_with_basic_auth(USER, PASSWORD);

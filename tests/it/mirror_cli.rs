@@ -2,13 +2,11 @@
 //! docker-registry on loopback, images built here and pushed with skopeo, results
 //! checked with skopeo too.
 
-mod common;
-
 use std::path::Path;
 
-use common::images::{self, Platform, layer, two_platforms};
-use common::registry::TestRegistry;
-use common::{img_mirror, json_lines, stdout};
+use crate::common::images::{self, Platform, layer, two_platforms};
+use crate::common::registry::TestRegistry;
+use crate::common::{img_mirror, json_lines, stdout};
 
 const PREFIX: &str = "quay.io/cki/mirror";
 
@@ -85,7 +83,7 @@ fn by_entry(lines: &[serde_json::Value], entry: &str) -> serde_json::Value {
         .clone()
 }
 
-fn base_layers() -> Vec<common::images::Layer> {
+fn base_layers() -> Vec<crate::common::images::Layer> {
     vec![layer(1, 2 * 1024 * 1024)]
 }
 

@@ -4,16 +4,14 @@
 //! token server sees the scopes they need, and a wrong password fails clearly without
 //! printing either password.
 
-mod common;
-
 use std::path::Path;
 use std::process::{Command, Output};
 
+use crate::common::images::{self, layer, two_platforms};
+use crate::common::registry::TestRegistry;
+use crate::common::token::TokenServer;
+use crate::common::{img_mirror, stderr, stdout};
 use base64::Engine as _;
-use common::images::{self, layer, two_platforms};
-use common::registry::TestRegistry;
-use common::token::TokenServer;
-use common::{img_mirror, stderr, stdout};
 
 const USER: &str = "robot";
 const PASSWORD: &str = "t0ken-pa55-do-not-print";

@@ -5,12 +5,10 @@
 //! Renovate and its Node are installed once per machine (tests/tools/renovate.sh); a
 //! machine that cannot reach npm fails this test loudly.
 
-mod common;
-
 use std::path::{Path, PathBuf};
 
-use common::renovate::{Renovate, VERSIONS};
-use common::{fixtures, run};
+use crate::common::renovate::{Renovate, VERSIONS};
+use crate::common::{fixtures, run};
 
 /// The file a scenario's managers read: `vars.yml`, or the one its `package-file` names
 /// (Renovate's own spec cases read Dockerfiles, JSON and Gradle files).

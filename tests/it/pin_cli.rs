@@ -1,10 +1,8 @@
 //! `pin`, `verify` and `inspect` against real registries started here.
 
-mod common;
-
-use common::images::{self, Platform, layer, two_platforms};
-use common::registry::TestRegistry;
-use common::{img_mirror, json_lines, stderr, stdout};
+use crate::common::images::{self, Platform, layer, two_platforms};
+use crate::common::registry::TestRegistry;
+use crate::common::{img_mirror, json_lines, stderr, stdout};
 
 /// An upstream registry reachable as docker.io, ghcr.io and registry.redhat.io (the
 /// last approved), and a mirror reachable as quay.io.
@@ -23,7 +21,7 @@ impl World {
         };
         std::fs::write(world.vars_path(), vars).unwrap();
         std::fs::copy(
-            common::fixtures().join("deployment-all/renovate.json"),
+            crate::common::fixtures().join("deployment-all/renovate.json"),
             world.repo.path().join("renovate.json"),
         )
         .unwrap();
@@ -152,7 +150,7 @@ fn pin_bumps_in_place_and_leaves_every_other_byte_alone() {
     let world = World::new(&original);
     // A manager that allows the quotes this file uses, so `check` can pass.
     std::fs::copy(
-        common::fixtures().join("renovate/quoted-values/renovate.json"),
+        crate::common::fixtures().join("renovate/quoted-values/renovate.json"),
         world.repo.path().join("renovate.json"),
     )
     .unwrap();
@@ -218,7 +216,7 @@ fn pin_refuses_bad_names_unknown_tags_and_unreachable_registries_without_touchin
         .arg(world.repo.path())
         .arg(format!(
             "--registry=ghcr.io=http://127.0.0.1:{}",
-            common::registry::free_port()
+            crate::common::registry::free_port()
         ))
         .output()
         .unwrap();

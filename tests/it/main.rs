@@ -1,0 +1,22 @@
+//! img-mirror's integration tests, in one binary: the CLI against real registries
+//! (docker-registry on loopback), real Renovate, and the Go libraries' tables. One
+//! binary links once, which keeps a cold `cargo test` within its budget; the modules
+//! share `common` (registries, images, fault proxies, Renovate installs).
+
+mod common;
+
+mod check_cli;
+mod faults;
+mod go_tables;
+mod hostile_names;
+mod integration_files;
+mod interrupted;
+mod mirror_cli;
+mod pin_cli;
+mod properties;
+mod re2_differential;
+mod renovate_conformance;
+mod secrets;
+mod snapshots;
+mod token_auth;
+mod upgrade_cli;
