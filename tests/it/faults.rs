@@ -8,51 +8,44 @@ use std::time::{Duration, Instant};
 use crate::common::faulty::{Chaos, Fault, FaultyProxy, Rule};
 use crate::common::images::{self, layer, two_platforms};
 use crate::common::registry::TestRegistry;
+use crate::common::world::World;
 use crate::common::{img_mirror, json_lines};
 
 const TAG: &str = "cki/mirror/org/app:1.0";
 
-struct World {
-    upstream: TestRegistry,
+/// The shared world, its upstream reached only through a fault proxy, holding one
+/// two-platform image pinned in vars.yml.
+struct FaultWorld {
+    base: World,
     proxy: FaultyProxy,
-    mirror: TestRegistry,
-    repo: tempfile::TempDir,
     digest: String,
 }
 
-impl World {
-    /// A two-platform image upstream, reached only through the fault proxy.
-    fn new() -> World {
-        let upstream = TestRegistry::start();
-        let proxy = FaultyProxy::start(upstream.port);
-        let mirror = TestRegistry::start();
-        let layout = tempfile::tempdir().unwrap();
-        images::write_layout(
-            layout.path(),
+impl std::ops::Deref for FaultWorld {
+    type Target = World;
+    fn deref(&self) -> &World {
+        &self.base
+    }
+}
+
+impl FaultWorld {
+    fn new() -> FaultWorld {
+        let base = World::new();
+        let proxy = FaultyProxy::start(base.upstream.port);
+        let digest = base.publish(
+            "org/app",
             "1.0",
             two_platforms(
                 vec![layer(80, 300_000), layer(81, 1000)],
                 vec![layer(82, 300_000)],
             ),
         );
-        let digest = images::push(
-            layout.path(),
-            "1.0",
-            &upstream.authority(),
-            "org/app",
-            false,
-        );
-        let repo = tempfile::tempdir().unwrap();
-        std::fs::write(
-            repo.path().join("vars.yml"),
-            format!("MP_APPROVED_REGISTRIES: [quay.io/cki]\nIMAGES:\n  app: quay.io/cki/mirror/org/app:1.0@{digest}\n"),
-        )
-        .unwrap();
-        World {
-            upstream,
+        base.write_vars(&format!(
+            "MP_APPROVED_REGISTRIES: [quay.io/cki]\nIMAGES:\n  app: quay.io/cki/mirror/org/app:1.0@{digest}\n"
+        ));
+        FaultWorld {
+            base,
             proxy,
-            mirror,
-            repo,
             digest,
         }
     }
@@ -61,8 +54,7 @@ impl World {
         let output = img_mirror()
             .args(["mirror", "--format", "json", "--repo"])
             .arg(self.repo.path())
-            .arg(format!("--registry=docker.io={}", self.proxy.url()))
-            .arg(format!("--registry=quay.io={}", self.mirror.url()))
+            .args(World::flags_to(&self.proxy.url(), &self.mirror.url()))
             .args(extra)
             .output()
             .unwrap();
@@ -76,7 +68,7 @@ impl World {
     }
 
     fn tag_exists(&self) -> bool {
-        images::copy_all_succeeds(&self.mirror.authority(), TAG)
+        self.in_mirror(TAG)
     }
 
     /// Runs the mirror and checks that the proxy's fault fired during the run, that the
@@ -111,7 +103,7 @@ impl World {
 
 #[test]
 fn transient_faults_are_retried_and_the_copy_completes() {
-    let world = World::new();
+    let world = FaultWorld::new();
     world.proxy.add(Rule::once(
         "GET",
         "/manifests/",
@@ -156,7 +148,7 @@ fn transient_faults_are_retried_and_the_copy_completes() {
 
 #[test]
 fn a_stalled_read_times_out_and_is_retried_instead_of_hanging() {
-    let world = World::new();
+    let world = FaultWorld::new();
     world.proxy.add(Rule::once(
         "GET",
         "/blobs/",
@@ -175,7 +167,7 @@ fn a_stalled_read_times_out_and_is_retried_instead_of_hanging() {
 
 #[test]
 fn wrong_blob_bytes_are_caught_and_nothing_is_tagged() {
-    let world = World::new();
+    let world = FaultWorld::new();
     world
         .proxy
         .add(Rule::always("GET", "/blobs/", Fault::CorruptBody));
@@ -184,7 +176,7 @@ fn wrong_blob_bytes_are_caught_and_nothing_is_tagged() {
 
 #[test]
 fn a_manifest_that_does_not_match_its_digest_is_named_with_both_digests() {
-    let world = World::new();
+    let world = FaultWorld::new();
     world.proxy.add(Rule::always(
         "GET",
         "/manifests/sha256:",
@@ -196,7 +188,7 @@ fn a_manifest_that_does_not_match_its_digest_is_named_with_both_digests() {
 
 #[test]
 fn oversized_and_unknown_manifests_are_refused() {
-    let world = World::new();
+    let world = FaultWorld::new();
     world
         .proxy
         .add(Rule::once("GET", "/manifests/", Fault::Oversized));
@@ -212,7 +204,7 @@ fn oversized_and_unknown_manifests_are_refused() {
 
 #[test]
 fn a_redirect_loop_fails_instead_of_hanging() {
-    let world = World::new();
+    let world = FaultWorld::new();
     world
         .proxy
         .add(Rule::always("GET", "/manifests/", Fault::RedirectLoop));
@@ -223,7 +215,7 @@ fn a_redirect_loop_fails_instead_of_hanging() {
 
 #[test]
 fn a_mirror_that_fails_a_push_once_still_ends_with_the_right_tag() {
-    let world = World::new();
+    let world = FaultWorld::new();
     // The fault proxy in front of the mirror this time.
     let mirror_proxy = FaultyProxy::start(world.mirror.port);
     mirror_proxy.add(Rule::once(
@@ -261,7 +253,7 @@ fn a_mirror_that_fails_a_push_once_still_ends_with_the_right_tag() {
 
 #[test]
 fn a_wrong_digest_header_upstream_changes_nothing_because_bodies_are_hashed() {
-    let world = World::new();
+    let world = FaultWorld::new();
     let lie = format!("sha256:{}", "0".repeat(64));
     world
         .proxy
@@ -274,7 +266,7 @@ fn a_wrong_digest_header_upstream_changes_nothing_because_bodies_are_hashed() {
 
 #[test]
 fn a_mirror_that_lies_about_its_tag_is_caught_by_verify_deep() {
-    let world = World::new();
+    let world = FaultWorld::new();
     // The mirror claims the tag already is the pinned digest, but holds nothing.
     let lying_mirror = FaultyProxy::start(world.mirror.port);
     lying_mirror.add(Rule::always(
@@ -307,7 +299,7 @@ fn a_mirror_that_lies_about_its_tag_is_caught_by_verify_deep() {
 
 #[test]
 fn random_transient_faults_on_a_fifth_of_all_requests_are_survived() {
-    let world = World::new();
+    let world = FaultWorld::new();
     world.proxy.chaos(Chaos {
         seed: 20261128,
         percent: 20,
@@ -344,7 +336,7 @@ fn random_cuts_and_flipped_bytes_anywhere_in_a_body_never_leave_a_bad_tag() {
     let mut refused = 0;
     let mut injected = 0;
     for seed in [11, 23, 37, 41, 59, 61, 73, 89, 97, 101] {
-        let world = World::new();
+        let world = FaultWorld::new();
         world.proxy.chaos(Chaos {
             seed,
             percent: 30,
@@ -395,7 +387,7 @@ fn random_cuts_and_flipped_bytes_anywhere_in_a_body_never_leave_a_bad_tag() {
 fn a_mirror_that_answers_401_for_a_repository_not_yet_created_gets_its_first_copy() {
     // quay.io and Docker Hub answer 401, not 404, for a manifest or blob of a repository
     // that does not exist yet; the existence checks must not stop the first push.
-    let world = World::new();
+    let world = FaultWorld::new();
     let mirror_proxy = FaultyProxy::start(world.mirror.port);
     for method in ["HEAD", "GET"] {
         mirror_proxy.add(Rule::always(
@@ -432,7 +424,7 @@ fn a_mirror_that_answers_401_for_a_repository_not_yet_created_gets_its_first_cop
 
 #[test]
 fn an_upstream_401_says_the_repository_may_not_exist() {
-    let world = World::new();
+    let world = FaultWorld::new();
     world.proxy.add(Rule::always(
         "GET",
         "/manifests/",

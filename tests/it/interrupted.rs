@@ -7,51 +7,41 @@ use std::process::{Child, Stdio};
 use crate::common::images::{self, Platform, layer};
 use crate::common::img_mirror;
 use crate::common::registry::TestRegistry;
-
-struct World {
-    upstream: TestRegistry,
-    mirror: TestRegistry,
-    repo: tempfile::TempDir,
-    digest: String,
-}
+use crate::common::world::World;
 
 const TARGET: &str = "cki/mirror/org/big:1.0";
 
-impl World {
-    /// A two-platform image with several large layers.
-    fn new() -> World {
-        let upstream = TestRegistry::start();
-        let layout = tempfile::tempdir().unwrap();
+/// The shared world, holding a two-platform image with several large layers.
+struct BigWorld {
+    base: World,
+    digest: String,
+}
+
+impl std::ops::Deref for BigWorld {
+    type Target = World;
+    fn deref(&self) -> &World {
+        &self.base
+    }
+}
+
+impl BigWorld {
+    fn new() -> BigWorld {
+        let base = World::new();
         let platform = |architecture, seed: u64| Platform {
             architecture,
             layers: (0..4u64)
                 .map(|i| layer(seed + i, 2 * 1024 * 1024))
                 .collect(),
         };
-        images::write_layout(
-            layout.path(),
+        let digest = base.publish(
+            "org/big",
             "1.0",
             vec![platform("amd64", 100), platform("arm64", 200)],
         );
-        let digest = images::push(
-            layout.path(),
-            "1.0",
-            &upstream.authority(),
-            "org/big",
-            false,
-        );
-        let repo = tempfile::tempdir().unwrap();
-        std::fs::write(
-            repo.path().join("vars.yml"),
-            format!("MP_APPROVED_REGISTRIES: [quay.io/cki]\nIMAGES:\n  big: quay.io/cki/mirror/org/big:1.0@{digest}\n"),
-        )
-        .unwrap();
-        World {
-            upstream,
-            mirror: TestRegistry::start(),
-            repo,
-            digest,
-        }
+        base.write_vars(&format!(
+            "MP_APPROVED_REGISTRIES: [quay.io/cki]\nIMAGES:\n  big: quay.io/cki/mirror/org/big:1.0@{digest}\n"
+        ));
+        BigWorld { base, digest }
     }
 
     fn spawn(&self) -> Child {
@@ -62,8 +52,7 @@ impl World {
         img_mirror()
             .args(["mirror", "--repo"])
             .arg(self.repo.path())
-            .arg(format!("--registry=docker.io={}", self.upstream.url()))
-            .arg(format!("--registry=quay.io={}", mirror.url()))
+            .args(World::flags_to(&self.upstream.url(), &mirror.url()))
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
@@ -76,7 +65,7 @@ impl World {
     }
 
     fn tag_digest(&self) -> Option<String> {
-        self.tag_digest_in(&self.mirror)
+        self.mirror_digest(TARGET)
     }
 }
 
@@ -90,7 +79,7 @@ fn blobs_linked(mirror: &TestRegistry) -> usize {
 
 #[test]
 fn sigkill_at_any_point_never_leaves_a_wrong_tag_and_the_rerun_completes() {
-    let world = World::new();
+    let world = BigWorld::new();
     // How long a whole copy takes here, so the kills land all along it: the second of
     // two, the first being slower while the upstream's files are cold.
     let warm_up = TestRegistry::start();
@@ -148,7 +137,7 @@ fn sigkill_at_any_point_never_leaves_a_wrong_tag_and_the_rerun_completes() {
 
 #[test]
 fn two_runs_at_once_both_succeed_with_the_same_result() {
-    let world = World::new();
+    let world = BigWorld::new();
     let (mut first, mut second) = (world.spawn(), world.spawn());
     assert!(first.wait().unwrap().success());
     assert!(second.wait().unwrap().success());

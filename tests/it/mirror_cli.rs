@@ -6,72 +6,30 @@ use std::path::Path;
 
 use crate::common::images::{self, Platform, layer, two_platforms};
 use crate::common::registry::TestRegistry;
+use crate::common::world::World;
 use crate::common::{img_mirror, json_lines, stdout};
 
 const PREFIX: &str = "quay.io/cki/mirror";
 
-/// Two registries, the mapping flags that reach them, and a scratch repository.
-struct World {
-    upstream: TestRegistry,
-    mirror: TestRegistry,
-    repo: tempfile::TempDir,
+/// The shared world, with mirror's own helpers.
+trait MirrorWorld {
+    fn write_images(&self, images: &[(&str, String)]);
+    fn mirror(&self, extra: &[&str]) -> std::process::Output;
 }
 
-impl World {
-    fn new() -> World {
-        World {
-            upstream: TestRegistry::start_logged(),
-            mirror: TestRegistry::start_logged(),
-            repo: tempfile::tempdir().unwrap(),
-        }
-    }
-
-    /// `docker.io` and `ghcr.io` are the upstream; `quay.io` is the mirror.
-    fn registry_flags(&self) -> Vec<String> {
-        vec![
-            format!("--registry=docker.io={}", self.upstream.url()),
-            format!("--registry=ghcr.io={}", self.upstream.url()),
-            format!("--registry=quay.io={}", self.mirror.url()),
-        ]
-    }
-
-    fn write_vars(&self, images: &[(&str, String)]) {
+impl MirrorWorld for World {
+    fn write_images(&self, images: &[(&str, String)]) {
         let mut text = String::from("MP_APPROVED_REGISTRIES:\n  - quay.io/cki\nIMAGES:\n");
         for (name, value) in images {
             text.push_str(&format!("  {name}: {value}\n"));
         }
-        std::fs::write(self.repo.path().join("vars.yml"), text).unwrap();
+        self.write_vars(&text);
     }
 
     fn mirror(&self, extra: &[&str]) -> std::process::Output {
-        img_mirror()
-            .arg("mirror")
-            .arg("--repo")
-            .arg(self.repo.path())
-            .args(self.registry_flags())
-            .args(["--format", "json"])
-            .args(extra)
-            .output()
-            .unwrap()
-    }
-
-    /// Builds an image and pushes it upstream as `repo:tag`; returns its digest.
-    fn publish(
-        &self,
-        repo: &str,
-        tag: &str,
-        platforms: Vec<Platform>,
-        docker_format: bool,
-    ) -> String {
-        let layout = tempfile::tempdir().unwrap();
-        images::write_layout(layout.path(), tag, platforms);
-        images::push(
-            layout.path(),
-            tag,
-            &self.upstream.authority(),
-            repo,
-            docker_format,
-        )
+        let mut args = vec!["mirror", "--format", "json"];
+        args.extend_from_slice(extra);
+        self.run(&args)
     }
 }
 
@@ -89,10 +47,10 @@ fn base_layers() -> Vec<crate::common::images::Layer> {
 
 #[test]
 fn mirrors_single_and_multi_platform_images_digest_exact_and_then_has_nothing_to_do() {
-    let world = World::new();
+    let world = World::logged();
     let mut grafana_layers = base_layers();
     grafana_layers.push(layer(2, 300 * 1024));
-    let grafana = world.publish(
+    let grafana = world.publish_as(
         "grafana/grafana",
         "11.2.0",
         vec![Platform {
@@ -101,7 +59,7 @@ fn mirrors_single_and_multi_platform_images_digest_exact_and_then_has_nothing_to
         }],
         false,
     );
-    let dex = world.publish(
+    let dex = world.publish_as(
         "dexidp/dex",
         "v2.41.1",
         two_platforms(
@@ -110,7 +68,7 @@ fn mirrors_single_and_multi_platform_images_digest_exact_and_then_has_nothing_to
         ),
         false,
     );
-    let nginx = world.publish(
+    let nginx = world.publish_as(
         "library/nginx",
         "1.27.1",
         two_platforms(
@@ -119,7 +77,7 @@ fn mirrors_single_and_multi_platform_images_digest_exact_and_then_has_nothing_to
         ),
         true,
     );
-    world.write_vars(&[
+    world.write_images(&[
         (
             "grafana",
             format!("{PREFIX}/grafana/grafana:11.2.0@{grafana}"),
@@ -202,7 +160,7 @@ fn mirrors_single_and_multi_platform_images_digest_exact_and_then_has_nothing_to
     let quiet = img_mirror()
         .args(["mirror", "--repo"])
         .arg(world.repo.path())
-        .args(world.registry_flags())
+        .args(world.flags())
         .output()
         .unwrap();
     let text = stdout(&quiet);
@@ -215,8 +173,8 @@ fn mirrors_single_and_multi_platform_images_digest_exact_and_then_has_nothing_to
 
 #[test]
 fn a_digest_the_upstream_does_not_have_fails_that_image_only_and_tags_nothing() {
-    let world = World::new();
-    let good = world.publish(
+    let world = World::logged();
+    let good = world.publish_as(
         "grafana/grafana",
         "11.2.0",
         vec![Platform {
@@ -226,7 +184,7 @@ fn a_digest_the_upstream_does_not_have_fails_that_image_only_and_tags_nothing() 
         false,
     );
     let missing = images::digest(b"no such manifest");
-    world.write_vars(&[
+    world.write_images(&[
         (
             "ghost",
             format!("{PREFIX}/grafana/grafana:11.3.0@{missing}"),
@@ -252,8 +210,8 @@ fn a_digest_the_upstream_does_not_have_fails_that_image_only_and_tags_nothing() 
 
 #[test]
 fn a_tag_that_points_elsewhere_in_the_mirror_is_moved_to_the_pinned_digest() {
-    let world = World::new();
-    let old = world.publish(
+    let world = World::logged();
+    let old = world.publish_as(
         "grafana/grafana",
         "11.2.0",
         vec![Platform {
@@ -262,10 +220,10 @@ fn a_tag_that_points_elsewhere_in_the_mirror_is_moved_to_the_pinned_digest() {
         }],
         false,
     );
-    world.write_vars(&[("grafana", format!("{PREFIX}/grafana/grafana:11.2.0@{old}"))]);
+    world.write_images(&[("grafana", format!("{PREFIX}/grafana/grafana:11.2.0@{old}"))]);
     assert_eq!(world.mirror(&[]).status.code(), Some(0));
     // Upstream re-publishes the tag; the pin moves with a Renovate bump.
-    let new = world.publish(
+    let new = world.publish_as(
         "grafana/grafana",
         "11.2.0",
         vec![Platform {
@@ -275,7 +233,7 @@ fn a_tag_that_points_elsewhere_in_the_mirror_is_moved_to_the_pinned_digest() {
         false,
     );
     assert_ne!(old, new);
-    world.write_vars(&[("grafana", format!("{PREFIX}/grafana/grafana:11.2.0@{new}"))]);
+    world.write_images(&[("grafana", format!("{PREFIX}/grafana/grafana:11.2.0@{new}"))]);
     let lines = json_lines(&world.mirror(&[]));
     assert_eq!(by_entry(&lines, "grafana")["status"], "copied");
     assert_eq!(
@@ -289,8 +247,8 @@ fn a_tag_that_points_elsewhere_in_the_mirror_is_moved_to_the_pinned_digest() {
 
 #[test]
 fn dry_run_entry_selection_and_shards() {
-    let world = World::new();
-    let a = world.publish(
+    let world = World::logged();
+    let a = world.publish_as(
         "org/a",
         "1",
         vec![Platform {
@@ -299,7 +257,7 @@ fn dry_run_entry_selection_and_shards() {
         }],
         false,
     );
-    let b = world.publish(
+    let b = world.publish_as(
         "org/b",
         "1",
         vec![Platform {
@@ -308,7 +266,7 @@ fn dry_run_entry_selection_and_shards() {
         }],
         false,
     );
-    world.write_vars(&[
+    world.write_images(&[
         ("a", format!("{PREFIX}/org/a:1@{a}")),
         ("b", format!("{PREFIX}/org/b:1@{b}")),
     ]);

@@ -1,75 +1,28 @@
 //! `pin`, `verify` and `inspect` against real registries started here.
 
 use crate::common::images::{self, Platform, layer, two_platforms};
-use crate::common::registry::TestRegistry;
+use crate::common::world::World;
 use crate::common::{img_mirror, json_lines, stderr, stdout};
 
-/// An upstream registry reachable as docker.io, ghcr.io and registry.redhat.io (the
-/// last approved), and a mirror reachable as quay.io.
-struct World {
-    upstream: TestRegistry,
-    mirror: TestRegistry,
-    repo: tempfile::TempDir,
+/// The shared world with `vars` and the shipped fixture's Renovate config.
+fn world_with(vars: &str) -> World {
+    let world = World::new();
+    world.write_vars(vars);
+    std::fs::copy(
+        crate::common::fixtures().join("deployment-all/renovate.json"),
+        world.repo.path().join("renovate.json"),
+    )
+    .unwrap();
+    world
 }
 
-impl World {
-    fn new(vars: &str) -> World {
-        let world = World {
-            upstream: TestRegistry::start(),
-            mirror: TestRegistry::start(),
-            repo: tempfile::tempdir().unwrap(),
-        };
-        std::fs::write(world.vars_path(), vars).unwrap();
-        std::fs::copy(
-            crate::common::fixtures().join("deployment-all/renovate.json"),
-            world.repo.path().join("renovate.json"),
-        )
+fn check_passes(world: &World) {
+    let output = img_mirror()
+        .args(["check", "--repo"])
+        .arg(world.repo.path())
+        .output()
         .unwrap();
-        world
-    }
-
-    fn vars_path(&self) -> std::path::PathBuf {
-        self.repo.path().join("vars.yml")
-    }
-
-    fn vars(&self) -> String {
-        std::fs::read_to_string(self.vars_path()).unwrap()
-    }
-
-    fn flags(&self) -> Vec<String> {
-        let up = self.upstream.url();
-        vec![
-            format!("--registry=docker.io={up}"),
-            format!("--registry=ghcr.io={up}"),
-            format!("--registry=registry.redhat.io={up}"),
-            format!("--registry=quay.io={}", self.mirror.url()),
-        ]
-    }
-
-    fn publish(&self, repo: &str, tag: &str, platforms: Vec<Platform>) -> String {
-        let layout = tempfile::tempdir().unwrap();
-        images::write_layout(layout.path(), tag, platforms);
-        images::push(layout.path(), tag, &self.upstream.authority(), repo, false)
-    }
-
-    fn run(&self, args: &[&str]) -> std::process::Output {
-        img_mirror()
-            .args(args)
-            .arg("--repo")
-            .arg(self.repo.path())
-            .args(self.flags())
-            .output()
-            .unwrap()
-    }
-
-    fn check_passes(&self) {
-        let output = img_mirror()
-            .args(["check", "--repo"])
-            .arg(self.repo.path())
-            .output()
-            .unwrap();
-        assert_eq!(output.status.code(), Some(0), "{}", stdout(&output));
-    }
+    assert_eq!(output.status.code(), Some(0), "{}", stdout(&output));
 }
 
 fn single(seed: u64) -> Vec<Platform> {
@@ -87,7 +40,7 @@ const HEAD: &str = "MP_APPROVED_REGISTRIES:\n  - registry.redhat.io\n  - quay.io
 
 #[test]
 fn pin_writes_mirror_form_for_unapproved_and_direct_form_for_approved_images() {
-    let world = World::new(&format!(
+    let world = world_with(&format!(
         "{HEAD}  alpha: registry.redhat.io/x/alpha:1@sha256:{}\n",
         "a".repeat(64)
     ));
@@ -136,7 +89,7 @@ fn pin_writes_mirror_form_for_unapproved_and_direct_form_for_approved_images() {
         .map(|l| l.trim().split(':').next().unwrap().to_string().leak() as &str)
         .collect();
     assert_eq!(names, ["alpha", "dex", "grafana", "ubi"]);
-    world.check_passes();
+    check_passes(&world);
 }
 
 #[test]
@@ -147,7 +100,7 @@ fn pin_bumps_in_place_and_leaves_every_other_byte_alone() {
         "b".repeat(64),
         "c".repeat(64)
     );
-    let world = World::new(&original);
+    let world = world_with(&original);
     // A manager that allows the quotes this file uses, so `check` can pass.
     std::fs::copy(
         crate::common::fixtures().join("renovate/quoted-values/renovate.json"),
@@ -176,12 +129,12 @@ fn pin_bumps_in_place_and_leaves_every_other_byte_alone() {
         after.matches("\r\n").count(),
         original.matches("\r\n").count()
     );
-    world.check_passes();
+    check_passes(&world);
 }
 
 #[test]
 fn pin_refuses_bad_names_unknown_tags_and_unreachable_registries_without_touching_the_file() {
-    let world = World::new(&format!(
+    let world = world_with(&format!(
         "{HEAD}  alpha: registry.redhat.io/x/alpha:1@sha256:{}\n",
         "a".repeat(64)
     ));
@@ -234,7 +187,7 @@ fn pin_refuses_bad_names_unknown_tags_and_unreachable_registries_without_touchin
 
 #[test]
 fn verify_fails_before_mirror_passes_after_and_reports_a_moved_tag_as_stale() {
-    let world = World::new(HEAD);
+    let world = world_with(HEAD);
     world.publish("grafana/grafana", "11.3.0", multi(11));
     let pinned = world.run(&["pin", "grafana", "grafana/grafana:11.3.0"]);
     assert_eq!(pinned.status.code(), Some(0), "{}", stderr(&pinned));
@@ -277,7 +230,7 @@ fn verify_fails_before_mirror_passes_after_and_reports_a_moved_tag_as_stale() {
 
 #[test]
 fn pin_with_mirror_copies_at_once() {
-    let world = World::new(HEAD);
+    let world = world_with(HEAD);
     let digest = world.publish("org/app", "1.0", single(15));
     let output = world.run(&["pin", "app", "docker.io/org/app:1.0", "--mirror"]);
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
@@ -289,7 +242,7 @@ fn pin_with_mirror_copies_at_once() {
 
 #[test]
 fn inspect_reports_the_digest_skopeo_does_and_the_platforms() {
-    let world = World::new(HEAD);
+    let world = world_with(HEAD);
     let digest = world.publish("org/multi", "2", multi(17));
     let output = img_mirror()
         .args(["inspect", "docker.io/org/multi:2", "--format", "json"])
@@ -323,7 +276,7 @@ const QUALIFIED_MANAGER: &str = r#"{
 
 #[test]
 fn pin_writes_the_files_own_mirror_path_form_and_check_stays_green() {
-    let world = World::new(HEAD);
+    let world = world_with(HEAD);
     let existing = world.publish("library/old", "1.0", single(41));
     std::fs::write(
         world.vars_path(),
@@ -331,7 +284,7 @@ fn pin_writes_the_files_own_mirror_path_form_and_check_stays_green() {
     )
     .unwrap();
     std::fs::write(world.repo.path().join("renovate.json"), QUALIFIED_MANAGER).unwrap();
-    world.check_passes();
+    check_passes(&world);
     let digest = world.publish("library/newimg", "2.0", single(42));
 
     let output = world.run(&["pin", "newimg", "docker.io/library/newimg:2.0"]);
@@ -349,12 +302,12 @@ fn pin_writes_the_files_own_mirror_path_form_and_check_stays_green() {
         "{}",
         world.vars()
     );
-    world.check_passes();
+    check_passes(&world);
 }
 
 #[test]
 fn pin_refuses_an_entry_the_repositorys_renovate_config_would_not_bump() {
-    let world = World::new(HEAD);
+    let world = world_with(HEAD);
     // A manager that only reads ghcr.io images: a Docker Hub mirror is never bumped.
     std::fs::write(
         world.repo.path().join("renovate.json"),
@@ -379,7 +332,7 @@ fn pin_refuses_an_entry_the_repositorys_renovate_config_would_not_bump() {
 fn pin_writes_the_form_the_renovate_config_reads_and_says_so() {
     // No mirrors yet, so the file has no style of its own (the runbook's familiar one
     // applies), but the manager only reads the qualified form.
-    let world = World::new(HEAD);
+    let world = world_with(HEAD);
     std::fs::write(world.repo.path().join("renovate.json"), QUALIFIED_MANAGER).unwrap();
     let digest = world.publish("library/newimg", "2.0", single(44));
     let output = world.run(&["pin", "newimg", "docker.io/library/newimg:2.0"]);
@@ -402,5 +355,5 @@ fn pin_writes_the_form_the_renovate_config_reads_and_says_so() {
         "{}",
         stderr(&output)
     );
-    world.check_passes();
+    check_passes(&world);
 }

@@ -10,27 +10,36 @@ use std::process::{Command, Output};
 use crate::common::images::{self, layer, two_platforms};
 use crate::common::registry::TestRegistry;
 use crate::common::token::TokenServer;
-use crate::common::{img_mirror, stderr, stdout};
+use crate::common::world::World;
+use crate::common::{stderr, stdout};
 use base64::Engine as _;
 
 const USER: &str = "robot";
 const PASSWORD: &str = "t0ken-pa55-do-not-print";
 const WRONG_PASSWORD: &str = "wr0ng-pa55-do-not-print";
 
-struct World {
+/// The shared world on two registries behind a token server, holding a two-platform
+/// image pushed with skopeo through the token flow.
+struct TokenWorld {
+    base: World,
     tokens: TokenServer,
-    upstream: TestRegistry,
-    mirror: TestRegistry,
-    repo: tempfile::TempDir,
     digest: String,
 }
 
-impl World {
-    /// A two-platform image upstream, pushed with skopeo through the token flow.
-    fn new() -> World {
+impl std::ops::Deref for TokenWorld {
+    type Target = World;
+    fn deref(&self) -> &World {
+        &self.base
+    }
+}
+
+impl TokenWorld {
+    fn new() -> TokenWorld {
         let tokens = TokenServer::start(USER, PASSWORD);
-        let upstream = TestRegistry::start_with_token_auth(&tokens);
-        let mirror = TestRegistry::start_with_token_auth(&tokens);
+        let base = World::with(
+            TestRegistry::start_with_token_auth(&tokens),
+            TestRegistry::start_with_token_auth(&tokens),
+        );
         let layout = tempfile::tempdir().unwrap();
         images::write_layout(
             layout.path(),
@@ -41,24 +50,20 @@ impl World {
             .args(["copy", "--quiet", "--all", "--dest-tls-verify=false"])
             .arg(format!("--dest-creds={USER}:{PASSWORD}"))
             .arg(format!("oci:{}:1.0", layout.path().display()))
-            .arg(format!("docker://{}/org/app:1.0", upstream.authority()))
+            .arg(format!(
+                "docker://{}/org/app:1.0",
+                base.upstream.authority()
+            ))
             .output()
             .unwrap();
         assert!(pushed.status.success(), "{}", stderr(&pushed));
-        let digest = inspect_digest(&upstream, "org/app:1.0").expect("the push is readable");
-        let repo = tempfile::tempdir().unwrap();
-        std::fs::write(
-            repo.path().join("vars.yml"),
-            format!(
-                "MP_APPROVED_REGISTRIES: [quay.io/cki]\nIMAGES:\n  app: quay.io/cki/mirror/org/app:1.0@{digest}\n"
-            ),
-        )
-        .unwrap();
-        World {
+        let digest = inspect_digest(&base.upstream, "org/app:1.0").expect("the push is readable");
+        base.write_vars(&format!(
+            "MP_APPROVED_REGISTRIES: [quay.io/cki]\nIMAGES:\n  app: quay.io/cki/mirror/org/app:1.0@{digest}\n"
+        ));
+        TokenWorld {
+            base,
             tokens,
-            upstream,
-            mirror,
-            repo,
             digest,
         }
     }
@@ -82,12 +87,8 @@ impl World {
     }
 
     fn run(&self, args: &[&str], auth_file: &Path) -> Output {
-        img_mirror()
-            .args(args)
-            .arg("--repo")
-            .arg(self.repo.path())
-            .arg(format!("--registry=docker.io={}", self.upstream.url()))
-            .arg(format!("--registry=quay.io={}", self.mirror.url()))
+        self.base
+            .command(args)
             .env("REGISTRY_AUTH_FILE", auth_file)
             .env("HOME", self.repo.path())
             .output()
@@ -116,7 +117,7 @@ fn assert_no_secret(output: &Output) {
 
 #[test]
 fn mirror_verify_and_pin_through_a_token_server() {
-    let world = World::new();
+    let world = TokenWorld::new();
     let auth = world.auth_file(PASSWORD);
 
     let copied = world.run(&["mirror", "--format", "json"], &auth);
@@ -194,7 +195,7 @@ fn mirror_verify_and_pin_through_a_token_server() {
 
 #[test]
 fn a_wrong_password_fails_clearly_and_prints_no_password() {
-    let world = World::new();
+    let world = TokenWorld::new();
     let wrong = world.auth_file(WRONG_PASSWORD);
 
     let mirror = world.run(&["mirror"], &wrong);
@@ -237,7 +238,7 @@ fn a_wrong_password_fails_clearly_and_prints_no_password() {
 fn the_first_copy_succeeds_where_pull_is_granted_only_on_repositories_that_exist() {
     // quay.io's token service grants nothing on a repository that does not exist yet, so
     // the registry answers 401 to the existence checks of the first copy.
-    let world = World::new();
+    let world = TokenWorld::new();
     world
         .tokens
         .grant_pull_only_where_tagged(&[&world.upstream.storage(), &world.mirror.storage()]);

@@ -6,7 +6,7 @@ use std::path::Path;
 use std::process::Command;
 
 use crate::common::images::{self, Platform, layer};
-use crate::common::registry::TestRegistry;
+use crate::common::world::World;
 use crate::common::{img_mirror, json_lines, run, stderr, stdout};
 
 const PREFIX: &str = "quay.io/cki/mirror";
@@ -135,38 +135,19 @@ fn diff_errors_name_what_is_missing() {
     );
 }
 
-struct Registries {
-    upstream: TestRegistry,
-    mirror: TestRegistry,
+/// The shared world's registries, publishing one single-layer image per seed.
+fn publish_small(world: &World, repo: &str, tag: &str, seed: u64) -> String {
+    world.publish(
+        repo,
+        tag,
+        vec![Platform {
+            architecture: "amd64",
+            layers: vec![layer(seed, 20_000)],
+        }],
+    )
 }
 
-impl Registries {
-    fn flags(&self) -> [String; 2] {
-        [
-            format!("--registry=docker.io={}", self.upstream.url()),
-            format!("--registry=quay.io={}", self.mirror.url()),
-        ]
-    }
-
-    fn publish(&self, repo: &str, tag: &str, seed: u64) -> String {
-        let layout = tempfile::tempdir().unwrap();
-        images::write_layout(
-            layout.path(),
-            tag,
-            vec![Platform {
-                architecture: "amd64",
-                layers: vec![layer(seed, 20_000)],
-            }],
-        );
-        images::push(layout.path(), tag, &self.upstream.authority(), repo, false)
-    }
-
-    fn in_mirror(&self, reference: &str) -> bool {
-        images::copy_all_succeeds(&self.mirror.authority(), reference)
-    }
-}
-
-fn post_upgrade(repo: &Path, registries: &Registries, extra: &[&str]) -> std::process::Output {
+fn post_upgrade(repo: &Path, registries: &World, extra: &[&str]) -> std::process::Output {
     img_mirror()
         .args(["post-upgrade", "--repo"])
         .arg(repo)
@@ -178,13 +159,10 @@ fn post_upgrade(repo: &Path, registries: &Registries, extra: &[&str]) -> std::pr
 
 #[test]
 fn post_upgrade_mirrors_exactly_the_bumped_entry_and_prints_the_diff() {
-    let registries = Registries {
-        upstream: TestRegistry::start(),
-        mirror: TestRegistry::start(),
-    };
-    let grafana_old = registries.publish("grafana/grafana", "11.2.0", 50);
-    let grafana_new = registries.publish("grafana/grafana", "11.3.0", 51);
-    let loki = registries.publish("grafana/loki", "3.1.1", 52);
+    let registries = World::new();
+    let grafana_old = publish_small(&registries, "grafana/grafana", "11.2.0", 50);
+    let grafana_new = publish_small(&registries, "grafana/grafana", "11.3.0", 51);
+    let loki = publish_small(&registries, "grafana/loki", "3.1.1", 52);
     let before = vars(&format!(
         "  grafana: {PREFIX}/grafana/grafana:11.2.0@{grafana_old}\n  loki: {PREFIX}/grafana/loki:3.1.1@{loki}\n"
     ));
@@ -242,11 +220,8 @@ fn post_upgrade_mirrors_exactly_the_bumped_entry_and_prints_the_diff() {
 
 #[test]
 fn post_upgrade_fails_loudly_when_the_bumped_digest_does_not_exist_and_tags_nothing() {
-    let registries = Registries {
-        upstream: TestRegistry::start(),
-        mirror: TestRegistry::start(),
-    };
-    let grafana = registries.publish("grafana/grafana", "11.2.0", 60);
+    let registries = World::new();
+    let grafana = publish_small(&registries, "grafana/grafana", "11.2.0", 60);
     let before = vars(&format!(
         "  grafana: {PREFIX}/grafana/grafana:11.2.0@{grafana}\n"
     ));
@@ -269,12 +244,9 @@ fn post_upgrade_fails_loudly_when_the_bumped_digest_does_not_exist_and_tags_noth
 
 #[test]
 fn post_upgrade_rejects_a_claim_the_diff_does_not_back() {
-    let registries = Registries {
-        upstream: TestRegistry::start(),
-        mirror: TestRegistry::start(),
-    };
-    let old = registries.publish("grafana/grafana", "11.2.0", 70);
-    let new = registries.publish("grafana/grafana", "11.3.0", 71);
+    let registries = World::new();
+    let old = publish_small(&registries, "grafana/grafana", "11.2.0", 70);
+    let new = publish_small(&registries, "grafana/grafana", "11.3.0", 71);
     let before = vars(&format!(
         "  grafana: {PREFIX}/grafana/grafana:11.2.0@{old}\n"
     ));
@@ -310,10 +282,7 @@ fn post_upgrade_rejects_a_claim_the_diff_does_not_back() {
 
 #[test]
 fn post_upgrade_fails_on_a_lint_error_in_the_changed_entry_only() {
-    let registries = Registries {
-        upstream: TestRegistry::start(),
-        mirror: TestRegistry::start(),
-    };
+    let registries = World::new();
     // (Tags like "2" would not do: Renovate's global replace also rewrites the "2" in
     // "sha256", which `check` rightly reports as update-would-fail.)
     let before = vars(&format!(

@@ -8,6 +8,7 @@ pub mod registry;
 pub mod renovate;
 pub mod server;
 pub mod token;
+pub mod world;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
