@@ -8,10 +8,15 @@
    access logs.
 3. One image with a 512 MiB layer: peak memory (RSS) of img-mirror and of skopeo.
 
-Usage: bench/mirror.py [--skip-large]. Needs docker-registry and skopeo (tests/run.sh
-installs them). Everything runs on 127.0.0.1; nothing is pulled from the internet.
+Runs 1 and 2 are made twice: on loopback, and through a delay proxy in front of each
+registry (--latency-ms each way, default 30 ms; a CI runner is 20-100 ms from quay.io
+and Docker Hub), which is where users pay for every request.
+
+Usage: bench/mirror.py [--skip-large] [--latency-ms N]. Needs docker-registry and skopeo
+(tests/run.sh installs them). Everything runs on 127.0.0.1; nothing is pulled from the
+internet.
 """
-import argparse, gzip, hashlib, io, json, os, random, re, socket, subprocess, sys, tarfile, tempfile, time, zlib
+import argparse, gzip, hashlib, io, json, os, queue, random, re, socket, subprocess, sys, tarfile, tempfile, threading, time, zlib
 
 REQUEST = re.compile(r'"(GET|HEAD|PUT|POST|PATCH|DELETE) /v2/')
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -52,6 +57,71 @@ class Registry:
         self.process.kill()
         self.process.wait()
         self.log.close()
+
+
+class DelayProxy:
+    """A TCP proxy on 127.0.0.1 that delivers every chunk `latency` seconds after it
+    arrived, in each direction, without limiting throughput: what a registry a few
+    tens of milliseconds away looks like to a client."""
+
+    def __init__(self, target_port, latency):
+        self.target_port, self.latency = target_port, latency
+        self.listener = socket.socket()
+        self.listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.listener.bind(("127.0.0.1", 0))
+        self.listener.listen(256)
+        self.port = self.listener.getsockname()[1]
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    @property
+    def authority(self):
+        return f"127.0.0.1:{self.port}"
+
+    def _accept(self):
+        while True:
+            try:
+                client, _ = self.listener.accept()
+            except OSError:
+                return
+            try:
+                server = socket.create_connection(("127.0.0.1", self.target_port))
+            except OSError:
+                client.close()
+                continue
+            for source, sink in ((client, server), (server, client)):
+                pending = queue.Queue()
+                threading.Thread(target=self._read, args=(source, pending), daemon=True).start()
+                threading.Thread(target=self._write, args=(sink, pending), daemon=True).start()
+
+    def _read(self, source, pending):
+        while True:
+            try:
+                data = source.recv(256 * 1024)
+            except OSError:
+                data = b""
+            pending.put((time.monotonic() + self.latency, data))
+            if not data:
+                return
+
+    def _write(self, sink, pending):
+        while True:
+            due, data = pending.get()
+            wait = due - time.monotonic()
+            if wait > 0:
+                time.sleep(wait)
+            if not data:
+                try:
+                    sink.shutdown(socket.SHUT_WR)
+                except OSError:
+                    pass
+                return
+            try:
+                sink.sendall(data)
+            except OSError:
+                return
+
+    def stop(self):
+        self.listener.close()
 
 
 def sha(data):
@@ -147,82 +217,106 @@ def peak_rss_kb(command):
     return int(result.stderr.strip().splitlines()[-1])
 
 
-def main():
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--skip-large", action="store_true", help="skip the 512 MiB memory run")
-    args = parser.parse_args()
-    subprocess.run(["cargo", "build", "--release", "--quiet"], cwd=ROOT, check=True)
-    work = tempfile.mkdtemp(prefix="img-mirror-bench-")
-    registries = []
+def copy_and_rerun(work, label, upstream, cold, many, latency):
+    """Runs 1 and 2 into fresh mirrors, every registry reached through a DelayProxy
+    when `latency` is set. Returns the figures."""
+    ours = Registry(work, f"mirror-img-mirror-{label}")
+    loop = Registry(work, f"mirror-skopeo-copy-{label}")
+    sync = Registry(work, f"mirror-skopeo-sync-{label}")
+    registries = [ours, loop, sync]
+    reach = {r: (DelayProxy(r.port, latency) if latency else r) for r in [upstream, *registries]}
     try:
-        upstream = Registry(work, "upstream"); registries.append(upstream)
-        ours = Registry(work, "mirror-img-mirror"); registries.append(ours)
-        loop = Registry(work, "mirror-skopeo-copy"); registries.append(loop)
-        sync = Registry(work, "mirror-skopeo-sync"); registries.append(sync)
-
-        print("building and pushing images (not timed) ...", file=sys.stderr)
-        base = layer_bytes(0, 8 * 1024 * 1024)
-        cold = []
-        for i in range(20):
-            size = 1024 * 1024 + (i * 47 % 43) * 1024 * 1024
-            platforms = [("amd64", [base, layer_bytes(100 + i, size)])]
-            if i % 4 == 0:
-                platforms.append(("arm64", [base, layer_bytes(200 + i, size // 2 + 1)]))
-            layout = os.path.join(work, f"layout-{i}")
-            write_layout(layout, "1.0", platforms)
-            repo = f"bench/app-{i:02d}"
-            cold.append((f"app_{i:02d}", repo, "1.0", skopeo_push(layout, "1.0", upstream.authority, repo)))
-        cold_repo = os.path.join(work, "cold")
+        cold_repo = os.path.join(work, f"cold-{label}")
         os.makedirs(cold_repo)
         write_vars(cold_repo, cold)
-
-        ours_cold, summary = img_mirror(cold_repo, upstream, ours)
-        assert summary["copied"] == 20, summary
+        ours_cold, summary = img_mirror(cold_repo, reach[upstream], reach[ours])
+        assert summary["copied"] == len(cold), summary
         start = time.perf_counter()
         for _, repo, tag, _ in cold:
             subprocess.run(["skopeo", "copy", "--quiet", "--all", "--src-tls-verify=false", "--dest-tls-verify=false",
-                            f"docker://{upstream.authority}/{repo}:{tag}", f"docker://{loop.authority}/cki/mirror/{repo}:{tag}"], check=True)
+                            f"docker://{reach[upstream].authority}/{repo}:{tag}",
+                            f"docker://{reach[loop].authority}/cki/mirror/{repo}:{tag}"], check=True)
         loop_cold = time.perf_counter() - start
         for _, repo, tag, digest in cold:
             raw = subprocess.run(["skopeo", "inspect", "--raw", "--tls-verify=false", f"docker://{ours.authority}/cki/mirror/{repo}:{tag}"],
                                  check=True, capture_output=True).stdout
             assert sha(raw) == digest, f"{repo}: mirror digest differs"
-        total_mb = summary["bytes"] / 1e6
 
-        print("pushing 180 more small images for the no-op run (not timed) ...", file=sys.stderr)
-        small_layout = os.path.join(work, "layout-small")
-        many = list(cold)
-        for i in range(180):
-            layout = f"{small_layout}-{i}"
-            write_layout(layout, "1.0", [("amd64", [layer_bytes(1000 + i, 4096)])])
-            repo = f"bench/small-{i:03d}"
-            many.append((f"small_{i:03d}", repo, "1.0", skopeo_push(layout, "1.0", upstream.authority, repo)))
-        many_repo = os.path.join(work, "many")
+        many_repo = os.path.join(work, f"many-{label}")
         os.makedirs(many_repo)
         write_vars(many_repo, many)
-        img_mirror(many_repo, upstream, ours)
-        sync_file = os.path.join(work, "sync.yml")
+        img_mirror(many_repo, reach[upstream], reach[ours])
+        sync_file = os.path.join(work, f"sync-{label}.yml")
         with open(sync_file, "w") as f:
-            f.write(f"{upstream.authority}:\n  tls-verify: false\n  images:\n")
+            f.write(f"{reach[upstream].authority}:\n  tls-verify: false\n  images:\n")
             for _, repo, tag, _ in many:
                 f.write(f"    {repo}: [\"{tag}\"]\n")
         sync_command = ["skopeo", "sync", "--all", "--src", "yaml", "--dest", "docker", "--dest-tls-verify=false",
-                        sync_file, f"{sync.authority}/cki/mirror"]
+                        sync_file, f"{reach[sync].authority}/cki/mirror"]
         subprocess.run(sync_command, check=True, capture_output=True)
 
         before = (upstream.requests(), ours.requests())
-        ours_noop, summary = img_mirror(many_repo, upstream, ours)
-        assert summary["present"] == 200, summary
-        ours_upstream, ours_mirror = upstream.requests() - before[0], ours.requests() - before[1]
+        ours_noop, summary = img_mirror(many_repo, reach[upstream], reach[ours])
+        assert summary["present"] == len(many), summary
+        ours_requests = (upstream.requests() - before[0], ours.requests() - before[1])
         before = (upstream.requests(), sync.requests())
         start = time.perf_counter()
         subprocess.run(sync_command, check=True, capture_output=True)
         sync_noop = time.perf_counter() - start
-        sync_upstream, sync_mirror = upstream.requests() - before[0], sync.requests() - before[1]
+        sync_requests = (upstream.requests() - before[0], sync.requests() - before[1])
+        return {"cold": (ours_cold, loop_cold), "noop": (ours_noop, sync_noop),
+                "requests": (ours_requests, sync_requests)}
+    finally:
+        for proxy in reach.values():
+            if isinstance(proxy, DelayProxy):
+                proxy.stop()
+        for registry in registries:
+            registry.stop()
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--skip-large", action="store_true", help="skip the 512 MiB memory run")
+    parser.add_argument("--latency-ms", type=float, default=30.0, help="one-way delay of the delayed run (0: skip it)")
+    args = parser.parse_args()
+    subprocess.run(["cargo", "build", "--release", "--quiet"], cwd=ROOT, check=True)
+    build = subprocess.run(["git", "describe", "--always", "--dirty"], cwd=ROOT, capture_output=True, text=True).stdout.strip()
+    work = tempfile.mkdtemp(prefix="img-mirror-bench-")
+    registries = []
+    try:
+        upstream = Registry(work, "upstream"); registries.append(upstream)
+
+        print("building and pushing images (not timed) ...", file=sys.stderr)
+        base = layer_bytes(0, 8 * 1024 * 1024)
+        cold = []
+        total = len(base[0])
+        for i in range(20):
+            size = 1024 * 1024 + (i * 47 % 43) * 1024 * 1024
+            platforms = [("amd64", [base, layer_bytes(100 + i, size)])]
+            if i % 4 == 0:
+                platforms.append(("arm64", [base, layer_bytes(200 + i, size // 2 + 1)]))
+            total += sum(len(layers[1][0]) for _, layers in platforms)
+            layout = os.path.join(work, f"layout-{i}")
+            write_layout(layout, "1.0", platforms)
+            repo = f"bench/app-{i:02d}"
+            cold.append((f"app_{i:02d}", repo, "1.0", skopeo_push(layout, "1.0", upstream.authority, repo)))
+        print("pushing 180 more small images for the no-op run (not timed) ...", file=sys.stderr)
+        many = list(cold)
+        for i in range(180):
+            layout = os.path.join(work, f"layout-small-{i}")
+            write_layout(layout, "1.0", [("amd64", [layer_bytes(1000 + i, 4096)])])
+            repo = f"bench/small-{i:03d}"
+            many.append((f"small_{i:03d}", repo, "1.0", skopeo_push(layout, "1.0", upstream.authority, repo)))
+
+        runs = [("loopback", copy_and_rerun(work, "loopback", upstream, cold, many, 0))]
+        if args.latency_ms > 0:
+            runs.append((f"{args.latency_ms:g} ms each way", copy_and_rerun(work, "delayed", upstream, cold, many, args.latency_ms / 1000)))
 
         large = None
         if not args.skip_large:
             print("building the 512 MiB image (not timed) ...", file=sys.stderr)
+            ours = Registry(work, "mirror-large-img-mirror"); registries.append(ours)
+            loop = Registry(work, "mirror-large-skopeo"); registries.append(loop)
             layout = os.path.join(work, "layout-large")
             write_layout(layout, "1.0", [("amd64", [layer_bytes_streamed(layout, 512 * 1024 * 1024)])])
             digest = skopeo_push(layout, "1.0", upstream.authority, "bench/large")
@@ -235,15 +329,23 @@ def main():
                                       f"docker://{upstream.authority}/bench/large:1.0", f"docker://{loop.authority}/cki/mirror/bench/large:1.0"])
             large = (ours_rss / 1024, skopeo_rss / 1024)
 
-        print(f"\ncold copy: 20 images, {total_mb:.0f} MB unique, 5 multi-platform, shared 8 MB base layer")
-        print(f"  {'img-mirror mirror --jobs 8':34}{ours_cold:8.2f} s")
-        print(f"  {'skopeo copy --all, one per image':34}{loop_cold:8.2f} s   -> {loop_cold / ours_cold:.1f}x")
+        skopeo = subprocess.run(["skopeo", "--version"], capture_output=True, text=True).stdout.strip()
+        print(f"\n{time.strftime('%Y-%m-%d')}, img-mirror {build} (release), {skopeo}, {os.cpu_count()} cores")
+        print(f"cold copy: 20 images, {total / 1e6:.0f} MB unique, 5 multi-platform, shared 8 MB base layer")
+        for label, run in runs:
+            ours_cold, loop_cold = run["cold"]
+            print(f"  [{label}]")
+            print(f"  {'img-mirror mirror --jobs 8':34}{ours_cold:8.2f} s")
+            print(f"  {'skopeo copy --all, one per image':34}{loop_cold:8.2f} s   -> {loop_cold / ours_cold:.1f}x")
         print(f"\nno-op rerun: 200 images already mirrored")
-        print(f"  {'':34}{'time':>8}  {'upstream':>9}  {'mirror':>7} requests")
-        print(f"  {'img-mirror mirror':34}{ours_noop:8.2f} s{ours_upstream:9}  {ours_mirror:7}")
-        print(f"  {'skopeo sync --all':34}{sync_noop:8.2f} s{sync_upstream:9}  {sync_mirror:7}   -> {sync_noop / ours_noop:.1f}x")
+        for label, run in runs:
+            ours_noop, sync_noop = run["noop"]
+            (ours_up, ours_mirror), (sync_up, sync_mirror) = run["requests"]
+            print(f"  [{label}]{'':{33 - len(label)}}{'time':>8}  {'upstream':>9}  {'mirror':>7} requests")
+            print(f"  {'img-mirror mirror':34}{ours_noop:8.2f} s{ours_up:9}  {ours_mirror:7}")
+            print(f"  {'skopeo sync --all':34}{sync_noop:8.2f} s{sync_up:9}  {sync_mirror:7}   -> {sync_noop / ours_noop:.1f}x")
         if large:
-            print(f"\n512 MiB layer, peak RSS")
+            print(f"\n512 MiB layer, peak RSS (loopback)")
             print(f"  {'img-mirror mirror':34}{large[0]:8.1f} MiB")
             print(f"  {'skopeo copy --all':34}{large[1]:8.1f} MiB")
     finally:
