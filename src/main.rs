@@ -73,7 +73,10 @@ static ALLOCATOR: allocator::PerCommand = allocator::PerCommand;
 
 fn main() -> std::process::ExitCode {
     if matches!(
-        std::env::args_os().nth(1).as_deref().and_then(|a| a.to_str()),
+        std::env::args_os()
+            .nth(1)
+            .as_deref()
+            .and_then(|a| a.to_str()),
         Some("check" | "extract")
     ) {
         allocator::prefer_mimalloc();

@@ -413,20 +413,6 @@ fn run_measured(dir: &std::path::Path, args: &[&str]) -> (Option<i32>, i64, Stri
 #[test]
 fn a_20_mib_vars_file_is_refused_unread_by_every_reader() {
     let dir = tempfile::tempdir().unwrap();
-    let git = |args: &[&str]| {
-        let out = std::process::Command::new("git")
-            .arg("-C")
-            .arg(dir.path())
-            .args(["-c", "user.name=t", "-c", "user.email=t@example.invalid"])
-            .args(args)
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-    };
     std::fs::copy(
         fixtures().join("deployment-all/renovate.json"),
         dir.path().join("renovate.json"),
@@ -438,9 +424,9 @@ fn a_20_mib_vars_file_is_refused_unread_by_every_reader() {
     assert!(big.len() > 20 * 1024 * 1024);
     std::fs::write(dir.path().join("vars.yml"), &big).unwrap();
     drop(big);
-    git(&["init", "-q"]);
-    git(&["add", "."]);
-    git(&["commit", "-q", "-m", "big"]);
+    crate::common::git(dir.path(), &["init", "-q"]);
+    crate::common::git(dir.path(), &["add", "."]);
+    crate::common::git(dir.path(), &["commit", "-q", "-m", "big"]);
     // The same commands on a small file in a copy of the repository: what each needs
     // without reading 20 MiB. Reading it would add at least that much.
     let baseline = tempfile::tempdir().unwrap();
@@ -451,18 +437,9 @@ fn a_20_mib_vars_file_is_refused_unread_by_every_reader() {
     .unwrap();
     std::fs::write(baseline.path().join("small.yml"), small).unwrap();
     std::fs::write(baseline.path().join("vars.yml"), small).unwrap();
-    let git_in = |at: &std::path::Path, args: &[&str]| {
-        std::process::Command::new("git")
-            .arg("-C")
-            .arg(at)
-            .args(["-c", "user.name=t", "-c", "user.email=t@example.invalid"])
-            .args(args)
-            .output()
-            .unwrap()
-    };
-    git_in(baseline.path(), &["init", "-q"]);
-    git_in(baseline.path(), &["add", "."]);
-    git_in(baseline.path(), &["commit", "-q", "-m", "small"]);
+    crate::common::git(baseline.path(), &["init", "-q"]);
+    crate::common::git(baseline.path(), &["add", "."]);
+    crate::common::git(baseline.path(), &["commit", "-q", "-m", "small"]);
     for args in [
         &["check"][..],
         &["extract"],

@@ -4,7 +4,7 @@
 //! that logs its requests, and the log stays empty. A well-formed name afterwards shows
 //! the log does record requests.
 
-use crate::common::registry::TestRegistry;
+use crate::common::world::World;
 use crate::common::{images, img_mirror, stderr, stdout};
 
 const DIGEST: &str = "sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
@@ -24,65 +24,45 @@ const HOSTILE_PATHS: &[(&str, &str)] = &[
     ("org/app/", "trailing slash"),
 ];
 
-struct World {
-    registry: TestRegistry,
-    repo: tempfile::TempDir,
+/// The shared world on two logging registries, with a git repository whose committed
+/// vars.yml is well-formed, so `post-upgrade` sees each hostile entry as Renovate's
+/// change.
+fn world() -> World {
+    let world = World::logged();
+    write_vars(&world, &format!("quay.io/cki/mirror/org/app:0.9@{DIGEST}"));
+    for args in [
+        &["init", "-q"][..],
+        &["add", "vars.yml"],
+        &["commit", "-qm", "vars"],
+    ] {
+        crate::common::git(world.repo.path(), args);
+    }
+    world
 }
 
-impl World {
-    /// A git repository whose committed vars.yml is well-formed, so `post-upgrade`
-    /// sees each hostile entry as Renovate's change.
-    fn new() -> World {
-        let world = World {
-            registry: TestRegistry::start_logged(),
-            repo: tempfile::tempdir().unwrap(),
-        };
-        world.write_vars(&format!("quay.io/cki/mirror/org/app:0.9@{DIGEST}"));
-        for args in [
-            &["init", "-q"][..],
-            &["add", "vars.yml"],
-            &[
-                "-c",
-                "user.name=t",
-                "-c",
-                "user.email=t@t",
-                "commit",
-                "-qm",
-                "vars",
-            ],
-        ] {
-            let status = std::process::Command::new("git")
-                .args(args)
-                .current_dir(world.repo.path())
-                .status()
-                .unwrap();
-            assert!(status.success(), "git {args:?}");
-        }
-        world
-    }
+/// Runs img-mirror in the repository (commands take `--repo .` themselves; inspect
+/// takes none) with the world's registry flags.
+fn run(world: &World, args: &[&str]) -> std::process::Output {
+    img_mirror()
+        .current_dir(world.repo.path())
+        .args(args)
+        .args(world.flags())
+        .output()
+        .unwrap()
+}
 
-    /// Runs img-mirror with every registry routed to the logging one.
-    fn run(&self, args: &[&str]) -> std::process::Output {
-        let url = self.registry.url();
-        img_mirror()
-            .current_dir(self.repo.path())
-            .env(
-                "IMG_MIRROR_REGISTRIES",
-                format!("docker.io={url},quay.io={url},ghcr.io={url}"),
-            )
-            .args(args)
-            .output()
-            .unwrap()
-    }
+fn write_vars(world: &World, value: &str) {
+    let quoted = serde_json::to_string(value).unwrap();
+    world.write_vars(&format!(
+        "MP_APPROVED_REGISTRIES: [quay.io/cki]\nIMAGES:\n  app: {quoted}\n"
+    ));
+}
 
-    fn write_vars(&self, value: &str) {
-        let quoted = serde_json::to_string(value).unwrap();
-        std::fs::write(
-            self.repo.path().join("vars.yml"),
-            format!("MP_APPROVED_REGISTRIES: [quay.io/cki]\nIMAGES:\n  app: {quoted}\n"),
-        )
-        .unwrap();
-    }
+/// Every request either registry has logged.
+fn requests(world: &World) -> Vec<String> {
+    let mut all = world.upstream.requests();
+    all.extend(world.mirror.requests());
+    all
 }
 
 fn assert_refused(output: &std::process::Output, command: &str, why: &str) {
@@ -102,19 +82,19 @@ fn assert_refused(output: &std::process::Output, command: &str, why: &str) {
 
 #[test]
 fn hostile_names_are_refused_before_any_request() {
-    let world = World::new();
-    // The readiness probe of the test harness itself.
-    let probes = world.registry.requests();
+    let world = world();
+    // The readiness probes of the test harness itself.
+    let probes = requests(&world);
     for (path, why) in HOSTILE_PATHS {
         let mirrored = format!("quay.io/cki/mirror/{path}:1.0@{DIGEST}");
-        world.write_vars(&mirrored);
+        write_vars(&world, &mirrored);
         for command in [
             &["mirror", "--repo", "."][..],
             &["mirror", "--repo", ".", "--dry-run"][..],
             &["verify", "--repo", "."][..],
             &["verify", "--repo", ".", "--deep", "--upstream"][..],
         ] {
-            let output = world.run(command);
+            let output = run(&world, command);
             assert_refused(&output, &command.join(" "), why);
         }
 
@@ -124,7 +104,7 @@ fn hostile_names_are_refused_before_any_request() {
             vec!["pin", "app", upstream.as_str(), "--repo", ".", "--dry-run"],
             vec!["inspect", upstream.as_str()],
         ] {
-            let output = world.run(&command);
+            let output = run(&world, &command);
             assert_refused(&output, &command.join(" "), why);
         }
 
@@ -138,18 +118,18 @@ fn hostile_names_are_refused_before_any_request() {
             "--new-digest",
             DIGEST,
         ];
-        let output = world.run(&command);
+        let output = run(&world, &command);
         assert_refused(&output, "post-upgrade", why);
         assert_eq!(
-            world.registry.requests(),
+            requests(&world),
             probes,
             "a request was made for the {why} name {path:?}"
         );
     }
 
     // The log does record requests: a well-formed name is looked up.
-    images::publish_small(&world.registry.authority(), "org/app", "1.0", 7);
-    let output = world.run(&["inspect", "docker.io/org/app:1.0"]);
+    images::publish_small(&world.upstream.authority(), "org/app", "1.0", 7);
+    let output = run(&world, &["inspect", "docker.io/org/app:1.0"]);
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
-    assert!(world.registry.requests().len() > probes.len());
+    assert!(requests(&world).len() > probes.len());
 }

@@ -67,18 +67,9 @@ fn no_command_prints_a_secret() {
         "MP_APPROVED_REGISTRIES: [quay.io/cki]\nIMAGES:\n  app: quay.io/cki/mirror/org/app:1.0@{digest}\n"
     );
     std::fs::write(repo.path().join("vars.yml"), &vars).unwrap();
-    let git = |args: &[&str]| {
-        Command::new("git")
-            .arg("-C")
-            .arg(repo.path())
-            .args(["-c", "user.name=t", "-c", "user.email=t@example.invalid"])
-            .args(args)
-            .output()
-            .unwrap()
-    };
-    git(&["init", "-q"]);
-    git(&["add", "."]);
-    git(&["commit", "-q", "-m", "v"]);
+    crate::common::git(repo.path(), &["init", "-q"]);
+    crate::common::git(repo.path(), &["add", "."]);
+    crate::common::git(repo.path(), &["commit", "-q", "-m", "v"]);
     std::fs::write(
         repo.path().join("vars.yml"),
         vars.replace("  app:", "  app2:"),

@@ -3,35 +3,14 @@
 //! bump to the working tree.
 
 use std::path::Path;
-use std::process::Command;
 
 use crate::common::images::{self, Platform, layer};
 use crate::common::world::World;
-use crate::common::{img_mirror, json_lines, run, stderr, stdout};
+use crate::common::{git, img_mirror, json_lines, run, stderr, stdout};
 
 const PREFIX: &str = "quay.io/cki/mirror";
 const A: &str = "sha256:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
 const B: &str = "sha256:bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb";
-
-fn git(repo: &Path, args: &[&str]) {
-    let status = Command::new("git")
-        .arg("-C")
-        .arg(repo)
-        .args([
-            "-c",
-            "user.name=img-mirror test",
-            "-c",
-            "user.email=test@example.invalid",
-        ])
-        .args(args)
-        .output()
-        .unwrap();
-    assert!(
-        status.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&status.stderr)
-    );
-}
 
 /// A git repository with `vars.yml` committed.
 fn repo_with(vars: &str) -> tempfile::TempDir {
