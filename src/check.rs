@@ -177,6 +177,9 @@ fn check_read(options: &CheckOptions, read: vars::Capped) -> Result<CheckReport,
             &package_file,
             &lint_options,
         ));
+        if let Some(text) = &loaded.text {
+            lint::suppress::apply(&mut report.diagnostics, &vars_path, text);
+        }
         diag::sort(&mut report.diagnostics);
         Ok(report)
     })

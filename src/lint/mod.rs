@@ -7,6 +7,7 @@
 mod entry;
 pub mod renovate;
 pub mod rules;
+pub mod suppress;
 
 use std::path::Path;
 

@@ -16,6 +16,7 @@ pub mod missing_key;
 pub mod needless_mirror;
 pub mod not_pinned;
 pub mod unapproved_registry;
+pub mod unused_suppression;
 pub mod wrong_type;
 
 use std::path::Path;
@@ -43,6 +44,7 @@ pub static ALL: &[&Code] = &[
     &mirror_prefix_not_approved::CODE,
     &invalid_entry_name::CODE,
     &invalid_approved_registry::CODE,
+    &unused_suppression::CODE,
 ];
 
 pub(super) type EntryCheck = fn(&EntryFacts<'_>, &Context<'_>, &mut Vec<Diagnostic>);
