@@ -2,10 +2,13 @@
 // Copy the parts you need into your own config.js.
 module.exports = {
   // Renovate runs postUpgradeTasks only when they match an allowedCommands regex.
-  // Anchor it: the regex is tested unanchored. Renovate 40 and later test the command
-  // after templating (real values), 39 tests the raw template ({{{depName}}}); this
-  // pattern accepts both and nothing else.
+  // Anchor them: each is tested unanchored. The first is the current preset's task
+  // (renovate/default.json: every update comes in Renovate's data file); the second is
+  // renovate/renovate-39.json's, whose values are on the command line (Renovate 40
+  // and later test the command after templating, 39 the raw {{{depName}}} template;
+  // the pattern accepts both and nothing else).
   allowedCommands: [
+    '^img-mirror post-upgrade$',
     '^img-mirror post-upgrade --dep-name=\\S+ --new-value=\\S* --new-digest=\\S*$',
   ],
 

@@ -6,10 +6,11 @@ cd "$(dirname "$0")/.."
 
 # Real registries (docker-registry), an independent client (skopeo), htpasswd for
 # the basic-auth registry (apache2-utils), npm to fetch Node and Renovate for the
-# conformance tests (tests/tools/renovate.sh), GNU time for peak-RSS checks, pip for
-# the pre-commit tool.
+# conformance tests (tests/tools/renovate.sh), GNU time for peak-RSS checks, readelf
+# (binutils) and buildah for the static binary and the image, pip for the pre-commit
+# tool.
 need_packages=()
-for pair in docker-registry:docker-registry skopeo:skopeo htpasswd:apache2-utils node:nodejs npm:npm openssl:openssl git:git /usr/bin/time:time; do
+for pair in docker-registry:docker-registry skopeo:skopeo htpasswd:apache2-utils node:nodejs npm:npm openssl:openssl git:git /usr/bin/time:time readelf:binutils buildah:buildah; do
     command -v "${pair%%:*}" >/dev/null 2>&1 || need_packages+=("${pair#*:}")
 done
 if [ "${#need_packages[@]}" -gt 0 ]; then
@@ -21,6 +22,11 @@ if [ "${#need_packages[@]}" -gt 0 ]; then
     apt-get update -qq
     apt-get install -y -qq --no-install-recommends "${need_packages[@]}" >/dev/null
 fi
+
+# The static binary (dist/build-static.sh), which tests/it/static_binary.rs runs in an
+# empty chroot and builds into an image.
+IMG_MIRROR_STATIC_BINARY=$(dist/build-static.sh | tail -1)
+export IMG_MIRROR_STATIC_BINARY
 
 cargo test --locked --all-targets "$@"
 

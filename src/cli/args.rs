@@ -199,6 +199,15 @@ pub struct PostUpgradeArgs {
     /// Renovate's {{{newDigest}}}: checked against the diff
     #[arg(long, value_name = "DIGEST")]
     pub new_digest: Option<String>,
+    /// Renovate's data file (postUpgradeTasks.dataFileTemplate): every update of the
+    /// branch, each checked against the diff
+    #[arg(
+        long,
+        value_name = "PATH",
+        env = "RENOVATE_POST_UPGRADE_COMMAND_DATA_FILE",
+        conflicts_with_all = ["dep_name", "new_value", "new_digest"]
+    )]
+    pub data_file: Option<std::path::PathBuf>,
     /// Images copied at once
     #[arg(long, value_name = "N", default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=64))]
     pub jobs: u16,

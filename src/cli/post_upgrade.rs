@@ -4,7 +4,7 @@
 
 use img_mirror::diag::render_human;
 use img_mirror::mirror::{CopyOptions, Status};
-use img_mirror::post_upgrade::{RenovateClaim, post_upgrade};
+use img_mirror::post_upgrade::{RenovateClaim, data_file, post_upgrade};
 
 use super::args::PostUpgradeArgs;
 use super::mirror::{Reporter, Sink};
@@ -20,17 +20,22 @@ pub fn run(args: PostUpgradeArgs) -> Result<Outcome, Failure> {
         blob_jobs: 4,
         prefix: options.mirror_prefix.clone(),
     };
-    // Renovate renders a missing value as an empty string (`--new-digest=`).
-    let given = |value: &Option<String>| value.clone().filter(|v| !v.is_empty());
-    let claim = RenovateClaim {
-        dep_name: given(&args.dep_name),
-        new_value: given(&args.new_value),
-        new_digest: given(&args.new_digest),
+    let claims = match &args.data_file {
+        Some(path) => data_file::read(path)?,
+        None => {
+            // Renovate renders a missing value as an empty string (`--new-digest=`).
+            let given = |value: &Option<String>| value.clone().filter(|v| !v.is_empty());
+            vec![RenovateClaim {
+                dep_name: given(&args.dep_name),
+                new_value: given(&args.new_value),
+                new_digest: given(&args.new_digest),
+            }]
+        }
     };
     let reporter = Reporter::new(super::args::MirrorFormat::Human, Sink::Stderr);
     let report = reporter.run(|| {
         runtime.block_on(post_upgrade(
-            &options, &args.base, &claim, &client, &copy, &reporter,
+            &options, &args.base, &claims, &client, &copy, &reporter,
         ))
     })?;
     reporter.take_error()?;

@@ -3,6 +3,7 @@
 //! the merge request can merge. It never writes a file.
 
 mod claim;
+pub mod data_file;
 
 pub use claim::{RenovateClaim, verify_claim};
 
@@ -27,7 +28,8 @@ pub struct PostUpgradeReport {
     /// `check` on the new file; errors on entries this change did not touch are
     /// downgraded to warnings (they are not this bump's doing).
     pub check: crate::check::CheckReport,
-    /// Why Renovate's own account of the bump does not match the file, if it does not.
+    /// Why Renovate's own account of the bump (each update it names) does not match
+    /// the file, if it does not.
     pub claim_error: Option<String>,
     pub mirrored: Vec<crate::mirror::Outcome>,
     /// Changed entries under the prefix that cannot be mirrored.
@@ -47,13 +49,13 @@ impl PostUpgradeReport {
 }
 
 /// Renovate's post-upgrade task: compare `base` with the working tree, check the new
-/// file, verify Renovate's claim, and mirror exactly the changed mirrored entries.
+/// file, verify Renovate's claims (one per update it names), and mirror exactly the changed mirrored entries.
 /// It never writes a file. Mirroring is skipped when the check or the claim fails: a
 /// bump that is wrong must not be copied.
 pub async fn post_upgrade(
     options: &crate::check::CheckOptions,
     base: &str,
-    claim: &RenovateClaim,
+    claims: &[RenovateClaim],
     client: &crate::registry::RegistryClient,
     copy: &crate::mirror::CopyOptions,
     progress: &dyn crate::mirror::Progress,
@@ -78,7 +80,11 @@ pub async fn post_upgrade(
             diagnostic.severity = crate::diag::Severity::Warning;
         }
     }
-    let claim_error = verify_claim(claim, &comparison.changes, &options.mirror_prefix).err();
+    let claim_errors: Vec<String> = claims
+        .iter()
+        .filter_map(|claim| verify_claim(claim, &comparison.changes, &options.mirror_prefix).err())
+        .collect();
+    let claim_error = (!claim_errors.is_empty()).then(|| claim_errors.join("\n"));
     let mut report = PostUpgradeReport {
         comparison,
         check,

@@ -17,6 +17,7 @@ pub mod endpoints;
 mod error;
 pub mod manifest;
 pub mod retry;
+mod roots;
 mod verified;
 
 use std::collections::HashMap;
@@ -169,11 +170,15 @@ impl Clients {
             connect_timeout: Some(options.connect_timeout),
             read_timeout: Some(options.read_timeout),
             accept_invalid_certificates,
+            extra_root_certificates: roots::for_oci_client(),
             ..ClientConfig::default()
         };
         let oci = oci_client::Client::try_from(config)
             .map_err(|e| ClientBuildError::Registry(e.to_string()))?;
+        let bundled_roots =
+            roots::for_reqwest().map_err(|e| ClientBuildError::Http(e.to_string()))?;
         let http = reqwest::Client::builder()
+            .tls_certs_merge(bundled_roots)
             .connect_timeout(options.connect_timeout)
             .read_timeout(options.read_timeout)
             .danger_accept_invalid_certs(accept_invalid_certificates)
@@ -417,7 +422,9 @@ impl RegistryClient {
         reference: &str,
         expected: Option<&str>,
     ) -> Result<RawManifest> {
-        let what = format!("fetching manifest {}@{reference}", repo.name);
+        // A digest follows `@`, a tag `:`, as the user writes them.
+        let separator = if reference.contains(':') { '@' } else { ':' };
+        let what = format!("fetching manifest {}{separator}{reference}", repo.name);
         let url = repo.url(&format!("manifests/{reference}"));
         retry::retry(self.options.retry, || async {
             let response = self

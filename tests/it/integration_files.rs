@@ -69,34 +69,68 @@ fn gitlab_template_has_the_check_diff_and_sharded_nightly_jobs() {
     );
 }
 
-#[test]
-fn presets_run_post_upgrade_with_renovates_values_and_an_allowed_command() {
-    let allowed = regex::Regex::new(
-        r"^img-mirror post-upgrade --dep-name=\S+ --new-value=\S* --new-digest=\S*$",
-    )
-    .unwrap();
+/// The global config's allowedCommands, as Renovate compiles them (unanchored tests).
+fn allowed_commands() -> Vec<regex::Regex> {
     let config_js = read("renovate/self-hosted-config.js");
-    assert!(config_js.contains(
-        r"'^img-mirror post-upgrade --dep-name=\\S+ --new-value=\\S* --new-digest=\\S*$'"
-    ));
-    for preset in ["renovate/default.json", "renovate/renovate-39.json"] {
-        let json: serde_json::Value = serde_json::from_str(&read(preset)).unwrap();
-        let command = json["postUpgradeTasks"]["commands"][0].as_str().unwrap();
-        assert!(
-            allowed.is_match(command),
-            "{preset}: Renovate 39 checks the raw template"
+    let patterns: Vec<regex::Regex> = config_js
+        .lines()
+        .map(str::trim)
+        .filter(|line| line.starts_with("'^img-mirror"))
+        .map(|line| regex::Regex::new(&line[1..line.len() - 2].replace("\\\\", "\\")).unwrap())
+        .collect();
+    assert_eq!(patterns.len(), 2, "{config_js}");
+    patterns
+}
+
+#[test]
+fn the_renovate_39_preset_runs_post_upgrade_with_renovates_values_and_an_allowed_command() {
+    let allowed = allowed_commands();
+    let json: serde_json::Value = serde_json::from_str(&read("renovate/renovate-39.json")).unwrap();
+    let command = json["postUpgradeTasks"]["commands"][0].as_str().unwrap();
+    assert!(
+        allowed.iter().any(|a| a.is_match(command)),
+        "Renovate 39 checks the raw template"
+    );
+    let rendered = command
+        .replace("{{{depName}}}", "grafana/grafana")
+        .replace("{{{newValue}}}", "11.3.0")
+        .replace(
+            "{{{newDigest}}}",
+            "sha256:0000000000000000000000000000000000000000000000000000000000000000",
         );
-        let rendered = command
-            .replace("{{{depName}}}", "grafana/grafana")
-            .replace("{{{newValue}}}", "11.3.0")
-            .replace(
-                "{{{newDigest}}}",
-                "sha256:0000000000000000000000000000000000000000000000000000000000000000",
-            );
-        assert!(
-            allowed.is_match(&rendered),
-            "{preset}: Renovate 40+ checks the rendered command"
-        );
-        assert_eq!(json["postUpgradeTasks"]["executionMode"], "update");
-    }
+    assert!(
+        allowed.iter().any(|a| a.is_match(&rendered)),
+        "Renovate 40+ checks the rendered command"
+    );
+    assert!(
+        !allowed
+            .iter()
+            .any(|a| a.is_match(&format!("{rendered} && curl x")))
+    );
+    assert_eq!(json["postUpgradeTasks"]["executionMode"], "update");
+}
+
+#[test]
+fn the_current_preset_runs_post_upgrade_once_per_branch_with_a_data_file() {
+    let allowed = allowed_commands();
+    let json: serde_json::Value = serde_json::from_str(&read("renovate/default.json")).unwrap();
+    let tasks = &json["postUpgradeTasks"];
+    assert_eq!(
+        tasks["commands"],
+        serde_json::json!(["img-mirror post-upgrade"])
+    );
+    assert!(
+        allowed
+            .iter()
+            .any(|a| a.is_match("img-mirror post-upgrade"))
+    );
+    assert_eq!(tasks["executionMode"], "branch");
+    // What Renovate renders from the template is read by `post-upgrade`: see
+    // upgrade_cli::post_upgrade_reads_every_update_from_renovates_data_file.
+    assert!(
+        tasks["dataFileTemplate"]
+            .as_str()
+            .unwrap()
+            .contains("{{#each upgrades}}")
+    );
 }

@@ -18,5 +18,6 @@ mod re2_differential;
 mod renovate_conformance;
 mod secrets;
 mod snapshots;
+mod static_binary;
 mod token_auth;
 mod upgrade_cli;

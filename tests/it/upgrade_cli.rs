@@ -298,3 +298,142 @@ fn post_upgrade_fails_on_a_lint_error_in_the_changed_entry_only() {
         stderr(&output)
     );
 }
+
+/// The current preset's dataFileTemplate rendered by Renovate 44's own template engine
+/// for a branch-mode task (the executor's input: the branch config with `upgrades`).
+fn renovate_data_file(dir: &Path, upgrades: serde_json::Value) -> std::path::PathBuf {
+    let renovate = crate::common::renovate::Renovate::get("44.121.2");
+    let preset: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("renovate/default.json"),
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    let template = preset["postUpgradeTasks"]["dataFileTemplate"]
+        .as_str()
+        .unwrap();
+    let depnames: Vec<&str> = upgrades
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u["depName"].as_str().unwrap())
+        .collect();
+    let input = dir.join("input.json");
+    std::fs::write(
+        &input,
+        serde_json::json!({
+            "manager": "regex",
+            "depName": depnames.join(" "),
+            "branchName": "renovate/grafana-monorepo",
+            "upgrades": upgrades,
+        })
+        .to_string(),
+    )
+    .unwrap();
+    let rendered = renovate
+        .node()
+        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/conformance/renovate-template.js"))
+        .arg(&renovate.prefix)
+        .arg(template)
+        .arg(&input)
+        .env("LOG_LEVEL", "fatal")
+        .output()
+        .unwrap();
+    assert!(rendered.status.success(), "{}", stderr(&rendered));
+    let path = dir.join("post-upgrade-data-file-0123456789abcdef.tmp");
+    std::fs::write(&path, &rendered.stdout).unwrap();
+    path
+}
+
+#[test]
+fn post_upgrade_reads_every_update_from_renovates_data_file() {
+    let registries = World::new();
+    let grafana_old = publish_small(&registries, "grafana/grafana", "11.2.0", 80);
+    let grafana_new = publish_small(&registries, "grafana/grafana", "11.3.0", 81);
+    let loki_old = publish_small(&registries, "grafana/loki", "3.1.1", 82);
+    let loki_new = publish_small(&registries, "grafana/loki", "3.2.0", 83);
+    let before = vars(&format!(
+        "  grafana: {PREFIX}/grafana/grafana:11.2.0@{grafana_old}\n  loki: {PREFIX}/grafana/loki:3.1.1@{loki_old}\n"
+    ));
+    let repo = repo_with(&before);
+    // executionMode "branch": both updates are written, then the task runs once.
+    let after = before
+        .replace(
+            &format!("11.2.0@{grafana_old}"),
+            &format!("11.3.0@{grafana_new}"),
+        )
+        .replace(&format!("3.1.1@{loki_old}"), &format!("3.2.0@{loki_new}"));
+    std::fs::write(repo.path().join("vars.yml"), &after).unwrap();
+    let scratch = tempfile::tempdir().unwrap();
+    let update = |name: &str, value: &str, digest: &str| serde_json::json!({"depName": name, "newValue": value, "newDigest": digest, "currentValue": "old"});
+    let data_file = renovate_data_file(
+        scratch.path(),
+        serde_json::json!([
+            update("grafana/grafana", "11.3.0", &grafana_new),
+            update("grafana/loki", "3.2.0", &loki_new),
+        ]),
+    );
+
+    let with_data_file = |path: &Path| {
+        img_mirror()
+            .args(["post-upgrade", "--repo"])
+            .arg(repo.path())
+            .args(registries.flags())
+            .env("RENOVATE_POST_UPGRADE_COMMAND_DATA_FILE", path)
+            .output()
+            .unwrap()
+    };
+    let output = with_data_file(&data_file);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    for (reference, digest) in [
+        ("cki/mirror/grafana/grafana:11.3.0", &grafana_new),
+        ("cki/mirror/grafana/loki:3.2.0", &loki_new),
+    ] {
+        assert_eq!(
+            images::inspect_digest(&registries.mirror.authority(), reference),
+            *digest
+        );
+    }
+
+    // An update the diff does not back fails the task, naming it.
+    let wrong = renovate_data_file(
+        scratch.path(),
+        serde_json::json!([
+            update("grafana/grafana", "11.3.0", &grafana_new),
+            update("grafana/tempo", "2.6.0", &loki_new),
+        ]),
+    );
+    let refused = with_data_file(&wrong);
+    assert_eq!(refused.status.code(), Some(1), "{}", stderr(&refused));
+    assert!(
+        stderr(&refused).contains(
+            "Renovate says it updated grafana/tempo, but no changed IMAGES entry is that image"
+        ),
+        "{}",
+        stderr(&refused)
+    );
+
+    // A data file that is not the preset's list: a usage error naming file and line.
+    let malformed = scratch.path().join("malformed.tmp");
+    std::fs::write(
+        &malformed,
+        "[{\"depName\": \"grafana/grafana\",\n \"newValue\": }]",
+    )
+    .unwrap();
+    let broken = with_data_file(&malformed);
+    assert_eq!(broken.status.code(), Some(2), "{}", stderr(&broken));
+    assert!(
+        stderr(&broken).contains(&format!("{}:2:", malformed.display())),
+        "{}",
+        stderr(&broken)
+    );
+    // The data file and values on the command line are one or the other.
+    let both = img_mirror()
+        .args(["post-upgrade", "--dep-name=grafana/grafana", "--repo"])
+        .arg(repo.path())
+        .env("RENOVATE_POST_UPGRADE_COMMAND_DATA_FILE", &data_file)
+        .output()
+        .unwrap();
+    assert_eq!(both.status.code(), Some(2), "{}", stderr(&both));
+}

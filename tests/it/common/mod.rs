@@ -56,22 +56,24 @@ pub fn self_signed_certificate(
     common_name: &str,
     subject_alt_name: Option<&str>,
 ) -> (PathBuf, PathBuf) {
-    let (cert, key) = (dir.join("cert.pem"), dir.join("key.pem"));
-    let mut command = Command::new("openssl");
-    command
-        .args([
-            "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
-        ])
-        .arg("-subj")
-        .arg(format!("/CN={common_name}"));
-    if let Some(name) = subject_alt_name {
-        command.arg("-addext").arg(format!("subjectAltName={name}"));
+    let subject = format!("/CN={common_name}");
+    let mut args = vec![
+        "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", &subject,
+    ];
+    let extension = subject_alt_name.map(|name| format!("subjectAltName={name}"));
+    if let Some(extension) = &extension {
+        args.extend(["-addext", extension]);
     }
-    let made = command
-        .arg("-keyout")
-        .arg(&key)
-        .arg("-out")
-        .arg(&cert)
+    args.extend(["-keyout", "key.pem", "-out", "cert.pem"]);
+    openssl(dir, &args);
+    (dir.join("cert.pem"), dir.join("key.pem"))
+}
+
+/// `openssl ARGS` in `dir`, which must succeed.
+fn openssl(dir: &Path, args: &[&str]) {
+    let made = Command::new("openssl")
+        .args(args)
+        .current_dir(dir)
         .output()
         .expect("openssl is installed by tests/run.sh");
     assert!(
@@ -79,7 +81,38 @@ pub fn self_signed_certificate(
         "{}",
         String::from_utf8_lossy(&made.stderr)
     );
-    (cert, key)
+}
+
+/// A server certificate for `subject_alt_name` (`IP:127.0.0.1`) issued by a CA made for
+/// it, as real registries' are (webpki refuses a self-signed CA as a server's own
+/// certificate): `cert.pem` and `key.pem` for the server and `ca.pem` for clients, in
+/// `dir`.
+pub fn ca_issued_certificate(dir: &Path, subject_alt_name: &str) -> (PathBuf, PathBuf) {
+    let words = |line: &'static str| line.split_whitespace().collect::<Vec<_>>();
+    let ca = words("req -x509 -newkey rsa:2048 -nodes -days 1 -keyout ca.key -out ca.pem");
+    openssl(
+        dir,
+        &[&ca[..], &["-subj", "/CN=img-mirror test CA"]].concat(),
+    );
+    let request = words("req -newkey rsa:2048 -nodes -keyout key.pem -out server.csr");
+    openssl(
+        dir,
+        &[&request[..], &["-subj", "/CN=img-mirror test registry"]].concat(),
+    );
+    std::fs::write(
+        dir.join("server.ext"),
+        format!(
+            "subjectAltName={subject_alt_name}\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n"
+        ),
+    )
+    .unwrap();
+    openssl(
+        dir,
+        &words(
+            "x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 1 -extfile server.ext -out cert.pem",
+        ),
+    );
+    (dir.join("cert.pem"), dir.join("key.pem"))
 }
 
 pub fn run(args: &[&str]) -> Output {

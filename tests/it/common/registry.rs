@@ -35,7 +35,8 @@ impl TestRegistry {
         TestRegistry::launch(Some((user, password)), true)
     }
 
-    /// A registry serving HTTPS with a self-signed certificate for 127.0.0.1.
+    /// A registry serving HTTPS for 127.0.0.1 with a certificate from a CA of its own
+    /// (see [`TestRegistry::certificate_authority`]).
     pub fn start_tls() -> TestRegistry {
         TestRegistry::launch_with(None, false, true, None)
     }
@@ -87,8 +88,7 @@ impl TestRegistry {
             config.push_str(&auth_config);
         }
         if tls {
-            let (cert, key) =
-                super::self_signed_certificate(dir.path(), "127.0.0.1", Some("IP:127.0.0.1"));
+            let (cert, key) = super::ca_issued_certificate(dir.path(), "IP:127.0.0.1");
             config = config.replace(
                 "secret: img-mirror-test}",
                 &format!(
@@ -119,6 +119,11 @@ impl TestRegistry {
 
     pub fn url(&self) -> String {
         format!("http://{}", self.authority())
+    }
+
+    /// The CA that issued the certificate of a registry from [`TestRegistry::start_tls`].
+    pub fn certificate_authority(&self) -> PathBuf {
+        self.dir.path().join("ca.pem")
     }
 
     /// The registry's filesystem storage (its `rootdirectory`).

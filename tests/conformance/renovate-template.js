@@ -1,0 +1,22 @@
+// Renders a template with Renovate's own `compile` (lib/util/template, filtered mode, as
+// the post-upgrade executor renders commands and dataFileTemplate), for img-mirror's
+// tests of its presets. Usage: node renovate-template.js RENOVATE_PREFIX TEMPLATE INPUT.json
+// Prints the rendered text.
+'use strict';
+const path = require('path');
+const fs = require('fs');
+
+async function main() {
+  const [prefix, template, inputPath] = process.argv.slice(2);
+  const dist = path.join(prefix, 'node_modules/renovate/dist/util/template');
+  const file = fs.existsSync(dist + '.js') ? dist + '.js' : dist + '/index.js';
+  const loaded = await import(file);
+  const { compile } = { ...loaded.default, ...loaded };
+  const input = JSON.parse(fs.readFileSync(inputPath, 'utf8'));
+  process.stdout.write(compile(template, input));
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});
