@@ -16,6 +16,7 @@ pub mod mirror;
 pub mod mirror_map;
 pub mod pin;
 pub mod post_upgrade;
+pub mod redact;
 pub mod reference;
 pub mod registry;
 pub mod renovate;

@@ -17,6 +17,10 @@ use img_mirror::mirror_map::DEFAULT_MIRROR_PREFIX;
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
+    /// Log each registry request on stderr, credentials redacted (-vv: also
+    /// oci-client's own logs); RUST_LOG overrides
+    #[arg(short, long, action = clap::ArgAction::Count, global = true)]
+    pub verbose: u8,
 }
 
 #[derive(Debug, Subcommand)]

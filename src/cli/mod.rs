@@ -9,6 +9,7 @@ mod explain;
 mod extract;
 mod inspect;
 mod json_lines;
+mod logging;
 mod mirror;
 mod output;
 mod pin;
@@ -50,6 +51,7 @@ impl<E: std::error::Error> From<E> for Failure {
 
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
+    logging::init(cli.verbose);
     let result = match cli.command {
         Command::Check(args) => check::run(args),
         Command::Extract(args) => extract::run(args),

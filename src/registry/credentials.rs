@@ -51,6 +51,19 @@ pub struct Credentials {
 }
 
 impl Credentials {
+    /// Registers every password, and the `user:password` base64 an auth file or an
+    /// `Authorization: Basic` header would carry, with [`crate::redact`].
+    pub fn register_for_redaction(&self) {
+        use base64::Engine as _;
+        for (_, secret) in &self.entries {
+            crate::redact::register(&secret.password);
+            crate::redact::register(
+                &base64::engine::general_purpose::STANDARD
+                    .encode(format!("{}:{}", secret.username, secret.password)),
+            );
+        }
+    }
+
     /// Reads the standard auth files from the environment.
     pub fn from_environment() -> Result<Credentials, CredentialsError> {
         let files: Vec<PathBuf> = match std::env::var_os("REGISTRY_AUTH_FILE") {

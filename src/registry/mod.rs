@@ -179,6 +179,7 @@ impl Clients {
             roots::for_reqwest().map_err(|e| ClientBuildError::Http(e.to_string()))?;
         let http = reqwest::Client::builder()
             .tls_certs_merge(bundled_roots)
+            .redirect(logged_redirects())
             .connect_timeout(options.connect_timeout)
             .read_timeout(options.read_timeout)
             .danger_accept_invalid_certs(accept_invalid_certificates)
@@ -187,6 +188,23 @@ impl Clients {
             .map_err(|e| ClientBuildError::Http(e.to_string()))?;
         Ok(Clients { oci, http })
     }
+}
+
+/// reqwest's default policy (up to 10 redirects), each one logged: registries send
+/// blob reads to storage hosts, and when such a read fails the hop is what to look at.
+fn logged_redirects() -> reqwest::redirect::Policy {
+    reqwest::redirect::Policy::custom(|attempt| {
+        tracing::debug!(
+            status = attempt.status().as_u16(),
+            to = %crate::redact::url(attempt.url()),
+            "redirected"
+        );
+        if attempt.previous().len() >= 10 {
+            attempt.error("more than 10 redirects")
+        } else {
+            attempt.follow()
+        }
+    })
 }
 
 /// Why the registry client could not be built (a TLS setup the machine cannot provide).
@@ -206,6 +224,7 @@ fn install_crypto_provider() {
 impl RegistryClient {
     pub fn new(options: ClientOptions) -> Result<RegistryClient, ClientBuildError> {
         install_crypto_provider();
+        options.credentials.register_for_redaction();
         let verified = Clients::build(&options, false)?;
         let unverified = if options.insecure_tls.is_empty() {
             None
@@ -272,6 +291,12 @@ impl RegistryClient {
             RegistryOperation::Pull
         };
         let what = format!("authenticating to {}", repo.name);
+        tracing::debug!(
+            repository = %repo.name,
+            scope = %format!("repository:{}:{}", repo.path, if push { "pull,push" } else { "pull" }),
+            credentials = if self.secret(repo).is_some() { "basic" } else { "anonymous" },
+            "asking for a token"
+        );
         let token = retry::retry(self.options.retry, || async {
             self.clients(repo)
                 .oci
@@ -280,6 +305,13 @@ impl RegistryClient {
                 .map_err(|e| from_oci(&what, e))
         })
         .await?;
+        match &token {
+            Some(token) => {
+                crate::redact::register(token);
+                tracing::debug!(repository = %repo.name, "received a token");
+            }
+            None => tracing::debug!(repository = %repo.name, "no token: basic or anonymous"),
+        }
         self.tokens.lock().await.insert(key, token.clone());
         Ok(token)
     }
@@ -319,8 +351,9 @@ impl RegistryClient {
         let key = (repo.endpoint.authority.clone(), repo.path.clone(), push);
         let cached = self.tokens.lock().await.get(&key).cloned();
         let token = cached.clone().flatten();
-        let request = self.authorize(build(), repo, token.as_deref());
-        let response = request.send().await.map_err(|e| from_reqwest(what, e))?;
+        let response = self
+            .send_logged(repo, what, &build, token.as_deref())
+            .await?;
         if response.status() != reqwest::StatusCode::UNAUTHORIZED {
             return Ok(response);
         }
@@ -328,8 +361,50 @@ impl RegistryClient {
             self.forget_token(repo, push).await;
         }
         let token = self.token(repo, push).await?;
-        let request = self.authorize(build(), repo, token.as_deref());
-        request.send().await.map_err(|e| from_reqwest(what, e))
+        self.send_logged(repo, what, &build, token.as_deref()).await
+    }
+
+    /// One request, logged with its method, URL (query redacted), the credential kind it
+    /// carried and the answer; a 401's challenge too (realm, service, scope).
+    async fn send_logged(
+        &self,
+        repo: &Repo,
+        what: &str,
+        build: &impl Fn() -> reqwest::RequestBuilder,
+        token: Option<&str>,
+    ) -> Result<reqwest::Response> {
+        let request = self
+            .authorize(build(), repo, token)
+            .build()
+            .map_err(|e| from_reqwest(what, e))?;
+        let (method, url) = (request.method().clone(), crate::redact::url(request.url()));
+        let auth = match (token, self.secret(repo)) {
+            (Some(_), _) => "bearer",
+            (None, Some(_)) => "basic",
+            (None, None) => "anonymous",
+        };
+        let sent = self.clients(repo).http.execute(request).await;
+        let response = match sent {
+            Ok(response) => response,
+            Err(error) => {
+                tracing::debug!(%method, %url, auth, error = %error, "request failed");
+                return Err(from_reqwest(what, error));
+            }
+        };
+        let challenge = response
+            .headers()
+            .get(reqwest::header::WWW_AUTHENTICATE)
+            .and_then(|value| value.to_str().ok())
+            .unwrap_or_default();
+        tracing::debug!(
+            %method,
+            %url,
+            auth,
+            status = response.status().as_u16(),
+            challenge,
+            "request"
+        );
+        Ok(response)
     }
 
     /// A manifest request that accepts every manifest type a mirror copies.
@@ -575,15 +650,21 @@ impl RegistryClient {
                     message: "the registry opened an upload without a Location".into(),
                     transient: false,
                 })?;
-            // A 202 to a mount request is an upload session too: stream into it.
-            self.token(from, false).await?;
+            // A 202 to a mount request is an upload session too: stream into it. The read
+            // goes through `send` (logged, its redirects too: registries hand blob reads
+            // to storage hosts, and reqwest drops the Authorization header on the way).
+            let blob_url = from.url(&format!("blobs/{digest}"));
             let source = self
-                .clients(from)
-                .oci
-                .pull_blob_stream(&from.oci(Some(digest)), digest)
-                .await
-                .map_err(|e| from_oci(&what, e))?;
-            let verified = Verified::new(source.stream, digest, descriptor.size, progress.clone());
+                .send(from, false, &what, || {
+                    self.clients(from).http.get(&blob_url)
+                })
+                .await?;
+            if !source.status().is_success() {
+                return Err(status_error(&what, &blob_url, source, Access::Read).await);
+            }
+            let stream =
+                futures_util::TryStreamExt::map_err(source.bytes_stream(), std::io::Error::other);
+            let verified = Verified::new(stream, digest, descriptor.size, progress.clone());
             let separator = if location.contains('?') { '&' } else { '?' };
             let put_url = format!("{location}{separator}digest={digest}");
             let body = reqwest::Body::wrap_stream(verified);
@@ -598,6 +679,13 @@ impl RegistryClient {
                 .body(body);
             let request = self.authorize(put, to, token.as_deref());
             let response = request.send().await.map_err(|e| from_reqwest(&what, e))?;
+            tracing::debug!(
+                method = "PUT",
+                url = %crate::redact::scrub(&put_url),
+                status = response.status().as_u16(),
+                bytes = descriptor.size,
+                "blob upload"
+            );
             if response.status().as_u16() == 201 {
                 Ok(BlobTransfer::Copied {
                     bytes: descriptor.size,

@@ -34,7 +34,7 @@ pub trait Transient {
 /// Runs `operation` until it succeeds, fails permanently, or runs out of attempts.
 pub async fn retry<T, E, F, Fut>(policy: RetryPolicy, mut operation: F) -> Result<T, E>
 where
-    E: Transient,
+    E: Transient + std::fmt::Display,
     F: FnMut() -> Fut,
     Fut: Future<Output = Result<T, E>>,
 {
@@ -46,6 +46,13 @@ where
                 let delay = error.retry_after().map_or_else(
                     || backoff(policy, attempt),
                     |asked| asked.min(policy.max_delay * 3),
+                );
+                tracing::debug!(
+                    attempt,
+                    of = policy.attempts,
+                    wait_ms = delay.as_millis() as u64,
+                    error = %error,
+                    "retrying"
                 );
                 tokio::time::sleep(delay).await;
                 attempt += 1;
@@ -71,6 +78,11 @@ mod tests {
 
     #[derive(Debug)]
     struct Flaky(bool);
+    impl std::fmt::Display for Flaky {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            write!(f, "flaky: {}", self.0)
+        }
+    }
     impl Transient for Flaky {
         fn is_transient(&self) -> bool {
             self.0

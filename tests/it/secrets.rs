@@ -2,7 +2,8 @@
 //! basic-auth registries on both sides (the right password, then a wrong one); each
 //! command that talks to a registry is first shown (by the registries' access logs) to
 //! have sent the credential, and then all of its stdout and stderr, human and JSON, is
-//! searched for the secret and its base64 form.
+//! searched for the secret and its base64 form. Registry commands run again at `-vv`,
+//! whose log is first shown to hold requests that carried the credential.
 
 use std::path::Path;
 use std::process::Command;
@@ -113,11 +114,20 @@ fn no_command_prints_a_secret() {
     let mut copied = false;
     for password in [SECRET, "wrong-pa55"] {
         let auth = auth_file(repo.path(), password);
-        for args in &commands {
+        let runs = commands.iter().flat_map(|args| {
+            let offline = matches!(args[0].as_str(), "check" | "extract" | "diff");
+            let verbosity: &[bool] = if offline { &[false] } else { &[false, true] };
+            verbosity.iter().map(move |verbose| (args, *verbose))
+        });
+        for (args, verbose) in runs {
             let mut command = img_mirror();
             command.args(args).env("REGISTRY_AUTH_FILE", &auth);
             if !matches!(args[0].as_str(), "check" | "extract" | "diff") {
                 command.args(&registries);
+            }
+            if verbose {
+                // Every log line there is: ours, oci-client's and the HTTP stack's.
+                command.arg("-vv");
             }
             let sent_before = upstream.authorized_requests() + mirror.authorized_requests();
             let output = command.output().unwrap();
@@ -139,6 +149,14 @@ fn no_command_prints_a_secret() {
                     "`img-mirror {}` sent no authenticated request: the test proves nothing for it\n{}",
                     args.join(" "),
                     String::from_utf8_lossy(&output.stderr)
+                );
+            }
+            if verbose {
+                let log = String::from_utf8_lossy(&output.stderr);
+                assert!(
+                    log.contains("img_mirror::registry: request") && log.contains("auth=\"basic\""),
+                    "`img-mirror -vv {}` logged no request that carried the credential:\n{log}",
+                    args.join(" ")
                 );
             }
             let everything = format!(

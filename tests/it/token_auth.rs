@@ -271,3 +271,39 @@ fn the_first_copy_succeeds_where_pull_is_granted_only_on_repositories_that_exist
         Some(world.digest.as_str())
     );
 }
+
+/// `-v` shows what a failing nightly job needs from a token registry: the first 401
+/// with its challenge, the scope asked for on each side, the bearer requests that
+/// followed; never a password or a token (JWTs start with `eyJ`).
+#[test]
+fn verbose_logs_show_challenges_scopes_and_requests_but_no_token() {
+    let world = TokenWorld::new();
+    let auth = world.auth_file(PASSWORD);
+    let copied = world.run(&["mirror", "-v"], &auth);
+    assert_eq!(copied.status.code(), Some(0), "{}", stderr(&copied));
+    let log = stderr(&copied);
+    let issued = world
+        .tokens
+        .requests()
+        .into_iter()
+        .filter(|request| request.granted)
+        .count();
+    assert!(
+        issued > 0,
+        "the token server issued nothing: nothing to hide"
+    );
+    for expected in [
+        "status=401",
+        "challenge=\"Bearer realm=",
+        "asking for a token",
+        "scope=repository:org/app:pull",
+        "scope=repository:cki/mirror/org/app:pull,push",
+        "received a token",
+        "auth=\"bearer\"",
+        "method=PUT",
+    ] {
+        assert!(log.contains(expected), "no {expected:?} in:\n{log}");
+    }
+    assert!(!log.contains("eyJ"), "a token was logged:\n{log}");
+    assert_no_secret(&copied);
+}
