@@ -7,18 +7,10 @@
 const path = require('path');
 const fs = require('fs');
 
-const prefix = process.argv[2];
+const { load: loadFrom } = require('./renovate-modules.js');
 
-async function load(module) {
-  const dist = path.join(prefix, 'node_modules/renovate/dist', module);
-  for (const file of [dist + '.js', dist + '/index.js']) {
-    if (fs.existsSync(file)) {
-      const loaded = await import(file);
-      return { ...loaded.default, ...loaded };
-    }
-  }
-  throw new Error(`no ${module} in ${prefix}`);
-}
+const prefix = process.argv[2];
+const load = (module) => loadFrom(prefix, module);
 
 async function main() {
   const { regEx, regexEngineStatus } = await load('util/regex');

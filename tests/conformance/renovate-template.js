@@ -3,15 +3,12 @@
 // tests of its presets. Usage: node renovate-template.js RENOVATE_PREFIX TEMPLATE INPUT.json
 // Prints the rendered text.
 'use strict';
-const path = require('path');
 const fs = require('fs');
+const { load } = require('./renovate-modules.js');
 
 async function main() {
   const [prefix, template, inputPath] = process.argv.slice(2);
-  const dist = path.join(prefix, 'node_modules/renovate/dist/util/template');
-  const file = fs.existsSync(dist + '.js') ? dist + '.js' : dist + '/index.js';
-  const loaded = await import(file);
-  const { compile } = { ...loaded.default, ...loaded };
+  const { compile } = await load(prefix, 'util/template');
   const input = JSON.parse(fs.readFileSync(inputPath, 'utf8'));
   process.stdout.write(compile(template, input));
 }

@@ -71,14 +71,11 @@ fn gitlab_template_has_the_check_diff_and_sharded_nightly_jobs() {
 
 /// The global config's allowedCommands, as Renovate compiles them (unanchored tests).
 fn allowed_commands() -> Vec<regex::Regex> {
-    let config_js = read("renovate/self-hosted-config.js");
-    let patterns: Vec<regex::Regex> = config_js
-        .lines()
-        .map(str::trim)
-        .filter(|line| line.starts_with("'^img-mirror"))
-        .map(|line| regex::Regex::new(&line[1..line.len() - 2].replace("\\\\", "\\")).unwrap())
+    let patterns: Vec<regex::Regex> = crate::common::renovate::allowed_commands()
+        .iter()
+        .map(|pattern| regex::Regex::new(pattern).unwrap())
         .collect();
-    assert_eq!(patterns.len(), 2, "{config_js}");
+    assert_eq!(patterns.len(), 2, "{patterns:?}");
     patterns
 }
 

@@ -16,6 +16,7 @@ mod pin_cli;
 mod properties;
 mod re2_differential;
 mod renovate_conformance;
+mod renovate_lifecycle;
 mod secrets;
 mod snapshots;
 mod static_binary;

@@ -62,3 +62,18 @@ impl Renovate {
         }
     }
 }
+
+/// The allowedCommands patterns of renovate/self-hosted-config.js, as JavaScript holds
+/// them (one `'^img-mirror ...'` string literal per line).
+pub fn allowed_commands() -> Vec<String> {
+    let config_js = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("renovate/self-hosted-config.js"),
+    )
+    .unwrap();
+    config_js
+        .lines()
+        .map(str::trim)
+        .filter(|line| line.starts_with("'^img-mirror"))
+        .map(|line| line[1..line.len() - 2].replace("\\\\", "\\"))
+        .collect()
+}
