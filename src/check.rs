@@ -79,16 +79,30 @@ pub fn check(options: &CheckOptions) -> Result<CheckReport, CheckError> {
         path: vars_path.display().to_string(),
         source,
     })?;
-    check_read(options, read)
+    // The repository walk for template references is mostly waiting on the file
+    // system: it runs beside everything else.
+    std::thread::scope(|scope| {
+        let walk = scope.spawn(|| crate::references::walk(&options.repo, &|_| false));
+        let references: ReferencesJob<'_> =
+            Box::new(move || walk.join().expect("the repository walk does not panic"));
+        check_read(options, read, Some(references))
+    })
 }
 
 /// [`check`] of `text` as if it were the vars file's content: what `pin` proves of an
-/// edit before it writes it.
+/// edit before it writes it. The repository's templates are not read.
 pub fn check_text(options: &CheckOptions, text: &str) -> Result<CheckReport, CheckError> {
-    check_read(options, vars::Capped::Bytes(text.as_bytes().to_vec()))
+    check_read(options, vars::Capped::Bytes(text.as_bytes().to_vec()), None)
 }
 
-fn check_read(options: &CheckOptions, read: vars::Capped) -> Result<CheckReport, CheckError> {
+/// The template references of the repository, once its walk is done.
+type ReferencesJob<'scope> = Box<dyn FnOnce() -> Vec<crate::references::FileScan> + 'scope>;
+
+fn check_read(
+    options: &CheckOptions,
+    read: vars::Capped,
+    references: Option<ReferencesJob<'_>>,
+) -> Result<CheckReport, CheckError> {
     let vars_path = options.vars_path();
     let config_path = options.config_path();
     let package_file = options.package_file();
@@ -177,6 +191,16 @@ fn check_read(options: &CheckOptions, read: vars::Capped) -> Result<CheckReport,
             &package_file,
             &lint_options,
         ));
+        if let (Some(vars), Some(references)) = (&loaded.vars, references) {
+            let files = references();
+            report.diagnostics.extend(lint::references::check(
+                vars,
+                &vars_path,
+                &options.repo,
+                &files,
+                &mut report.sources,
+            ));
+        }
         if let Some(text) = &loaded.text {
             lint::suppress::apply(&mut report.diagnostics, &vars_path, text);
         }

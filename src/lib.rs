@@ -18,6 +18,7 @@ pub mod pin;
 pub mod post_upgrade;
 pub mod redact;
 pub mod reference;
+pub mod references;
 pub mod registry;
 pub mod renovate;
 pub mod vars;

@@ -5,6 +5,7 @@
 //! a file under `rules/` with its [`Code`] and its check; [`codes`] lists them all.
 
 mod entry;
+pub mod references;
 pub mod renovate;
 pub mod rules;
 pub mod suppress;
@@ -41,6 +42,7 @@ pub struct Context<'a> {
 pub fn codes() -> Vec<&'static Code> {
     let mut all = rules::ALL.to_vec();
     all.extend(renovate::rules::ALL);
+    all.extend(references::rules::ALL);
     all.sort_by_key(|code| code.code);
     all
 }

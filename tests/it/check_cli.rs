@@ -460,3 +460,47 @@ fn a_20_mib_vars_file_is_refused_unread_by_every_reader() {
         );
     }
 }
+
+/// The template walk sees the repository as git does: an untracked file counts, a file
+/// `.gitignore` names does not (its reference to a missing entry is not reported, and
+/// the entry only it references is unreferenced), and `.git` is never read.
+#[test]
+fn template_references_are_read_as_git_sees_the_repository() {
+    let repo = tempfile::tempdir().unwrap();
+    let digest = format!("sha256:{}", "a".repeat(64));
+    std::fs::write(
+        repo.path().join("vars.yml"),
+        format!(
+            "MP_APPROVED_REGISTRIES: [registry.redhat.io, quay.io/cki]\nIMAGES:\n  app: registry.redhat.io/x/app:1@{digest}\n  tool: registry.redhat.io/x/tool:1@{digest}\n"
+        ),
+    )
+    .unwrap();
+    std::fs::copy(
+        fixtures().join("deployment-all/renovate.json"),
+        repo.path().join("renovate.json"),
+    )
+    .unwrap();
+    crate::common::git(repo.path(), &["init", "-q"]);
+    std::fs::write(repo.path().join(".gitignore"), "build/\n").unwrap();
+    std::fs::create_dir_all(repo.path().join("build")).unwrap();
+    std::fs::write(
+        repo.path().join("build/rendered.yml"),
+        "image: {{ cki_variable('IMAGES').tool }}\nother: {{ cki_variable('IMAGES').gone }}\n",
+    )
+    .unwrap();
+    // Untracked, not ignored.
+    std::fs::write(
+        repo.path().join("deploy.yml.j2"),
+        "image: {{ cki_variable('IMAGES').app }}\n",
+    )
+    .unwrap();
+    // What git keeps for itself is not the repository's content.
+    std::fs::write(
+        repo.path().join(".git/description"),
+        "{{ cki_variable('IMAGES').missing }}\n",
+    )
+    .unwrap();
+    let (found, code) = findings(repo.path());
+    assert_eq!(found, ["IM302 4 tool"], "exit {code:?}");
+    assert_eq!(code, Some(0));
+}

@@ -1,0 +1,88 @@
+//! The repository as git sees it (tracked files and untracked ones that are not
+//! ignored), walked as ripgrep walks it: `.gitignore`, `.ignore` and `.git/info/exclude`
+//! respected, hidden directories such as `.gitlab/` included, `.git` itself skipped.
+//! Binary files (a NUL byte in the first 8 KiB, as ripgrep and git decide) and files
+//! over the size cap are skipped unread past that.
+
+use std::io::Read;
+use std::path::Path;
+use std::sync::Mutex;
+
+use super::scan::{NEEDLE, Scan, scan};
+
+/// Files larger than this are not scanned: no template is anywhere near it.
+pub const MAX_FILE_BYTES: u64 = 8 * 1024 * 1024;
+
+/// One file that references `IMAGES`.
+#[derive(Debug, Clone)]
+pub struct FileScan {
+    /// Relative to the walk's root, `/`-separated.
+    pub relative: String,
+    pub scan: Scan,
+    /// The text, to show findings against.
+    pub text: String,
+}
+
+/// Every file under `root` that mentions `cki_variable`, sorted by path; `leave_out`
+/// says which relative paths (`/`-separated) not to read at all.
+pub fn walk(root: &Path, leave_out: &(dyn Fn(&str) -> bool + Sync)) -> Vec<FileScan> {
+    let found = Mutex::new(Vec::new());
+    let walker = ignore::WalkBuilder::new(root)
+        .hidden(false)
+        .require_git(false)
+        .filter_entry(|entry| entry.file_name() != ".git")
+        .build_parallel();
+    walker.run(|| {
+        let found = &found;
+        Box::new(move |entry| {
+            let Ok(entry) = entry else {
+                return ignore::WalkState::Continue;
+            };
+            if !entry.file_type().is_some_and(|t| t.is_file()) {
+                return ignore::WalkState::Continue;
+            }
+            let relative = relative(root, entry.path());
+            if leave_out(&relative) {
+                return ignore::WalkState::Continue;
+            }
+            if let Some(file) = scan_file(entry.path(), relative) {
+                found.lock().unwrap_or_else(|e| e.into_inner()).push(file);
+            }
+            ignore::WalkState::Continue
+        })
+    });
+    let mut found = found.into_inner().unwrap_or_else(|e| e.into_inner());
+    found.sort_by(|a, b| a.relative.cmp(&b.relative));
+    found
+}
+
+fn relative(root: &Path, path: &Path) -> String {
+    path.strip_prefix(root)
+        .unwrap_or(path)
+        .to_string_lossy()
+        .replace('\\', "/")
+}
+
+/// The file's references, or `None` when it has none or is not a text to scan.
+fn scan_file(path: &Path, relative: String) -> Option<FileScan> {
+    let mut file = std::fs::File::open(path).ok()?;
+    if file.metadata().ok()?.len() > MAX_FILE_BYTES {
+        return None;
+    }
+    let mut bytes = Vec::new();
+    file.by_ref()
+        .take(MAX_FILE_BYTES)
+        .read_to_end(&mut bytes)
+        .ok()?;
+    if memchr::memchr(0, &bytes[..bytes.len().min(8192)]).is_some() {
+        return None;
+    }
+    memchr::memmem::find(&bytes, NEEDLE)?;
+    let text = String::from_utf8(bytes).ok()?;
+    let scan = scan(&text);
+    (!scan.found.is_empty() || scan.dynamic > 0).then_some(FileScan {
+        relative,
+        scan,
+        text,
+    })
+}
