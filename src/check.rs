@@ -75,10 +75,24 @@ pub enum CheckError {
 
 pub fn check(options: &CheckOptions) -> Result<CheckReport, CheckError> {
     let vars_path = options.vars_path();
-    let read = vars::read_capped(&vars_path).map_err(|source| CheckError::Read {
-        path: vars_path.display().to_string(),
-        source,
-    })?;
+    let read = match vars::read_capped(&vars_path) {
+        Ok(read) => Some(read),
+        // A repository without vars.yml can still have Renovate managers worth checking;
+        // with neither, or with a --vars that is missing, there is nothing to check.
+        Err(source)
+            if source.kind() == std::io::ErrorKind::NotFound
+                && options.vars.is_none()
+                && options.config_path().is_some() =>
+        {
+            None
+        }
+        Err(source) => {
+            return Err(CheckError::Read {
+                path: vars_path.display().to_string(),
+                source,
+            });
+        }
+    };
     // The repository walk for template references is mostly waiting on the file
     // system: it runs beside everything else.
     std::thread::scope(|scope| {
@@ -92,15 +106,21 @@ pub fn check(options: &CheckOptions) -> Result<CheckReport, CheckError> {
 /// [`check`] of `text` as if it were the vars file's content: what `pin` proves of an
 /// edit before it writes it. The repository's templates are not read.
 pub fn check_text(options: &CheckOptions, text: &str) -> Result<CheckReport, CheckError> {
-    check_read(options, vars::Capped::Bytes(text.as_bytes().to_vec()), None)
+    check_read(
+        options,
+        Some(vars::Capped::Bytes(text.as_bytes().to_vec())),
+        None,
+    )
 }
 
 /// The template references of the repository, once its walk is done.
-type ReferencesJob<'scope> = Box<dyn FnOnce() -> Vec<crate::references::FileScan> + 'scope>;
+type ReferencesJob<'scope> = Box<dyn FnOnce() -> crate::references::Walked + 'scope>;
 
+/// The check of what was read of the vars file (`None`: the repository has none), with
+/// the repository's files when `references` walks them.
 fn check_read(
     options: &CheckOptions,
-    read: vars::Capped,
+    read: Option<vars::Capped>,
     references: Option<ReferencesJob<'_>>,
 ) -> Result<CheckReport, CheckError> {
     let vars_path = options.vars_path();
@@ -115,16 +135,15 @@ fn check_read(
     };
     // The file is read once. Its YAML parse and lint, and what Renovate's managers make
     // of the text, are independent: run them on two cores.
-    let (loaded, text) = match read {
-        vars::Capped::Bytes(bytes) => {
+    let (refused, bytes, text) = match read {
+        Some(vars::Capped::Bytes(bytes)) => {
             let text = std::str::from_utf8(&bytes).ok().map(str::to_string);
-            (None, (bytes, text))
+            (None, Some(bytes), text)
         }
-        vars::Capped::TooLarge(size) => {
-            (Some(vars::too_large(&vars_path, size)), (Vec::new(), None))
-        }
+        Some(vars::Capped::TooLarge(size)) => (Some(vars::too_large(&vars_path, size)), None, None),
+        None => (None, None, None),
     };
-    let (bytes, text) = text;
+    let vars_package_file = (refused.is_some() || bytes.is_some()).then_some(package_file.as_str());
     std::thread::scope(|scope| {
         let renovate_job = scope.spawn(|| {
             let path = config_path.as_deref()?;
@@ -142,22 +161,23 @@ fn check_read(
                 })
             }))
         });
-        let loaded = loaded.unwrap_or_else(|| vars::parse(&vars_path, bytes));
-        let entries = loaded
-            .vars
-            .as_ref()
+        let loaded = refused.or_else(|| bytes.map(|bytes| vars::parse(&vars_path, bytes)));
+        let vars = loaded.as_ref().and_then(|loaded| loaded.vars.as_ref());
+        let entries = vars
             .map(|vars| lint::analyse(vars, &options.mirror_prefix))
             .unwrap_or_default();
         let mut report = CheckReport::default();
-        if let Some(text) = &loaded.text {
-            report.sources.add(&vars_path, text.clone());
+        if let Some(loaded) = &loaded {
+            if let Some(text) = &loaded.text {
+                report.sources.add(&vars_path, text.clone());
+            }
+            report.diagnostics.extend(lint::lint_analysed_vars(
+                loaded,
+                &entries,
+                &vars_path,
+                &lint_options,
+            ));
         }
-        report.diagnostics.extend(lint::lint_analysed_vars(
-            &loaded,
-            &entries,
-            &vars_path,
-            &lint_options,
-        ));
         let renovate = renovate_job
             .join()
             .expect("Renovate extraction does not panic");
@@ -186,22 +206,36 @@ fn check_read(
         };
         report.diagnostics.extend(lint::lint_renovate(
             input,
-            loaded.vars.as_ref().map(|vars| (vars, entries.as_slice())),
+            vars.map(|vars| (vars, entries.as_slice())),
             &vars_path,
             &package_file,
             &lint_options,
         ));
-        if let (Some(vars), Some(references)) = (&loaded.vars, references) {
-            let files = references();
+        let walked = references.map(|walk| walk());
+        if let (Some(vars), Some(walked)) = (vars, &walked) {
             report.diagnostics.extend(lint::references::check(
                 vars,
                 &vars_path,
                 &options.repo,
-                &files,
+                &walked.references,
                 &mut report.sources,
             ));
         }
-        if let Some(text) = &loaded.text {
+        if let (Some(path), Some(Ok(config)), Some(walked)) = (&config_path, &config, &walked) {
+            let repository = lint::renovate::repository::Repository {
+                config,
+                config_path: path,
+                repo: &options.repo,
+                files: &walked.files,
+                vars_package_file,
+                prefix: &options.mirror_prefix,
+            };
+            report.diagnostics.extend(lint::renovate::repository::check(
+                &repository,
+                &mut report.sources,
+            ));
+        }
+        if let Some(text) = loaded.as_ref().and_then(|loaded| loaded.text.as_ref()) {
             lint::suppress::apply(&mut report.diagnostics, &vars_path, text);
         }
         diag::sort(&mut report.diagnostics);

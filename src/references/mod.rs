@@ -5,4 +5,4 @@ pub mod scan;
 pub mod walk;
 
 pub use scan::{Found, Scan};
-pub use walk::{FileScan, walk};
+pub use walk::{FileScan, Walked, read_text, walk};

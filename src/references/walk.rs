@@ -23,9 +23,20 @@ pub struct FileScan {
     pub text: String,
 }
 
-/// Every file under `root` that mentions `cki_variable`, sorted by path; `leave_out`
-/// says which relative paths (`/`-separated) not to read at all.
-pub fn walk(root: &Path, leave_out: &(dyn Fn(&str) -> bool + Sync)) -> Vec<FileScan> {
+/// The repository's files and the references in them.
+#[derive(Debug, Clone, Default)]
+pub struct Walked {
+    /// Every file, relative to the root, `/`-separated, sorted: what Renovate's file
+    /// patterns are matched against.
+    pub files: Vec<String>,
+    /// The files that mention `cki_variable`, sorted by path.
+    pub references: Vec<FileScan>,
+}
+
+/// Every file under `root`, and the references in those that mention `cki_variable`;
+/// `leave_out` says which relative paths (`/`-separated) not to read for references.
+pub fn walk(root: &Path, leave_out: &(dyn Fn(&str) -> bool + Sync)) -> Walked {
+    let files = Mutex::new(Vec::new());
     let found = Mutex::new(Vec::new());
     let walker = ignore::WalkBuilder::new(root)
         .hidden(false)
@@ -33,7 +44,7 @@ pub fn walk(root: &Path, leave_out: &(dyn Fn(&str) -> bool + Sync)) -> Vec<FileS
         .filter_entry(|entry| entry.file_name() != ".git")
         .build_parallel();
     walker.run(|| {
-        let found = &found;
+        let (files, found) = (&files, &found);
         Box::new(move |entry| {
             let Ok(entry) = entry else {
                 return ignore::WalkState::Continue;
@@ -42,6 +53,10 @@ pub fn walk(root: &Path, leave_out: &(dyn Fn(&str) -> bool + Sync)) -> Vec<FileS
                 return ignore::WalkState::Continue;
             }
             let relative = relative(root, entry.path());
+            files
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .push(relative.clone());
             if leave_out(&relative) {
                 return ignore::WalkState::Continue;
             }
@@ -51,9 +66,34 @@ pub fn walk(root: &Path, leave_out: &(dyn Fn(&str) -> bool + Sync)) -> Vec<FileS
             ignore::WalkState::Continue
         })
     });
-    let mut found = found.into_inner().unwrap_or_else(|e| e.into_inner());
-    found.sort_by(|a, b| a.relative.cmp(&b.relative));
-    found
+    let mut references = found.into_inner().unwrap_or_else(|e| e.into_inner());
+    references.sort_by(|a, b| a.relative.cmp(&b.relative));
+    let mut files = files.into_inner().unwrap_or_else(|e| e.into_inner());
+    files.sort_unstable();
+    Walked { files, references }
+}
+
+/// The text of a repository file as Renovate's managers would read it, or `None` for
+/// a file that is binary, too large or not UTF-8.
+pub fn read_text(path: &Path) -> Option<String> {
+    let mut file = std::fs::File::open(path).ok()?;
+    if file.metadata().ok()?.len() > MAX_FILE_BYTES {
+        return None;
+    }
+    let mut bytes = Vec::new();
+    file.by_ref()
+        .take(MAX_FILE_BYTES)
+        .read_to_end(&mut bytes)
+        .ok()?;
+    if is_binary(&bytes) {
+        return None;
+    }
+    String::from_utf8(bytes).ok()
+}
+
+/// A NUL byte in the first 8 KiB, as git and ripgrep decide.
+fn is_binary(bytes: &[u8]) -> bool {
+    memchr::memchr(0, &bytes[..bytes.len().min(8192)]).is_some()
 }
 
 fn relative(root: &Path, path: &Path) -> String {
@@ -65,20 +105,8 @@ fn relative(root: &Path, path: &Path) -> String {
 
 /// The file's references, or `None` when it has none or is not a text to scan.
 fn scan_file(path: &Path, relative: String) -> Option<FileScan> {
-    let mut file = std::fs::File::open(path).ok()?;
-    if file.metadata().ok()?.len() > MAX_FILE_BYTES {
-        return None;
-    }
-    let mut bytes = Vec::new();
-    file.by_ref()
-        .take(MAX_FILE_BYTES)
-        .read_to_end(&mut bytes)
-        .ok()?;
-    if memchr::memchr(0, &bytes[..bytes.len().min(8192)]).is_some() {
-        return None;
-    }
-    memchr::memmem::find(&bytes, NEEDLE)?;
-    let text = String::from_utf8(bytes).ok()?;
+    let text = read_text(path)?;
+    memchr::memmem::find(text.as_bytes(), NEEDLE)?;
     let scan = scan(&text);
     (!scan.found.is_empty() || scan.dynamic > 0).then_some(FileScan {
         relative,

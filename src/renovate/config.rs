@@ -223,10 +223,16 @@ pub fn locate_key(text: &str, key: &str) -> Option<usize> {
 
 /// The 1-based line where a string value is written, found by its JSON encoding.
 pub fn locate_string(text: &str, value: &str) -> Option<usize> {
+    let (offset, _) = string_offset(text, value)?;
+    Some(text[..offset].matches('\n').count() + 1)
+}
+
+/// Where a string value is written (found by its JSON encoding) and how many
+/// characters it takes there, escapes included.
+pub fn string_offset(text: &str, value: &str) -> Option<(usize, usize)> {
     let encoded = serde_json::to_string(value).ok()?;
     let inner = &encoded[1..encoded.len() - 1];
-    let offset = text.find(inner)?;
-    Some(text[..offset].matches('\n').count() + 1)
+    Some((text.find(inner)?, inner.chars().count()))
 }
 
 #[cfg(test)]

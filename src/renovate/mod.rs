@@ -87,7 +87,7 @@ pub fn view_file(config: &RenovateConfig, package_file: &str, text: &str) -> Fil
 
 /// `ignorePaths` as configured, or Renovate's default, or what `config:recommended`
 /// (through `:ignoreModulesAndTests`) sets. The two built-in lists are compiled once.
-fn ignore_paths(config: &RenovateConfig) -> Cow<'static, IgnorePaths> {
+pub fn ignore_paths(config: &RenovateConfig) -> Cow<'static, IgnorePaths> {
     static DEFAULT: LazyLock<IgnorePaths> = LazyLock::new(|| IgnorePaths::of(DEFAULT_IGNORE_PATHS));
     static RECOMMENDED: LazyLock<IgnorePaths> =
         LazyLock::new(|| IgnorePaths::of(RECOMMENDED_IGNORE_PATHS));

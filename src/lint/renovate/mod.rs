@@ -5,6 +5,7 @@
 //! judges one aspect of it. Offline, like the rest of `lint`.
 
 pub(crate) mod coverage;
+pub mod repository;
 pub mod rules;
 
 use std::collections::HashSet;

@@ -1,10 +1,13 @@
 //! One file per Renovate rule (IM2xx).
 
+pub mod dep_dropped;
 pub mod dep_outside_images;
 pub mod entry_covered_twice;
 pub mod entry_not_covered;
 pub mod invalid_renovate_config;
+pub mod manager_selects_nothing;
 pub mod match_cap_reached;
+pub mod match_string_matches_nothing;
 pub mod renovate_config_error;
 pub mod renovate_config_pitfall;
 pub mod update_would_fail;
@@ -32,6 +35,9 @@ pub static ALL: &[&Code] = &[
     &dep_outside_images::CODE,
     &update_would_fail::CODE,
     &match_cap_reached::CODE,
+    &manager_selects_nothing::CODE,
+    &match_string_matches_nothing::CODE,
+    &dep_dropped::CODE,
 ];
 
 pub(super) type Check = fn(&RenovateContext<'_>, &mut Vec<Diagnostic>);
