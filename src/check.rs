@@ -17,6 +17,8 @@ pub struct CheckOptions {
     /// Renovate config; by default the first of Renovate's file names found in `repo`.
     pub config: Option<PathBuf>,
     pub mirror_prefix: MirrorPrefix,
+    /// The repository's `.img-mirror.toml` (rule levels, template scan exclusions).
+    pub settings: crate::settings::Settings,
 }
 
 impl CheckOptions {
@@ -96,7 +98,11 @@ pub fn check(options: &CheckOptions) -> Result<CheckReport, CheckError> {
     // The repository walk for template references is mostly waiting on the file
     // system: it runs beside everything else.
     std::thread::scope(|scope| {
-        let walk = scope.spawn(|| crate::references::walk(&options.repo, &|_| false));
+        let walk = scope.spawn(|| {
+            crate::references::walk(&options.repo, &|relative| {
+                options.settings.excludes_template(relative)
+            })
+        });
         let references: ReferencesJob<'_> =
             Box::new(move || walk.join().expect("the repository walk does not panic"));
         check_read(options, read, Some(references))
@@ -238,6 +244,7 @@ fn check_read(
         if let Some(text) = loaded.as_ref().and_then(|loaded| loaded.text.as_ref()) {
             lint::suppress::apply(&mut report.diagnostics, &vars_path, text);
         }
+        options.settings.apply(&mut report.diagnostics);
         diag::sort(&mut report.diagnostics);
         Ok(report)
     })

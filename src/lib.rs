@@ -21,6 +21,7 @@ pub mod reference;
 pub mod references;
 pub mod registry;
 pub mod renovate;
+pub mod settings;
 pub mod vars;
 pub mod verify;
 pub mod versions;

@@ -4,8 +4,6 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use img_mirror::mirror_map::DEFAULT_MIRROR_PREFIX;
-
 #[derive(Debug, Parser)]
 #[command(
     name = "img-mirror",
@@ -51,12 +49,13 @@ pub struct RepoArgs {
     /// The deployment-all checkout
     #[arg(long, value_name = "DIR", default_value = ".")]
     pub repo: PathBuf,
-    /// vars.yml to read [default: REPO/vars.yml]
+    /// vars.yml to read [default: `vars` in REPO/.img-mirror.toml, else REPO/vars.yml]
     #[arg(long, value_name = "PATH")]
     pub vars: Option<PathBuf>,
-    /// Repository prefix that mirrored images live under
-    #[arg(long, value_name = "PREFIX", env = "IMG_MIRROR_PREFIX", default_value = DEFAULT_MIRROR_PREFIX)]
-    pub mirror_prefix: String,
+    /// Repository prefix that mirrored images live under [default: `mirror-prefix` in
+    /// REPO/.img-mirror.toml, else quay.io/cki/mirror]
+    #[arg(long, value_name = "PREFIX", env = "IMG_MIRROR_PREFIX")]
+    pub mirror_prefix: Option<String>,
 }
 
 #[derive(Debug, Args)]

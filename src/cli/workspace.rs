@@ -7,8 +7,9 @@ use std::path::PathBuf;
 use img_mirror::check::CheckOptions;
 use img_mirror::diag::{Sources, render_human};
 use img_mirror::lint::{LintOptions, lint_vars};
-use img_mirror::mirror_map::MirrorPrefix;
+use img_mirror::mirror_map::{DEFAULT_MIRROR_PREFIX, MirrorPrefix};
 use img_mirror::registry::{ClientOptions, Credentials, Endpoints, RegistryClient, RetryPolicy};
+use img_mirror::settings::Settings;
 use img_mirror::vars::{self, VarsFile};
 
 use super::args::{RegistryArgs, RepoArgs};
@@ -20,22 +21,37 @@ pub struct Workspace {
 }
 
 impl Workspace {
-    /// From `--repo`, `--vars`, `--mirror-prefix` and (for check and extract) `--config`.
+    /// From `--repo`, `--vars`, `--mirror-prefix`, (for check and extract) `--config`,
+    /// and the repository's `.img-mirror.toml`, which the flags override.
     pub fn open(repo: &RepoArgs, config: Option<PathBuf>) -> Result<Workspace, Failure> {
-        let mirror_prefix = MirrorPrefix::parse(&repo.mirror_prefix)
-            .map_err(|e| Failure::message(format!("--mirror-prefix: {e}")))?;
         if !repo.repo.is_dir() {
             return Err(Failure::message(format!(
                 "--repo {}: not a directory",
                 repo.repo.display()
             )));
         }
+        let settings = Settings::load(&repo.repo)?;
+        let mirror_prefix = match &repo.mirror_prefix {
+            Some(prefix) => MirrorPrefix::parse(prefix)
+                .map_err(|e| Failure::message(format!("--mirror-prefix: {e}")))?,
+            None => match &settings.mirror_prefix {
+                Some(prefix) => prefix.clone(),
+                None => MirrorPrefix::parse(DEFAULT_MIRROR_PREFIX).expect("the default parses"),
+            },
+        };
+        let vars = repo.vars.clone().or_else(|| {
+            settings
+                .vars
+                .as_ref()
+                .map(|vars| img_mirror::check::display_join(&repo.repo, &vars.to_string_lossy()))
+        });
         Ok(Workspace {
             options: CheckOptions {
                 repo: repo.repo.clone(),
-                vars: repo.vars.clone(),
+                vars,
                 config,
                 mirror_prefix,
+                settings,
             },
         })
     }

@@ -504,3 +504,73 @@ fn template_references_are_read_as_git_sees_the_repository() {
     assert_eq!(found, ["IM302 4 tool"], "exit {code:?}");
     assert_eq!(code, Some(0));
 }
+
+/// `.img-mirror.toml` sets the vars path, the mirror prefix, rule levels and template
+/// exclusions; flags win over it; a mistake in it is an error naming its line.
+#[test]
+fn the_settings_file_configures_check_and_flags_override_it() {
+    let repo = tempfile::tempdir().unwrap();
+    let digest = format!("sha256:{}", "a".repeat(64));
+    std::fs::create_dir_all(repo.path().join("deploy")).unwrap();
+    std::fs::write(
+        repo.path().join("deploy/vars.yml"),
+        format!(
+            "MP_APPROVED_REGISTRIES: [registry.redhat.io, quay.io/other]\nIMAGES:\n  app: quay.io/other/mirror/org/app:1@{digest}\n  ubi: quay.io/other/mirror/registry.redhat.io/ubi9/ubi:9.4@{digest}\n"
+        ),
+    )
+    .unwrap();
+    std::fs::create_dir_all(repo.path().join("legacy")).unwrap();
+    std::fs::write(
+        repo.path().join("legacy/old.j2"),
+        "{{ cki_variable('IMAGES').removed_long_ago }}\n",
+    )
+    .unwrap();
+    std::fs::write(
+        repo.path().join("deploy.j2"),
+        "{{ cki_variable('IMAGES').app }}\n",
+    )
+    .unwrap();
+    let settings = repo.path().join(".img-mirror.toml");
+    std::fs::write(
+        &settings,
+        "mirror-prefix = \"quay.io/other/mirror\"\nvars = \"deploy/vars.yml\"\n\n[rules]\nneedless-mirror = \"error\"\nIM302 = \"off\"\n\n[templates]\nexclude = [\"legacy/**\"]\n",
+    )
+    .unwrap();
+    // ubi is mirrored although registry.redhat.io is approved: IM106, made an error;
+    // IM302 for it is off, and legacy/ (with its IM301) is left out of the scan.
+    let (found, code) = findings(repo.path());
+    assert_eq!(found, ["IM106 4 ubi", "IM204 - -"]);
+    assert_eq!(code, Some(1));
+
+    // A flag wins: with quay.io/cki/mirror as the prefix, the entries are direct pulls
+    // from the approved quay.io/other (no IM106), and the prefix itself is unapproved.
+    let output = run(&[
+        "check",
+        "--repo",
+        repo.path().to_str().unwrap(),
+        "--mirror-prefix",
+        "quay.io/cki/mirror",
+        "--format",
+        "json",
+    ]);
+    let codes: Vec<String> = json_lines(&output)
+        .into_iter()
+        .filter(|line| line["type"] == "diagnostic")
+        .map(|line| line["code"].as_str().unwrap().to_string())
+        .collect();
+    assert!(codes.contains(&"IM108".to_string()), "{codes:?}");
+    assert!(!codes.contains(&"IM106".to_string()), "{codes:?}");
+
+    std::fs::write(
+        &settings,
+        "[rules]\nIM302 = \"off\"\nunapproved_registry = \"warning\"\n",
+    )
+    .unwrap();
+    let output = run(&["check", "--repo", repo.path().to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        stderr(&output).contains(".img-mirror.toml:3:1: rules: no rule \"unapproved_registry\""),
+        "{}",
+        stderr(&output)
+    );
+}
