@@ -68,6 +68,13 @@ pub struct CheckArgs {
     /// Output format
     #[arg(long, value_enum, default_value_t = CheckFormat::Human)]
     pub format: CheckFormat,
+    /// Rewrite what can be fixed offline (IM101 into the mirror form, IM106 back to its
+    /// upstream) when the result passes check, then report what is left
+    #[arg(long)]
+    pub fix: bool,
+    /// With --fix: print the diff and write nothing
+    #[arg(long, requires = "fix")]
+    pub dry_run: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

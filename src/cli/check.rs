@@ -1,9 +1,11 @@
-//! `img-mirror check`.
+//! `img-mirror check`, and `check --fix`.
 
 use std::path::PathBuf;
 
 use img_mirror::check::check;
 use img_mirror::diag::{Summary, render_gitlab, render_human, render_json_lines};
+use img_mirror::fix::{FixPlan, plan};
+use img_mirror::vars::edit::write_atomically;
 
 use super::args::{CheckArgs, CheckFormat};
 use super::workspace::Workspace;
@@ -11,6 +13,25 @@ use super::{Failure, Outcome, output};
 
 pub fn run(args: CheckArgs) -> Result<Outcome, Failure> {
     let workspace = Workspace::open(&args.repo, args.config.clone())?;
+    if args.fix {
+        let fixes = plan(&workspace.options)?;
+        let vars_path = workspace.options.vars_path();
+        if args.dry_run {
+            output::stdout(&fixes.unified(&workspace.options.package_file()))?;
+            output::stderr(&summary(&fixes, "would fix"));
+            return Ok(if fixes.not_fixed.is_empty() {
+                Outcome::Clean
+            } else {
+                Outcome::Findings
+            });
+        }
+        if let Some(new) = &fixes.new {
+            write_atomically(&vars_path, new.text.as_bytes()).map_err(|e| {
+                Failure::message(format!("cannot write {}: {e}", vars_path.display()))
+            })?;
+        }
+        output::stderr(&summary(&fixes, "fixed"));
+    }
     let report = check(&workspace.options)?;
     let text = match args.format {
         CheckFormat::Human => render_human(
@@ -30,4 +51,25 @@ pub fn run(args: CheckArgs) -> Result<Outcome, Failure> {
     } else {
         Outcome::Clean
     })
+}
+
+/// One line per fix and per finding left unfixed, for stderr.
+fn summary(fixes: &FixPlan, verb: &str) -> String {
+    let mut text = String::new();
+    for fix in &fixes.fixes {
+        text.push_str(&format!(
+            "{verb} IMAGES.{} ({}): {} -> {}\n",
+            fix.entry, fix.code, fix.old, fix.new
+        ));
+    }
+    for left in &fixes.not_fixed {
+        text.push_str(&format!(
+            "not fixed: IMAGES.{} ({}): {}\n",
+            left.entry, left.code, left.reason
+        ));
+    }
+    if text.is_empty() {
+        text.push_str("nothing to fix\n");
+    }
+    text
 }

@@ -574,3 +574,86 @@ fn the_settings_file_configures_check_and_flags_override_it() {
         stderr(&output)
     );
 }
+
+/// `check --fix` rewrites IM101 into the mirror form and IM106 back to the upstream, in
+/// the file's own mirror-path convention, keeping every other byte; a fix that would
+/// not pass check (or cannot be written) is left with its reason; `--dry-run` writes
+/// nothing.
+#[test]
+fn check_fix_rewrites_what_passes_in_the_files_own_convention() {
+    let repo = tempfile::tempdir().unwrap();
+    let d = format!("sha256:{}", "c".repeat(64));
+    let before = format!(
+        "---\n# kept as written\nMP_APPROVED_REGISTRIES:\n  - registry.redhat.io\n  - quay.io/cki\nIMAGES:\n  grafana: quay.io/cki/mirror/grafana/grafana:11.2.0@{d}  # familiar form\n  loki: docker.io/grafana/loki:3.1.1@{d}\n  ubi: quay.io/cki/mirror/registry.redhat.io/ubi9/ubi:9.4@{d}\n  porty: registry.example.com:5000/team/app:1@{d}\n  dex: ghcr.io/dexidp/dex:v2.41.1@{d}\n  minimal: \"quay.io/cki/mirror/registry.redhat.io/ubi9/ubi-minimal:9.4@{d}\"\n"
+    );
+    let vars = repo.path().join("vars.yml");
+    std::fs::write(&vars, &before).unwrap();
+    std::fs::copy(
+        fixtures().join("deployment-all/renovate.json"),
+        repo.path().join("renovate.json"),
+    )
+    .unwrap();
+    let dir = repo.path().to_str().unwrap();
+
+    let dry = run(&["check", "--repo", dir, "--fix", "--dry-run"]);
+    assert_eq!(
+        std::fs::read_to_string(&vars).unwrap(),
+        before,
+        "--dry-run wrote"
+    );
+    for line in [
+        format!("-  loki: docker.io/grafana/loki:3.1.1@{d}\n"),
+        format!("+  loki: quay.io/cki/mirror/grafana/loki:3.1.1@{d}\n"),
+    ] {
+        assert!(stdout(&dry).contains(&line), "{}", stdout(&dry));
+    }
+    assert_eq!(dry.status.code(), Some(1), "porty stays unfixed");
+
+    let fixed = run(&["check", "--repo", dir, "--fix", "--format", "json"]);
+    let after = before
+        .replace(
+            &format!("  loki: docker.io/grafana/loki:3.1.1@{d}"),
+            &format!("  loki: quay.io/cki/mirror/grafana/loki:3.1.1@{d}"),
+        )
+        .replace(
+            &format!("  ubi: quay.io/cki/mirror/registry.redhat.io/ubi9/ubi:9.4@{d}"),
+            &format!("  ubi: registry.redhat.io/ubi9/ubi:9.4@{d}"),
+        )
+        .replace(
+            &format!("  dex: ghcr.io/dexidp/dex:v2.41.1@{d}"),
+            &format!("  dex: quay.io/cki/mirror/ghcr.io/dexidp/dex:v2.41.1@{d}"),
+        );
+    assert_eq!(std::fs::read_to_string(&vars).unwrap(), after);
+    let report = stderr(&fixed);
+    assert!(report.contains("fixed IMAGES.loki (IM101)"), "{report}");
+    assert!(report.contains("fixed IMAGES.ubi (IM106)"), "{report}");
+    assert!(
+        report.contains(
+            "not fixed: IMAGES.porty (IM101): registry.example.com:5000/team/app has a port"
+        ),
+        "{report}"
+    );
+    // Renovate's IMAGES manager matches no quoted value: the fixed entry would still
+    // fail check, so the needless mirror stays.
+    assert!(
+        report.contains("not fixed: IMAGES.minimal (IM106): the fixed entry would fail check: no Renovate matchString matches IMAGES.minimal"),
+        "{report}"
+    );
+    // What is left is reported as check reports it: porty (a port cannot be mirrored,
+    // and the IMAGES manager does not match a host with a port), and minimal.
+    let codes: Vec<String> = json_lines(&fixed)
+        .into_iter()
+        .filter(|line| line["type"] == "diagnostic")
+        .map(|line| format!("{} {}", line["code"].as_str().unwrap(), line["entry"]))
+        .collect();
+    assert_eq!(
+        codes,
+        [
+            "IM101 \"porty\"",
+            "IM205 \"porty\"",
+            "IM106 \"minimal\"",
+            "IM205 \"minimal\""
+        ]
+    );
+    assert_eq!(fixed.status.code(), Some(1));
+}

@@ -1,0 +1,261 @@
+//! `check --fix`: rewrite what can be fixed offline and safely, in the file's own
+//! mirror-path convention, keeping every other byte.
+//!
+//! Fixed: an entry from an unapproved registry (IM101) is moved into the mirror form;
+//! a needless mirror (IM106) goes back to the upstream written after the prefix. A fix
+//! is kept only when the rewritten entry then passes `check` (vars rules and Renovate
+//! rules alike) and no other entry gains an error; otherwise the finding stays, with
+//! the reason the fix was not made. The caller writes the text atomically, or prints
+//! the diff.
+
+use std::collections::BTreeSet;
+
+use crate::check::{CheckError, CheckOptions, check, check_text};
+use crate::classify::{Classification, Kind};
+use crate::diag::{Diagnostic, Severity};
+use crate::lint::rules::{needless_mirror, unapproved_registry};
+use crate::mirror_map::MirrorStyle;
+use crate::vars::{self, VarsFile, edit::set_image};
+
+/// One entry rewritten.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Fix {
+    pub entry: String,
+    /// The finding it answers.
+    pub code: &'static str,
+    pub old: String,
+    pub new: String,
+}
+
+/// A fixable finding left as it was, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NotFixed {
+    pub entry: String,
+    pub code: &'static str,
+    pub reason: String,
+}
+
+/// What `--fix` would do.
+#[derive(Debug)]
+pub struct FixPlan {
+    pub fixes: Vec<Fix>,
+    pub not_fixed: Vec<NotFixed>,
+    /// The vars file before and after, when anything is fixed.
+    pub old: Option<VarsFile>,
+    pub new: Option<VarsFile>,
+}
+
+impl FixPlan {
+    /// The unified diff of the fixes, `path` in the headers.
+    pub fn unified(&self, path: &str) -> String {
+        match (&self.old, &self.new) {
+            (Some(old), Some(new)) => {
+                crate::diff::unified(old, new, &crate::diff::changes(old, new), path)
+            }
+            _ => String::new(),
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum FixError {
+    #[error(transparent)]
+    Check(#[from] CheckError),
+    #[error("cannot read {path}: {source}")]
+    Read {
+        path: String,
+        source: std::io::Error,
+    },
+}
+
+/// A fixable finding and the value that answers it.
+struct Candidate {
+    entry: String,
+    code: &'static str,
+    value: String,
+}
+
+/// Works out the fixes for the vars file of `options`; writes nothing.
+pub fn plan(options: &CheckOptions) -> Result<FixPlan, FixError> {
+    let empty = || FixPlan {
+        fixes: Vec::new(),
+        not_fixed: Vec::new(),
+        old: None,
+        new: None,
+    };
+    let vars_path = options.vars_path();
+    let loaded = vars::load(&vars_path).map_err(|source| FixError::Read {
+        path: vars_path.display().to_string(),
+        source,
+    })?;
+    let Some(old) = loaded.vars else {
+        return Ok(empty());
+    };
+    let before = check(options)?;
+    let style = MirrorStyle::of(
+        &options.mirror_prefix,
+        old.images
+            .iter()
+            .filter_map(|entry| crate::reference::Reference::parse(&entry.value).ok())
+            .collect::<Vec<_>>()
+            .iter(),
+    );
+    let mut not_fixed = Vec::new();
+    let mut candidates = Vec::new();
+    for diagnostic in &before.diagnostics {
+        let code = diagnostic.code.code;
+        if code != unapproved_registry::CODE.code && code != needless_mirror::CODE.code {
+            continue;
+        }
+        let Some(name) = &diagnostic.entry else {
+            continue;
+        };
+        let Some(entry) = old.image(name) else {
+            continue;
+        };
+        match proposed_value(&entry.value, code, options, style) {
+            Ok(value) => candidates.push(Candidate {
+                entry: name.clone(),
+                code,
+                value,
+            }),
+            Err(reason) => not_fixed.push(NotFixed {
+                entry: name.clone(),
+                code,
+                reason,
+            }),
+        }
+    }
+    // Keep the fixes whose result passes; drop the others one round at a time, since
+    // dropping one can change what another entry's check says.
+    let errors_before = errors_by_entry(&before.diagnostics);
+    loop {
+        if candidates.is_empty() {
+            return Ok(FixPlan {
+                not_fixed,
+                ..empty()
+            });
+        }
+        let new_text = match apply(&old, &candidates) {
+            Ok(text) => text,
+            Err((index, reason)) => {
+                let dropped = candidates.remove(index);
+                not_fixed.push(NotFixed {
+                    entry: dropped.entry,
+                    code: dropped.code,
+                    reason,
+                });
+                continue;
+            }
+        };
+        let after = check_text(options, &new_text)?;
+        let errors_after = errors_by_entry(&after.diagnostics);
+        let fixed: BTreeSet<&str> = candidates.iter().map(|c| c.entry.as_str()).collect();
+        let failing: Vec<usize> = candidates
+            .iter()
+            .enumerate()
+            .filter(|(_, c)| errors_after.iter().any(|(entry, _)| entry == &c.entry))
+            .map(|(index, _)| index)
+            .collect();
+        let worse_elsewhere = errors_after
+            .iter()
+            .any(|error| !fixed.contains(error.0.as_str()) && !errors_before.contains(error));
+        if failing.is_empty() && !worse_elsewhere {
+            let new = vars::parse(&vars_path, new_text.into_bytes())
+                .vars
+                .expect("the edits were verified to parse");
+            let fixes = candidates
+                .into_iter()
+                .map(|c| Fix {
+                    old: old
+                        .image(&c.entry)
+                        .map(|e| e.value.clone())
+                        .unwrap_or_default(),
+                    entry: c.entry,
+                    code: c.code,
+                    new: c.value,
+                })
+                .collect();
+            return Ok(FixPlan {
+                fixes,
+                not_fixed,
+                old: Some(old),
+                new: Some(new),
+            });
+        }
+        let blame: Vec<usize> = if failing.is_empty() {
+            // Another entry got worse and no single fix is named: keep none.
+            (0..candidates.len()).collect()
+        } else {
+            failing
+        };
+        for index in blame.into_iter().rev() {
+            let dropped = candidates.remove(index);
+            let reason = errors_after
+                .iter()
+                .find(|(entry, _)| entry == &dropped.entry)
+                .map(|(_, message)| format!("the fixed entry would fail check: {message}"))
+                .unwrap_or_else(|| "the fix would make another entry fail check".to_string());
+            not_fixed.push(NotFixed {
+                entry: dropped.entry,
+                code: dropped.code,
+                reason,
+            });
+        }
+    }
+}
+
+/// The value that answers `code` for an entry written `value`.
+fn proposed_value(
+    value: &str,
+    code: &str,
+    options: &CheckOptions,
+    style: MirrorStyle,
+) -> Result<String, String> {
+    let prefix = &options.mirror_prefix;
+    let classification = Classification::of(value, prefix);
+    match (code, classification.kind()) {
+        (c, Kind::Direct(reference)) if c == unapproved_registry::CODE.code => {
+            let repository = prefix
+                .mirror_repository(reference, style)
+                .map_err(|e| e.to_string())?;
+            let tag = reference
+                .tag()
+                .map(|tag| format!(":{tag}"))
+                .unwrap_or_default();
+            let digest = reference
+                .digest()
+                .map(|digest| format!("@{digest}"))
+                .unwrap_or_default();
+            Ok(format!("{repository}{tag}{digest}"))
+        }
+        (c, Kind::Mirrored { mirror, .. }) if c == needless_mirror::CODE.code => prefix
+            .strip(mirror)
+            .map(|upstream| upstream.trim_start_matches('/').to_string())
+            .ok_or_else(|| "the entry is not under the mirror prefix".to_string()),
+        _ => Err("the entry is not in a form this fix applies to".to_string()),
+    }
+}
+
+/// The vars text with every candidate's value set, or the candidate that cannot be
+/// written and why.
+fn apply(old: &VarsFile, candidates: &[Candidate]) -> Result<String, (usize, String)> {
+    let mut current = old.clone();
+    for (index, candidate) in candidates.iter().enumerate() {
+        let text = set_image(&current, &candidate.entry, &candidate.value)
+            .map_err(|e| (index, e.to_string()))?;
+        current = vars::parse(&current.path, text.into_bytes())
+            .vars
+            .ok_or_else(|| (index, "the edited file does not parse".to_string()))?;
+    }
+    Ok(current.text)
+}
+
+/// `(entry, message)` of every error on an entry.
+fn errors_by_entry(diagnostics: &[Diagnostic]) -> BTreeSet<(String, String)> {
+    diagnostics
+        .iter()
+        .filter(|d| d.severity == Severity::Error)
+        .filter_map(|d| d.entry.clone().map(|entry| (entry, d.message.clone())))
+        .collect()
+}
