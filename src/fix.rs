@@ -2,7 +2,8 @@
 //! mirror-path convention, keeping every other byte.
 //!
 //! Fixed: an entry from an unapproved registry (IM101) is moved into the mirror form;
-//! a needless mirror (IM106) goes back to the upstream written after the prefix. A fix
+//! a needless mirror (IM106) goes back to the upstream written after the prefix; a
+//! Docker Hub mirror in the other path convention (IM112) is written the file's way. A fix
 //! is kept only when the rewritten entry then passes `check` (vars rules and Renovate
 //! rules alike) and no other entry gains an error; otherwise the finding stays, with
 //! the reason the fix was not made. The caller writes the text atomically, or prints
@@ -13,7 +14,7 @@ use std::collections::BTreeSet;
 use crate::check::{CheckError, CheckOptions, check, check_text};
 use crate::classify::{Classification, Kind};
 use crate::diag::{Diagnostic, Severity};
-use crate::lint::rules::{needless_mirror, unapproved_registry};
+use crate::lint::rules::{mirror_style_mismatch, needless_mirror, unapproved_registry};
 use crate::mirror_map::MirrorStyle;
 use crate::vars::{self, VarsFile, edit::set_image};
 
@@ -104,7 +105,12 @@ pub fn plan(options: &CheckOptions) -> Result<FixPlan, FixError> {
     let mut candidates = Vec::new();
     for diagnostic in &before.diagnostics {
         let code = diagnostic.code.code;
-        if code != unapproved_registry::CODE.code && code != needless_mirror::CODE.code {
+        let fixable = [
+            unapproved_registry::CODE.code,
+            needless_mirror::CODE.code,
+            mirror_style_mismatch::CODE.code,
+        ];
+        if !fixable.contains(&code) {
             continue;
         }
         let Some(name) = &diagnostic.entry else {
@@ -228,6 +234,15 @@ fn proposed_value(
                 .map(|digest| format!("@{digest}"))
                 .unwrap_or_default();
             Ok(format!("{repository}{tag}{digest}"))
+        }
+        (c, Kind::Mirrored { mirror, upstream }) if c == mirror_style_mismatch::CODE.code => {
+            let repository = prefix
+                .mirror_repository(upstream, style)
+                .map_err(|e| e.to_string())?;
+            Ok(format!(
+                "{repository}{}",
+                &mirror.raw()[mirror.name_span().end..]
+            ))
         }
         (c, Kind::Mirrored { mirror, .. }) if c == needless_mirror::CODE.code => prefix
             .strip(mirror)

@@ -183,6 +183,23 @@ pub enum MirrorStyle {
 }
 
 impl MirrorStyle {
+    /// The style one mirrored Docker Hub entry is written in; `None` for anything else
+    /// (only Docker Hub names have two spellings).
+    pub fn written(prefix: &MirrorPrefix, reference: &Reference) -> Option<MirrorStyle> {
+        let upstream = prefix.upstream_of(reference)?.ok()?;
+        if upstream.domain() != crate::reference::DOCKER_HUB {
+            return None;
+        }
+        let rest = prefix.strip(reference).unwrap_or_default();
+        Some(
+            if rest.starts_with("docker.io/") || rest.starts_with("index.docker.io/") {
+                MirrorStyle::Qualified
+            } else {
+                MirrorStyle::Familiar
+            },
+        )
+    }
+
     /// The style most of a file's mirrored Docker Hub entries use (only those tell the
     /// two apart); the runbook's familiar form when none does.
     pub fn of<'r>(
@@ -191,17 +208,10 @@ impl MirrorStyle {
     ) -> MirrorStyle {
         let (mut familiar, mut qualified) = (0usize, 0usize);
         for reference in entries {
-            let Some(Ok(upstream)) = prefix.upstream_of(reference) else {
-                continue;
-            };
-            if upstream.domain() != crate::reference::DOCKER_HUB {
-                continue;
-            }
-            let rest = prefix.strip(reference).unwrap_or_default();
-            if rest.starts_with("docker.io/") || rest.starts_with("index.docker.io/") {
-                qualified += 1;
-            } else {
-                familiar += 1;
+            match MirrorStyle::written(prefix, reference) {
+                Some(MirrorStyle::Qualified) => qualified += 1,
+                Some(MirrorStyle::Familiar) => familiar += 1,
+                None => {}
             }
         }
         if qualified > familiar {

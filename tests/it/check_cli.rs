@@ -575,8 +575,8 @@ fn the_settings_file_configures_check_and_flags_override_it() {
     );
 }
 
-/// `check --fix` rewrites IM101 into the mirror form and IM106 back to the upstream, in
-/// the file's own mirror-path convention, keeping every other byte; a fix that would
+/// `check --fix` rewrites IM101 into the mirror form, IM106 back to the upstream and
+/// IM112 into the file's own mirror-path convention (familiar here, as grafana is), keeping every other byte; a fix that would
 /// not pass check (or cannot be written) is left with its reason; `--dry-run` writes
 /// nothing.
 #[test]
@@ -584,7 +584,7 @@ fn check_fix_rewrites_what_passes_in_the_files_own_convention() {
     let repo = tempfile::tempdir().unwrap();
     let d = format!("sha256:{}", "c".repeat(64));
     let before = format!(
-        "---\n# kept as written\nMP_APPROVED_REGISTRIES:\n  - registry.redhat.io\n  - quay.io/cki\nIMAGES:\n  grafana: quay.io/cki/mirror/grafana/grafana:11.2.0@{d}  # familiar form\n  loki: docker.io/grafana/loki:3.1.1@{d}\n  ubi: quay.io/cki/mirror/registry.redhat.io/ubi9/ubi:9.4@{d}\n  porty: registry.example.com:5000/team/app:1@{d}\n  dex: ghcr.io/dexidp/dex:v2.41.1@{d}\n  minimal: \"quay.io/cki/mirror/registry.redhat.io/ubi9/ubi-minimal:9.4@{d}\"\n"
+        "---\n# kept as written\nMP_APPROVED_REGISTRIES:\n  - registry.redhat.io\n  - quay.io/cki\nIMAGES:\n  grafana: quay.io/cki/mirror/grafana/grafana:11.2.0@{d}  # familiar form\n  loki: docker.io/grafana/loki:3.1.1@{d}\n  ubi: quay.io/cki/mirror/registry.redhat.io/ubi9/ubi:9.4@{d}\n  porty: registry.example.com:5000/team/app:1@{d}\n  dex: ghcr.io/dexidp/dex:v2.41.1@{d}\n  tempo: quay.io/cki/mirror/docker.io/grafana/tempo:2.6.0@{d}\n  minimal: \"quay.io/cki/mirror/registry.redhat.io/ubi9/ubi-minimal:9.4@{d}\"\n"
     );
     let vars = repo.path().join("vars.yml");
     std::fs::write(&vars, &before).unwrap();
@@ -622,6 +622,10 @@ fn check_fix_rewrites_what_passes_in_the_files_own_convention() {
         .replace(
             &format!("  dex: ghcr.io/dexidp/dex:v2.41.1@{d}"),
             &format!("  dex: quay.io/cki/mirror/ghcr.io/dexidp/dex:v2.41.1@{d}"),
+        )
+        .replace(
+            &format!("  tempo: quay.io/cki/mirror/docker.io/grafana/tempo:2.6.0@{d}"),
+            &format!("  tempo: quay.io/cki/mirror/grafana/tempo:2.6.0@{d}"),
         );
     assert_eq!(std::fs::read_to_string(&vars).unwrap(), after);
     let report = stderr(&fixed);

@@ -12,6 +12,7 @@ pub mod invalid_yaml;
 pub mod malformed_digest;
 pub mod malformed_reference;
 pub mod mirror_prefix_not_approved;
+pub mod mirror_style_mismatch;
 pub mod missing_key;
 pub mod needless_mirror;
 pub mod not_pinned;
@@ -45,6 +46,7 @@ pub static ALL: &[&Code] = &[
     &invalid_entry_name::CODE,
     &invalid_approved_registry::CODE,
     &unused_suppression::CODE,
+    &mirror_style_mismatch::CODE,
 ];
 
 pub(super) type EntryCheck = fn(&EntryFacts<'_>, &Context<'_>, &mut Vec<Diagnostic>);
@@ -59,6 +61,7 @@ pub(super) static ENTRY_CHECKS: &[EntryCheck] = &[
     digest_without_tag::check,
     unapproved_registry::check,
     needless_mirror::check,
+    mirror_style_mismatch::check,
 ];
 
 /// The diagnostic for a problem found while loading the file.
