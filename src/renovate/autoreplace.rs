@@ -171,18 +171,21 @@ fn confirm(
 
 /// `confirmIfDepUpdated`'s comparison of the dep before and after the replacement.
 pub fn verify(old: &Dep, new: &Dep, bump: &Bump) -> Result<(), String> {
-    // Renovate compares against the re-extracted dep before its packageName is copied
-    // into depName, so a dep that only had a packageName never verifies.
+    // `upgrade.depName !== newUpgrade.depName && upgrade.newName !== newUpgrade.depName`,
+    // on the re-extracted dep before its packageName is copied into depName. A bump has
+    // no newName (undefined), so a dep named only by its packageName (undefined depName
+    // after the replacement) passes; one with a depName must keep it.
     let new_dep_name = if new.dep_name_from_package_name {
         None
     } else {
         new.dep_name.as_deref()
     };
-    if old.dep_name.as_deref() != new_dep_name {
+    if let Some(new_dep_name) = new_dep_name
+        && old.dep_name.as_deref() != Some(new_dep_name)
+    {
         return Err(format!(
-            "depName mismatch: {:?} became {:?}",
-            old.dep_name.as_deref().unwrap_or(""),
-            new_dep_name.unwrap_or("")
+            "depName mismatch: {:?} became {new_dep_name:?}",
+            old.dep_name.as_deref().unwrap_or("")
         ));
     }
     if let Some(value) = &bump.new_value

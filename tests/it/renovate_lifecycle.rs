@@ -457,3 +457,60 @@ fn a_lying_upstream_is_an_artifact_error_and_leaves_no_tag() {
         }
     }
 }
+
+/// A manager that names its dep only through `packageNameTemplate`, as two of Renovate's
+/// own repository do: Renovate compares the re-extracted dep's depName before copying
+/// packageName into it, but `upgrade.newName !== newUpgrade.depName` is false when both
+/// are undefined, so the bump is written. IM211 must agree (it once did not).
+#[test]
+fn a_dep_named_only_by_package_name_template_is_judged_as_renovate_does() {
+    for version in VERSIONS {
+        let renovate = Renovate::get(version);
+        let world = World::new();
+        let old = world.publish("grafana/grafana", "11.2.0", single(21));
+        let _new = world.publish("grafana/grafana", "11.3.0", single(22));
+        let origin = tempfile::tempdir().unwrap();
+        git(origin.path(), &["init", "-q", "-b", "main"]);
+        std::fs::write(
+            origin.path().join("versions.ts"),
+            format!("export const grafana = '11.2.0@{old}';\n"),
+        )
+        .unwrap();
+        let patterns = if version.starts_with("39.") {
+            "\"fileMatch\": [\"(^|/)versions\\\\.ts$\"]"
+        } else {
+            "\"managerFilePatterns\": [\"/(^|/)versions\\\\.ts$/\"]"
+        };
+        std::fs::write(
+            origin.path().join("renovate.json"),
+            format!(
+                "{{\"customManagers\": [{{\"customType\": \"regex\", {patterns}, \"matchStrings\": [\"const grafana = '(?<currentValue>[^'@]+)@(?<currentDigest>sha256:[a-f0-9]{{64}})'\"], \"packageNameTemplate\": \"grafana/grafana\", \"datasourceTemplate\": \"docker\"}}]}}\n"
+            ),
+        )
+        .unwrap();
+        git(origin.path(), &["add", "."]);
+        git(origin.path(), &["commit", "-q", "-m", "versions"]);
+        let upstream = world.upstream.url();
+        let run = run_renovate(
+            &renovate,
+            origin.path(),
+            &upstream,
+            &upstream,
+            &world.mirror.url(),
+        );
+        let branch = &run.result["branches"][0];
+        let written = branch["files"]["versions.ts"].as_str().unwrap_or_default();
+        assert!(
+            written.starts_with("export const grafana = '11.3.0@sha256:"),
+            "Renovate {version} wrote no bump: {:#}",
+            run.result
+        );
+        let check = img_mirror()
+            .args(["check", "--format", "json", "--repo"])
+            .arg(origin.path())
+            .output()
+            .unwrap();
+        assert_eq!(check.status.code(), Some(0), "{}", stdout(&check));
+        assert!(!stdout(&check).contains("IM211"), "{}", stdout(&check));
+    }
+}
