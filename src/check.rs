@@ -196,6 +196,18 @@ fn check_read(
             Some(Err(error)) => (Some(Err(error)), None),
             None => (None, None),
         };
+        // The managers compiled for the vars file serve the repository-wide check too.
+        let compiled: Vec<(usize, crate::renovate::manager::Manager)> = prepared
+            .as_ref()
+            .map(|prepared| {
+                prepared
+                    .view
+                    .runs
+                    .iter()
+                    .map(|run| (run.config_index, run.manager.clone()))
+                    .collect()
+            })
+            .unwrap_or_default();
         let input = match (&config_path, &config) {
             (Some(path), Some(Ok(config))) => {
                 report.sources.add(path, config.text.clone());
@@ -234,6 +246,8 @@ fn check_read(
                 repo: &options.repo,
                 files: &walked.files,
                 vars_package_file,
+                vars_text: text.as_deref(),
+                compiled: &compiled,
                 prefix: &options.mirror_prefix,
             };
             report.diagnostics.extend(lint::renovate::repository::check(

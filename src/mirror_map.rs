@@ -187,6 +187,15 @@ impl MirrorStyle {
     /// (only Docker Hub names have two spellings).
     pub fn written(prefix: &MirrorPrefix, reference: &Reference) -> Option<MirrorStyle> {
         let upstream = prefix.upstream_of(reference)?.ok()?;
+        MirrorStyle::written_for(prefix, reference, &upstream)
+    }
+
+    /// [`MirrorStyle::written`] when the entry's upstream is already known.
+    pub fn written_for(
+        prefix: &MirrorPrefix,
+        reference: &Reference,
+        upstream: &Reference,
+    ) -> Option<MirrorStyle> {
         if upstream.domain() != crate::reference::DOCKER_HUB {
             return None;
         }

@@ -31,8 +31,12 @@ pub struct Repository<'a> {
     pub repo: &'a Path,
     /// Every file, repository-relative and `/`-separated.
     pub files: &'a [String],
-    /// The vars file's package path, when there is a vars file.
+    /// The vars file's package path and text, when there is a vars file.
     pub vars_package_file: Option<&'a str>,
+    pub vars_text: Option<&'a str>,
+    /// Managers already compiled (for the vars file), by config index: compiling a
+    /// manager is most of what this check would cost on a repository of one file.
+    pub compiled: &'a [(usize, Manager)],
     pub prefix: &'a MirrorPrefix,
 }
 
@@ -40,9 +44,17 @@ pub fn check(repository: &Repository<'_>, sources: &mut Sources) -> Vec<Diagnost
     let ignore = crate::renovate::ignore_paths(repository.config);
     let mut out = Vec::new();
     for (index, manager_config) in repository.config.managers.iter().enumerate() {
-        // A manager that does not compile is IM202/IM203's finding.
-        let Some(manager) = Manager::compile(manager_config) else {
-            continue;
+        let owned;
+        let manager = match repository.compiled.iter().find(|(i, _)| *i == index) {
+            Some((_, manager)) => manager,
+            None => {
+                // A manager that does not compile is IM202/IM203's finding.
+                let Some(compiled) = Manager::compile(manager_config) else {
+                    continue;
+                };
+                owned = compiled;
+                &owned
+            }
         };
         let selected: Vec<&String> = repository
             .files
@@ -86,22 +98,28 @@ pub fn check(repository: &Repository<'_>, sources: &mut Sources) -> Vec<Diagnost
         }
         let mut matched = vec![false; manager.regexes.len()];
         for file in &kept {
-            let Some(text) = crate::references::read_text(&repository.repo.join(file)) else {
-                continue;
+            let is_vars = Some(file.as_str()) == repository.vars_package_file;
+            let text = match (is_vars, repository.vars_text) {
+                (true, Some(text)) => std::borrow::Cow::Borrowed(text),
+                _ => match crate::references::read_text(&repository.repo.join(file)) {
+                    Some(text) => std::borrow::Cow::Owned(text),
+                    None => continue,
+                },
             };
             for (k, pattern) in manager.regexes.iter().enumerate() {
-                matched[k] |= pattern.regex().is_match(&text);
+                matched[k] = matched[k] || pattern.regex().is_match(&text);
             }
-            if Some(file.as_str()) == repository.vars_package_file {
+            if is_vars {
                 continue;
             }
-            let extraction = extract(&manager, &text, file);
+            let text = text.into_owned();
+            let extraction = extract(manager, &text, file);
             let shown = crate::check::display_join(repository.repo, file);
             let before = out.len();
-            dropped(&manager, &extraction, &text, &shown, &mut out);
+            dropped(manager, &extraction, &text, &shown, &mut out);
             updates_that_fail(
                 index,
-                &manager,
+                manager,
                 extraction,
                 &text,
                 file,

@@ -22,7 +22,7 @@ pub(crate) fn check(facts: &EntryFacts<'_>, ctx: &Context<'_>, out: &mut Vec<Dia
     let (Some(Ok(upstream)), Some(reference)) = (&facts.upstream, facts.valid()) else {
         return;
     };
-    let Some(written) = MirrorStyle::written(ctx.prefix, reference) else {
+    let Some(written) = MirrorStyle::written_for(ctx.prefix, reference, upstream) else {
         return;
     };
     // A needless mirror is IM106's to rewrite, to no mirror at all.
