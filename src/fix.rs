@@ -225,24 +225,13 @@ fn proposed_value(
             let repository = prefix
                 .mirror_repository(reference, style)
                 .map_err(|e| e.to_string())?;
-            let tag = reference
-                .tag()
-                .map(|tag| format!(":{tag}"))
-                .unwrap_or_default();
-            let digest = reference
-                .digest()
-                .map(|digest| format!("@{digest}"))
-                .unwrap_or_default();
-            Ok(format!("{repository}{tag}{digest}"))
+            Ok(format!("{repository}{}", tag_and_digest(reference)))
         }
         (c, Kind::Mirrored { mirror, upstream }) if c == mirror_style_mismatch::CODE.code => {
             let repository = prefix
                 .mirror_repository(upstream, style)
                 .map_err(|e| e.to_string())?;
-            Ok(format!(
-                "{repository}{}",
-                &mirror.raw()[mirror.name_span().end..]
-            ))
+            Ok(format!("{repository}{}", tag_and_digest(mirror)))
         }
         (c, Kind::Mirrored { mirror, .. }) if c == needless_mirror::CODE.code => prefix
             .strip(mirror)
@@ -250,6 +239,11 @@ fn proposed_value(
             .ok_or_else(|| "the entry is not under the mirror prefix".to_string()),
         _ => Err("the entry is not in a form this fix applies to".to_string()),
     }
+}
+
+/// `:tag@digest` as the value writes them.
+fn tag_and_digest(reference: &crate::reference::Reference) -> &str {
+    &reference.raw()[reference.name_span().end..]
 }
 
 /// The vars text with every candidate's value set, or the candidate that cannot be

@@ -72,14 +72,18 @@ fn vars(pins: &Pins) -> String {
 
 /// The origin Renovate clones: `vars.yml` and the preset as `renovate.json` on main.
 fn origin(vars: &str, preset: &str) -> tempfile::TempDir {
+    let preset =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join(preset)).unwrap();
+    origin_with(&[("vars.yml", vars), ("renovate.json", &preset)])
+}
+
+/// An origin with these files committed on main.
+fn origin_with(files: &[(&str, &str)]) -> tempfile::TempDir {
     let origin = tempfile::tempdir().unwrap();
     git(origin.path(), &["init", "-q", "-b", "main"]);
-    std::fs::write(origin.path().join("vars.yml"), vars).unwrap();
-    std::fs::copy(
-        Path::new(env!("CARGO_MANIFEST_DIR")).join(preset),
-        origin.path().join("renovate.json"),
-    )
-    .unwrap();
+    for (name, text) in files {
+        std::fs::write(origin.path().join(name), text).unwrap();
+    }
     git(origin.path(), &["add", "."]);
     git(origin.path(), &["commit", "-q", "-m", "images"]);
     origin
@@ -469,27 +473,21 @@ fn a_dep_named_only_by_package_name_template_is_judged_as_renovate_does() {
         let world = World::new();
         let old = world.publish("grafana/grafana", "11.2.0", single(21));
         let _new = world.publish("grafana/grafana", "11.3.0", single(22));
-        let origin = tempfile::tempdir().unwrap();
-        git(origin.path(), &["init", "-q", "-b", "main"]);
-        std::fs::write(
-            origin.path().join("versions.ts"),
-            format!("export const grafana = '11.2.0@{old}';\n"),
-        )
-        .unwrap();
         let patterns = if version.starts_with("39.") {
             "\"fileMatch\": [\"(^|/)versions\\\\.ts$\"]"
         } else {
             "\"managerFilePatterns\": [\"/(^|/)versions\\\\.ts$/\"]"
         };
-        std::fs::write(
-            origin.path().join("renovate.json"),
-            format!(
-                "{{\"customManagers\": [{{\"customType\": \"regex\", {patterns}, \"matchStrings\": [\"const grafana = '(?<currentValue>[^'@]+)@(?<currentDigest>sha256:[a-f0-9]{{64}})'\"], \"packageNameTemplate\": \"grafana/grafana\", \"datasourceTemplate\": \"docker\"}}]}}\n"
+        let config = format!(
+            "{{\"customManagers\": [{{\"customType\": \"regex\", {patterns}, \"matchStrings\": [\"const grafana = '(?<currentValue>[^'@]+)@(?<currentDigest>sha256:[a-f0-9]{{64}})'\"], \"packageNameTemplate\": \"grafana/grafana\", \"datasourceTemplate\": \"docker\"}}]}}\n"
+        );
+        let origin = origin_with(&[
+            (
+                "versions.ts",
+                &format!("export const grafana = '11.2.0@{old}';\n"),
             ),
-        )
-        .unwrap();
-        git(origin.path(), &["add", "."]);
-        git(origin.path(), &["commit", "-q", "-m", "versions"]);
+            ("renovate.json", &config),
+        ]);
         let upstream = world.upstream.url();
         let run = run_renovate(
             &renovate,

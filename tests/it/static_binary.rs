@@ -7,7 +7,7 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use crate::common::images::{Platform, layer};
+use crate::common::images::publish_small;
 use crate::common::registry::TestRegistry;
 use crate::common::{fixtures, json_lines, stderr, stdout};
 
@@ -84,19 +84,6 @@ impl EmptyRoot {
     }
 }
 
-fn single(seed: u64) -> Vec<Platform> {
-    vec![Platform {
-        architecture: "amd64",
-        layers: vec![layer(seed, 20_000)],
-    }]
-}
-
-fn publish(registry: &TestRegistry, repo: &str, tag: &str, seed: u64) -> String {
-    let layout = tempfile::tempdir().unwrap();
-    crate::common::images::write_layout(layout.path(), tag, single(seed));
-    crate::common::images::push(layout.path(), tag, &registry.authority(), repo, false)
-}
-
 #[test]
 fn the_static_binary_has_no_dynamic_dependencies() {
     let Some(binary) = static_binary() else {
@@ -154,8 +141,8 @@ fn registry_commands_run_in_an_empty_root() {
     root.write("/etc/hosts", "127.0.0.1 upstream.registry.test\n");
     let ca = std::fs::read_to_string(mirror.certificate_authority()).unwrap();
     root.write("/ca.pem", &ca);
-    let first = publish(&upstream, "grafana/grafana", "11.3.0", 71);
-    let second = publish(&upstream, "grafana/grafana", "11.4.0", 72);
+    let first = publish_small(&upstream.authority(), "grafana/grafana", "11.3.0", 71);
+    let second = publish_small(&upstream.authority(), "grafana/grafana", "11.4.0", 72);
     root.write(
         "/repo/vars.yml",
         &format!(
