@@ -215,12 +215,18 @@ impl MirrorStyle {
         prefix: &MirrorPrefix,
         entries: impl Iterator<Item = &'r Reference>,
     ) -> MirrorStyle {
+        MirrorStyle::most_common(
+            entries.filter_map(|reference| MirrorStyle::written(prefix, reference)),
+        )
+    }
+
+    /// [`MirrorStyle::of`] from the styles the entries are written in.
+    pub fn most_common(styles: impl Iterator<Item = MirrorStyle>) -> MirrorStyle {
         let (mut familiar, mut qualified) = (0usize, 0usize);
-        for reference in entries {
-            match MirrorStyle::written(prefix, reference) {
-                Some(MirrorStyle::Qualified) => qualified += 1,
-                Some(MirrorStyle::Familiar) => familiar += 1,
-                None => {}
+        for style in styles {
+            match style {
+                MirrorStyle::Qualified => qualified += 1,
+                MirrorStyle::Familiar => familiar += 1,
             }
         }
         if qualified > familiar {

@@ -17,8 +17,6 @@ mod post_upgrade;
 mod verify;
 mod workspace;
 
-use std::process::ExitCode;
-
 use clap::Parser;
 
 use args::{Cli, Command};
@@ -49,7 +47,8 @@ impl<E: std::error::Error> From<E> for Failure {
     }
 }
 
-pub fn main() -> ExitCode {
+/// Runs the command line; the process's exit status.
+pub fn main() -> u8 {
     let cli = Cli::parse();
     logging::init(cli.verbose);
     let result = match cli.command {
@@ -64,12 +63,11 @@ pub fn main() -> ExitCode {
         Command::Explain(args) => explain::run(args),
     };
     match result {
-        Ok(Outcome::Clean) => ExitCode::SUCCESS,
-        Ok(Outcome::Findings) => ExitCode::from(1),
-        Err(Failure::ClosedPipe) => ExitCode::SUCCESS,
+        Ok(Outcome::Clean) | Err(Failure::ClosedPipe) => 0,
+        Ok(Outcome::Findings) => 1,
         Err(Failure::Message(message)) => {
             output::error(&message);
-            ExitCode::from(2)
+            2
         }
     }
 }

@@ -98,12 +98,16 @@ pub fn lint_analysed_vars(
         vars,
         prefix: &options.mirror_prefix,
         approved,
-        mirror_style: crate::mirror_map::MirrorStyle::of(
-            &options.mirror_prefix,
-            entries
-                .iter()
-                .filter_map(|facts| facts.reference.as_ref().ok()),
-        ),
+        mirror_style: crate::mirror_map::MirrorStyle::most_common(entries.iter().filter_map(
+            |facts| match (&facts.reference, &facts.upstream) {
+                (Ok(reference), Some(Ok(upstream))) => crate::mirror_map::MirrorStyle::written_for(
+                    &options.mirror_prefix,
+                    reference,
+                    upstream,
+                ),
+                _ => None,
+            },
+        )),
     };
     rules::mirror_prefix_not_approved::check(&ctx, &mut out);
     for facts in entries {

@@ -20,15 +20,24 @@ pub fn is_digest(digest: &str) -> bool {
     let Some((algorithm, hex)) = digest.split_once(':') else {
         return false;
     };
-    let algorithm_ok = algorithm.split(['-', '_', '+', '.']).all(|component| {
-        match component.as_bytes().split_first() {
-            Some((first, rest)) => {
-                first.is_ascii_alphabetic() && rest.iter().all(u8::is_ascii_alphanumeric)
+    // One pass over the algorithm: every component starts with a letter.
+    let mut at_component_start = true;
+    for b in algorithm.bytes() {
+        if matches!(b, b'-' | b'_' | b'+' | b'.') {
+            if at_component_start {
+                return false;
             }
-            None => false,
+            at_component_start = true;
+        } else if at_component_start {
+            if !b.is_ascii_alphabetic() {
+                return false;
+            }
+            at_component_start = false;
+        } else if !b.is_ascii_alphanumeric() {
+            return false;
         }
-    });
-    algorithm_ok && hex.len() >= 32 && hex.bytes().all(|b| b.is_ascii_hexdigit())
+    }
+    !at_component_start && hex.len() >= 32 && hex.bytes().all(|b| b.is_ascii_hexdigit())
 }
 
 /// `[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*`

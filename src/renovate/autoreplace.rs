@@ -6,9 +6,9 @@
 //! (`doAutoReplace` and `confirmIfDepUpdated`). When none does, the update is abandoned
 //! as an "update failure". This module runs the same steps on a copy of the text.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 
-use super::extract::{Dep, extract};
+use super::extract::{Compared, Dep, PlainManager, compared_if_valid, extract};
 use super::manager::Manager;
 use super::template::{Context, Value};
 use super::{DepRef, FileView, ManagerRun};
@@ -79,41 +79,89 @@ pub fn replacement(
     dep: &Dep,
     bump: &Bump,
 ) -> Result<(String, String), ReplaceFailure> {
-    let replace_string = dep
-        .replace_string
-        .clone()
-        .or_else(|| dep.current_value.clone())
-        .or_else(|| dep.current_digest.clone())
-        .ok_or(ReplaceFailure::NoReplaceString)?;
-    let new = new_string(manager, dep, &replace_string, bump)?;
-    Ok((replace_string, new))
+    let replace_string = replace_string(dep)?;
+    let mut new = String::new();
+    write_new_string(
+        manager,
+        dep,
+        replace_string,
+        bump,
+        &mut new,
+        &mut String::new(),
+    )?;
+    Ok((replace_string.to_string(), new))
 }
 
-fn new_string(
+/// `upgrade.replaceString ?? currentValue ?? currentDigest`.
+fn replace_string(dep: &Dep) -> Result<&str, ReplaceFailure> {
+    dep.replace_string
+        .as_deref()
+        .or(dep.current_value.as_deref())
+        .or(dep.current_digest.as_deref())
+        .ok_or(ReplaceFailure::NoReplaceString)
+}
+
+/// Appends the text Renovate writes instead of `replace_string` to `out` (`scratch`
+/// holds the step between the two replacements).
+fn write_new_string(
     manager: &Manager,
     dep: &Dep,
     replace_string: &str,
     bump: &Bump,
-) -> Result<String, ReplaceFailure> {
+    out: &mut String,
+    scratch: &mut String,
+) -> Result<(), ReplaceFailure> {
     if let Some(template) = &manager.auto_replace_template {
-        return template
+        let rendered = template
             .render(&upgrade_context(dep, bump))
-            .map_err(|e| ReplaceFailure::Template(e.reason));
+            .map_err(|e| ReplaceFailure::Template(e.reason))?;
+        out.push_str(&rendered);
+        return Ok(());
     }
-    let mut new_string = replace_string.to_string();
-    if let (Some(current), Some(new)) = (&dep.current_value, &bump.new_value)
-        && !current.is_empty()
-        && current != new
-    {
-        new_string = new_string.replace(current.as_str(), new);
+    // `newString.replace(currentValue, newValue)` (every occurrence, as the global
+    // match option makes it), then the same for the digest in the result.
+    fn changed<'d>(
+        current: &'d Option<String>,
+        new: &'d Option<String>,
+    ) -> Option<(&'d str, &'d str)> {
+        match (current.as_deref(), new.as_deref()) {
+            (Some(current), Some(new)) if !current.is_empty() && current != new => {
+                Some((current, new))
+            }
+            _ => None,
+        }
     }
-    if let (Some(current), Some(new)) = (&dep.current_digest, &bump.new_digest)
-        && !current.is_empty()
-        && current != new
-    {
-        new_string = new_string.replace(current.as_str(), new);
+    scratch.clear();
+    match changed(&dep.current_value, &bump.new_value) {
+        Some((current, new)) => replace_into(scratch, replace_string, current, new),
+        None => scratch.push_str(replace_string),
     }
-    Ok(new_string)
+    match changed(&dep.current_digest, &bump.new_digest) {
+        Some((current, new)) => replace_into(out, scratch, current, new),
+        None => out.push_str(scratch),
+    }
+    Ok(())
+}
+
+/// `str::replace`, appending to `out`; `from` is not empty.
+fn replace_into(out: &mut String, text: &str, from: &str, to: &str) {
+    // A plain scan: a substring searcher (std's or memchr's) costs more to set up than
+    // the whole search of a one-line replaceString.
+    let (haystack, needle) = (text.as_bytes(), from.as_bytes());
+    let mut last = 0;
+    let mut at = 0;
+    while let Some(offset) = memchr::memchr(needle[0], &haystack[at..]) {
+        let start = at + offset;
+        if haystack[start..].starts_with(needle) {
+            out.push_str(&text[last..start]);
+            out.push_str(to);
+            last = start + needle.len();
+            at = last;
+        } else {
+            at = start + 1;
+        }
+    }
+    out.push_str(&text[last..]);
 }
 
 /// What `autoReplaceStringTemplate` sees: the upgrade's fields (custom groups are gone).
@@ -166,11 +214,11 @@ fn confirm(
             extraction.deps.len()
         ));
     };
-    verify(old, new, bump)
+    verify(old, new.compared(), bump)
 }
 
 /// `confirmIfDepUpdated`'s comparison of the dep before and after the replacement.
-pub fn verify(old: &Dep, new: &Dep, bump: &Bump) -> Result<(), String> {
+pub fn verify(old: &Dep, new: Compared<'_>, bump: &Bump) -> Result<(), String> {
     // `upgrade.depName !== newUpgrade.depName && upgrade.newName !== newUpgrade.depName`,
     // on the re-extracted dep before its packageName is copied into depName. A bump has
     // no newName (undefined), so a dep named only by its packageName (undefined depName
@@ -178,7 +226,7 @@ pub fn verify(old: &Dep, new: &Dep, bump: &Bump) -> Result<(), String> {
     let new_dep_name = if new.dep_name_from_package_name {
         None
     } else {
-        new.dep_name.as_deref()
+        new.dep_name
     };
     if let Some(new_dep_name) = new_dep_name
         && old.dep_name.as_deref() != Some(new_dep_name)
@@ -189,20 +237,20 @@ pub fn verify(old: &Dep, new: &Dep, bump: &Bump) -> Result<(), String> {
         ));
     }
     if let Some(value) = &bump.new_value
-        && new.current_value.as_ref() != Some(value)
+        && new.current_value != Some(value.as_str())
     {
         return Err(format!(
             "value is not updated: expected {value:?}, extracted {:?}",
-            new.current_value.as_deref().unwrap_or("")
+            new.current_value.unwrap_or("")
         ));
     }
     if let Some(digest) = &bump.new_digest
         && old.current_digest.is_some()
-        && new.current_digest.as_ref() != Some(digest)
+        && new.current_digest != Some(digest.as_str())
     {
         return Err(format!(
             "digest is not updated: expected {digest}, extracted {:?}",
-            new.current_digest.as_deref().unwrap_or("")
+            new.current_digest.unwrap_or("")
         ));
     }
     Ok(())
@@ -282,26 +330,25 @@ fn prove_run(
     package_file: &str,
     prefix: &str,
 ) -> Vec<DepRef> {
+    let manager = &manager_run.manager;
     let before = &manager_run.extraction.deps;
-    let mut planned: Vec<(std::ops::Range<usize>, String, usize, Bump)> = Vec::new();
+    // Every bump written into one new text, in file order; `bumps[i]` is dep i's.
+    let mut planned: Vec<(std::ops::Range<usize>, usize)> = Vec::with_capacity(before.len());
+    let mut bumps: Vec<Option<Bump>> = vec![None; before.len()];
     for (index, dep) in before.iter().enumerate() {
-        let bump = simulated_bump(dep);
-        let Ok((replace_string, new)) = replacement(&manager_run.manager, dep, &bump) else {
+        let Ok(replace_string) = replace_string(dep) else {
             continue;
         };
-        let Some(span) = dep
+        if let Some(span) = dep
             .span
             .clone()
-            .filter(|s| text.get(s.clone()) == Some(replace_string.as_str()))
-        else {
-            continue;
-        };
-        if replace_string.contains(prefix) && !new.contains(prefix) {
-            continue;
+            .filter(|s| text.get(s.clone()) == Some(replace_string))
+        {
+            planned.push((span, index));
+            bumps[index] = Some(simulated_bump(dep));
         }
-        planned.push((span, new, index, bump));
     }
-    planned.sort_by_key(|(span, ..)| span.start);
+    planned.sort_by_key(|(span, _)| span.start);
     if planned
         .windows(2)
         .any(|pair| pair[0].0.end > pair[1].0.start)
@@ -309,33 +356,72 @@ fn prove_run(
         return Vec::new();
     }
     let mut new_text = String::with_capacity(text.len() + planned.len() * 8);
+    let mut scratch = String::new();
+    let prefix = memchr::memmem::Finder::new(prefix);
     let mut last = 0;
-    for (span, new, ..) in &planned {
+    for (span, index) in &planned {
         new_text.push_str(&text[last..span.start]);
-        new_text.push_str(new);
+        let written = new_text.len();
+        let dep = &before[*index];
+        let bump = bumps[*index].as_ref().expect("planned deps have a bump");
+        let wrote = write_new_string(
+            manager,
+            dep,
+            &text[span.clone()],
+            bump,
+            &mut new_text,
+            &mut scratch,
+        );
+        // A bump that drops the mirror prefix proves nothing: whether the entry is
+        // mirrored is only known once the YAML is read.
+        let drops_prefix = || {
+            prefix.find(&text.as_bytes()[span.clone()]).is_some()
+                && prefix.find(&new_text.as_bytes()[written..]).is_none()
+        };
+        if wrote.is_err() || drops_prefix() {
+            new_text.truncate(written);
+            new_text.push_str(&text[span.clone()]);
+            bumps[*index] = None;
+        }
         last = span.end;
     }
     new_text.push_str(&text[last..]);
-    let after = extract(&manager_run.manager, &new_text, package_file).deps;
+
+    let plain = PlainManager::of(manager);
+    let re_extracted;
+    let mut after = Vec::with_capacity(before.len());
+    match &plain {
+        // The same deps `extract` would make, compared without being built.
+        Some(plain) => {
+            for (regex_index, regex) in manager.regexes.iter().enumerate() {
+                for found in super::re2::match_all(regex, &new_text) {
+                    let fields = plain.fields(regex_index, &found, &new_text);
+                    if let Some(compared) = compared_if_valid(&fields) {
+                        after.push(compared);
+                    }
+                }
+            }
+        }
+        None => {
+            re_extracted = extract(manager, &new_text, package_file).deps;
+            after.extend(re_extracted.iter().map(Dep::compared));
+        }
+    }
     if after.len() != before.len() {
         return Vec::new();
     }
-    let bumps: HashMap<usize, &Bump> = planned
-        .iter()
-        .map(|(_, _, index, bump)| (*index, bump))
-        .collect();
     let mut ok = Vec::new();
-    for (index, (old, new)) in before.iter().zip(&after).enumerate() {
-        match bumps.get(&index) {
+    for (index, (old, new)) in before.iter().zip(after).enumerate() {
+        match &bumps[index] {
             Some(bump) => {
                 if verify(old, new, bump).is_ok() {
                     ok.push(DepRef { run, dep: index });
                 }
             }
             None => {
-                let unchanged = old.dep_name == new.dep_name
-                    && old.current_value == new.current_value
-                    && old.current_digest == new.current_digest;
+                let unchanged = old.dep_name.as_deref() == new.dep_name
+                    && old.current_value.as_deref() == new.current_value
+                    && old.current_digest.as_deref() == new.current_digest;
                 if !unchanged {
                     return Vec::new();
                 }

@@ -175,24 +175,116 @@ type Groups = HashMap<String, Value>;
 /// any real file, and says so.
 pub const MAX_CANDIDATES: usize = 100_000;
 
+/// A manager of the `any` strategy whose templates are all plain text (none, or such
+/// as `datasourceTemplate: docker`): nothing is rendered per match, so each dep is
+/// its match's groups and the constants. The common case, and the hot path of
+/// `check` on large files.
+pub(crate) struct PlainManager<'m> {
+    pub manager: &'m Manager,
+    /// Each field's constant template, by [`FIELDS`] index.
+    constants: Vec<Option<String>>,
+    /// Each field's group, by regex and [`FIELDS`] index.
+    groups: Vec<[Option<usize>; FIELDS.len()]>,
+}
+
+/// One match's fields, borrowed from the text or the constants, by [`FIELDS`] index.
+pub(crate) type PlainFields<'a> = [Option<&'a str>; FIELDS.len()];
+
+impl<'m> PlainManager<'m> {
+    pub fn of(manager: &'m Manager) -> Option<PlainManager<'m>> {
+        if manager.strategy != Strategy::Any {
+            return None;
+        }
+        let constants = manager
+            .templates
+            .iter()
+            .map(|template| match template {
+                None => Some(None),
+                Some(template) => template.constant().map(Some),
+            })
+            .collect::<Option<Vec<_>>>()?;
+        let groups = manager
+            .regexes
+            .iter()
+            .map(|regex| FIELDS.map(|field| regex.group_index(field)))
+            .collect();
+        Some(PlainManager {
+            manager,
+            constants,
+            groups,
+        })
+    }
+
+    /// `createDependency` for match `found` of regex `regex`: a template wins over the
+    /// group of the same name; an empty group is absent.
+    pub fn fields<'a>(
+        &'a self,
+        regex: usize,
+        found: &re2::Match,
+        text: &'a str,
+    ) -> PlainFields<'a> {
+        std::array::from_fn(|field| match &self.constants[field] {
+            Some(constant) => Some(constant.as_str()),
+            None => self.groups[regex][field]
+                .and_then(|index| found.groups.get(index).cloned().flatten())
+                .filter(|range| !range.is_empty())
+                .map(|range| &text[range]),
+        })
+    }
+}
+
+/// The fields `confirmIfDepUpdated` compares, as the dep has them after Renovate's
+/// `massageDepNames`.
+#[derive(Debug, Clone, Copy)]
+pub struct Compared<'a> {
+    pub dep_name: Option<&'a str>,
+    pub dep_name_from_package_name: bool,
+    pub current_value: Option<&'a str>,
+    pub current_digest: Option<&'a str>,
+}
+
+impl Dep {
+    pub fn compared(&self) -> Compared<'_> {
+        Compared {
+            dep_name: self.dep_name.as_deref(),
+            dep_name_from_package_name: self.dep_name_from_package_name,
+            current_value: self.current_value.as_deref(),
+            current_digest: self.current_digest.as_deref(),
+        }
+    }
+}
+
+/// What [`extract`] keeps of a plain manager's match, without building the dep: `None`
+/// when `isValidDependency` drops it.
+pub(crate) fn compared_if_valid<'a>(fields: &PlainFields<'a>) -> Option<Compared<'a>> {
+    let [
+        dep_name,
+        package_name,
+        current_value,
+        current_digest,
+        datasource,
+        ..,
+    ] = *fields;
+    // `Dep::set` renames a few datasources, never to a blank one.
+    let present = |v: Option<&str>| v.is_some_and(|s| !js_blank(s));
+    let valid = (present(dep_name) || present(package_name))
+        && (present(current_value) || present(current_digest))
+        && present(datasource);
+    let empty = |v: Option<&str>| v.is_none_or(str::is_empty);
+    let massaged = empty(dep_name) && !empty(package_name);
+    valid.then_some(Compared {
+        dep_name: if massaged { package_name } else { dep_name },
+        dep_name_from_package_name: massaged,
+        current_value,
+        current_digest,
+    })
+}
+
 /// Runs `manager` over `text`, the content of the repository file `package_file`.
 pub fn extract(manager: &Manager, text: &str, package_file: &str) -> Extraction {
     let mut extraction = Extraction::default();
-    let constants: Option<Vec<Option<String>>> = manager
-        .templates
-        .iter()
-        .map(|template| match template {
-            None => Some(None),
-            Some(template) => template.constant().map(Some),
-        })
-        .collect();
-    if manager.strategy == Strategy::Any
-        && let Some(constants) = constants
-    {
-        // Nothing to render per match (no templates, or plain-text ones such as
-        // `datasourceTemplate: docker`): build each dep straight from its match. The
-        // common case, and the hot path of `check` on large files.
-        let deps = any_without_templates(manager, &constants, text, &mut extraction);
+    if let Some(plain) = PlainManager::of(manager) {
+        let deps = any_without_templates(&plain, text, &mut extraction);
         extraction.deps.reserve(deps.len());
         for dep in deps {
             keep_if_valid(&mut extraction, dep);
@@ -254,33 +346,22 @@ fn keep_if_valid(extraction: &mut Extraction, dep: Dep) {
     }
 }
 
-/// The `any` strategy for a manager whose templates are all plain text (`constants`,
-/// by field): the same deps as `createDependency`, without a context per match.
+/// The `any` strategy for a plain manager: the same deps as `createDependency`,
+/// without a context per match.
 fn any_without_templates(
-    manager: &Manager,
-    constants: &[Option<String>],
+    plain: &PlainManager<'_>,
     text: &str,
     extraction: &mut Extraction,
 ) -> Vec<Dep> {
     let mut deps = Vec::new();
-    for regex in &manager.regexes {
-        let fields: Vec<(&str, usize)> = FIELDS
-            .iter()
-            .filter_map(|field| regex.group_index(field).map(|index| (*field, index)))
-            .collect();
+    for (index, regex) in plain.manager.regexes.iter().enumerate() {
         let found_all = matches(regex, text, extraction);
         deps.reserve(found_all.len());
         for found in found_all {
             let mut dep = Dep::default();
-            for (field, constant) in FIELDS.iter().zip(constants) {
-                // A template wins over the group of the same name.
-                if let Some(constant) = constant {
-                    dep.set(field, constant.clone());
-                } else if let Some(&(_, index)) = fields.iter().find(|(f, _)| f == field)
-                    && let Some(range) = found.groups.get(index).cloned().flatten()
-                    && !range.is_empty()
-                {
-                    dep.set(field, text[range].to_string());
+            for (field, value) in FIELDS.iter().zip(plain.fields(index, &found, text)) {
+                if let Some(value) = value {
+                    dep.set(field, value.to_string());
                 }
             }
             dep.replace_string = Some(text[found.whole.clone()].to_string());
