@@ -1,12 +1,13 @@
 //! The `vars.yml` model: `MP_APPROVED_REGISTRIES` and the `IMAGES` map, in file order,
 //! each value with its line, column and byte span in the raw text.
 //!
-//! Every serde_yaml call lives in this module (serde_yaml is archived; a maintained fork
-//! should be a one-file change). Loading never stops at the first problem it can
+//! Every serde_yaml call lives in this module and [`simple`]'s scalar resolution
+//! (serde_yaml is archived; a maintained fork should be a change to these two files). Loading never stops at the first problem it can
 //! survive: a non-string value or a duplicate name is reported and the rest is kept.
 
 pub mod edit;
 mod scan;
+mod simple;
 
 use std::fmt;
 use std::ops::Range;
@@ -229,7 +230,11 @@ pub fn parse(path: &Path, bytes: Vec<u8>) -> Loaded {
             );
         }
     };
-    let root: Node = match serde_yaml::from_str(&text) {
+    let parsed = match simple::parse(&text) {
+        Some(root) => Ok(root),
+        None => serde_yaml::from_str(&text),
+    };
+    let root: Node = match parsed {
         Ok(root) => root,
         Err(error) => {
             let location = error.location();
@@ -247,6 +252,13 @@ pub fn parse(path: &Path, bytes: Vec<u8>) -> Loaded {
         }
     };
     Builder::new(path, text).build(root)
+}
+
+/// Whether the block-style reader, where it reads `text` at all, reads what serde_yaml
+/// reads (the fuzz target's oracle).
+#[doc(hidden)]
+pub fn block_style_reader_agrees(text: &str) -> bool {
+    simple::parse(text).is_none_or(|node| serde_yaml::from_str::<Node>(text).ok() == Some(node))
 }
 
 impl Loaded {
@@ -518,7 +530,7 @@ impl Position {
 
 /// A YAML node as far as this module cares: mappings keep duplicate keys (serde_yaml's
 /// own `Value` refuses them without saying where) so they can be reported with lines.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 enum Node {
     Mapping(Vec<(Node, Node)>),
     Sequence(Vec<Node>),
