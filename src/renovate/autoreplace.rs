@@ -10,6 +10,7 @@ use std::collections::HashSet;
 
 use super::extract::{Compared, Dep, PlainManager, compared_if_valid, extract};
 use super::manager::Manager;
+use super::re2::ByteClasses;
 use super::template::{Context, Value};
 use super::{DepRef, FileView, ManagerRun};
 use crate::mirror_map::MirrorPrefix;
@@ -256,50 +257,177 @@ pub fn verify(old: &Dep, new: Compared<'_>, bump: &Bump) -> Result<(), String> {
     Ok(())
 }
 
-/// A plausible next tag: the last run of digits incremented (`v2.54.1` -> `v2.54.2`,
-/// `9.4-1181` -> `9.4-1182`), so the tag keeps its shape and any regex that took the old
-/// one takes the new one. `None` for a tag without digits (`cli`): only its digest moves.
-pub fn next_tag(tag: &str) -> Option<String> {
-    let end = tag.rfind(|c: char| c.is_ascii_digit())? + 1;
-    let start = tag[..end]
-        .rfind(|c: char| !c.is_ascii_digit())
-        .map_or(0, |i| i + 1);
-    let digits = &tag[start..end];
-    let mut bumped: Vec<u8> = digits.bytes().collect();
-    let mut index = bumped.len();
-    loop {
-        if index == 0 {
-            bumped.insert(0, b'1');
-            break;
-        }
-        index -= 1;
-        if bumped[index] == b'9' {
-            bumped[index] = b'0';
-        } else {
-            bumped[index] += 1;
-            break;
-        }
-    }
-    Some(format!(
-        "{}{}{}",
-        &tag[..start],
-        String::from_utf8(bumped).expect("ASCII digits"),
-        &tag[end..]
-    ))
+/// How a manager's bumps are simulated: tags and digests move only within the byte
+/// classes of its patterns (ByteClasses), so the new values are ones the patterns
+/// cannot tell from the old by their characters, and a bump that verifies is one the
+/// patterns would take the same way for any such value.
+pub struct Bumper {
+    classes: ByteClasses,
+    /// For each hex digit, the next hex digit (cyclically) of its class; itself when
+    /// it has no class-mate.
+    next_hex: [u8; 256],
+    /// The same, the one before.
+    previous_hex: [u8; 256],
 }
 
-/// The bump simulated for a dep: the next tag (or the same one when none can be made
-/// up) and a digest that is certainly different. A candidate's tag equals its dep's
-/// current value, so this is the same bump whether worked out from the dep or the entry.
-pub fn simulated_bump(dep: &Dep) -> Bump {
-    Bump {
-        new_value: dep
+impl Bumper {
+    pub fn new(manager: &Manager) -> Bumper {
+        Bumper::with_classes(manager.byte_classes())
+    }
+
+    fn with_classes(classes: ByteClasses) -> Bumper {
+        const HEX: &[u8; 16] = b"0123456789abcdef";
+        let step_table = |forward: bool| {
+            let mut table: [u8; 256] = std::array::from_fn(|b| b as u8);
+            for (at, &digit) in HEX.iter().enumerate() {
+                table[usize::from(digit)] = (1..16)
+                    .map(|step| HEX[(if forward { at + step } else { at + 16 - step }) % 16])
+                    .find(|&other| classes.alike(other, digit))
+                    .unwrap_or(digit);
+            }
+            table
+        };
+        Bumper {
+            next_hex: step_table(true),
+            previous_hex: step_table(false),
+            classes,
+        }
+    }
+
+    /// The bump simulated for a dep: the next tag (or the same one when none can be
+    /// made up) and a digest that is certainly different. A candidate's tag equals its
+    /// dep's current value, so this is the same bump whether worked out from the dep or
+    /// the entry.
+    pub fn bump(&self, dep: &Dep) -> Bump {
+        let new_value = dep
             .current_value
             .as_deref()
-            .and_then(next_tag)
-            .or_else(|| dep.current_value.clone()),
-        new_digest: dep.current_digest.as_deref().map(different_digest),
+            .and_then(|tag| self.next_tag(tag))
+            .or_else(|| dep.current_value.clone());
+        let new_digest = dep.current_digest.as_deref().map(|digest| {
+            // Renovate replaces the tag everywhere in the match first: when the tag
+            // occurs in the digest, what that makes of the digest must not pass for the
+            // new one, or a bump that fails would seem to verify.
+            let tag_replaced = match (dep.current_value.as_deref(), new_value.as_deref()) {
+                (Some(old), Some(new)) if !old.is_empty() => digest.replace(old, new),
+                _ => digest.to_string(),
+            };
+            self.different_digest(digest, &tag_replaced)
+        });
+        Bump {
+            new_value,
+            new_digest,
+        }
     }
+
+    /// A plausible next tag: a run of digits increased (`v2.54.1` -> `v2.54.2`,
+    /// `9.4-1181` -> `9.4-1182`), so the tag keeps its shape and any regex that took
+    /// the old one takes the new one. The last run rises by the smallest step that keeps
+    /// its length and each digit in its class; failing that, the run before it, and so
+    /// on (`1.9` -> `2.9`; a pattern that singles out `2`, in `sha256` say, bumps
+    /// `v2.54.1` to `v2.54.3` and `v1.5.2` to `v3.5.2`). When no run can, the last one
+    /// plus one (`99` -> `100`). `None` for a tag without digits (`cli`): only its digest moves.
+    pub fn next_tag(&self, tag: &str) -> Option<String> {
+        let runs = digit_runs(tag);
+        let last = runs.last()?.clone();
+        let (run, digits) = runs
+            .iter()
+            .rev()
+            .find_map(|run| Some((run.clone(), self.next_alike(&tag.as_bytes()[run.clone()])?)))
+            .unwrap_or_else(|| (last.clone(), plus_one(&tag.as_bytes()[last])));
+        let mut bumped = String::with_capacity(tag.len() + 1);
+        bumped.push_str(&tag[..run.start]);
+        bumped.extend(digits.iter().map(|&b| char::from(b)));
+        bumped.push_str(&tag[run.end..]);
+        Some(bumped)
+    }
+
+    /// The smallest number above `digits`, as many digits long, whose every digit is in
+    /// the class of the one it replaces: the rightmost digit that can rise to an alike
+    /// digit does, and every digit after it falls to its smallest alike digit.
+    fn next_alike(&self, digits: &[u8]) -> Option<Vec<u8>> {
+        let alike = |digit: u8| (b'0'..=b'9').filter(move |&d| self.classes.alike(d, digit));
+        let rising = (0..digits.len())
+            .rev()
+            .find(|&i| alike(digits[i]).any(|d| d > digits[i]))?;
+        let mut next = digits.to_vec();
+        next[rising] = alike(digits[rising]).find(|&d| d > digits[rising])?;
+        for digit in &mut next[rising + 1..] {
+            *digit = alike(*digit).next()?;
+        }
+        Some(next)
+    }
+
+    /// A digest that is certainly neither `current` nor `avoid`: each hex digit moved to
+    /// the next one of its class, else to the one before; where neither will do, every
+    /// hex digit rotated by one, else by two.
+    fn different_digest(&self, current: &str, avoid: &str) -> String {
+        let (algorithm, hex) = current.split_once(':').unwrap_or(("sha256", current));
+        let moved = |table: &[u8; 256]| -> String {
+            hex.bytes()
+                .map(|b| char::from(table[usize::from(b)]))
+                .collect()
+        };
+        let rotated = |times: u8| -> String {
+            hex.bytes()
+                .map(|b| {
+                    let mut c = b;
+                    for _ in 0..times {
+                        c = match c {
+                            b'0'..=b'8' | b'a'..=b'e' => c + 1,
+                            b'9' => b'a',
+                            _ => b'0',
+                        };
+                    }
+                    char::from(c)
+                })
+                .collect()
+        };
+        [
+            moved(&self.next_hex),
+            moved(&self.previous_hex),
+            rotated(1),
+            rotated(2),
+        ]
+        .into_iter()
+        .find(|candidate| candidate != hex && format!("{algorithm}:{candidate}") != avoid)
+        .map(|candidate| format!("{algorithm}:{candidate}"))
+        .expect("two rotations differ from each other and from the digest")
+    }
+}
+
+/// The byte ranges of the runs of ASCII digits in `tag`, in order.
+fn digit_runs(tag: &str) -> Vec<std::ops::Range<usize>> {
+    let bytes = tag.as_bytes();
+    let mut runs = Vec::new();
+    let mut at = 0;
+    while at < bytes.len() {
+        if bytes[at].is_ascii_digit() {
+            let start = at;
+            while at < bytes.len() && bytes[at].is_ascii_digit() {
+                at += 1;
+            }
+            runs.push(start..at);
+        } else {
+            at += 1;
+        }
+    }
+    runs
+}
+
+/// `digits` plus one, a digit longer when all are nines.
+fn plus_one(digits: &[u8]) -> Vec<u8> {
+    let kept = digits.len() - digits.iter().rev().take_while(|&&d| d == b'9').count();
+    let mut next = Vec::with_capacity(digits.len() + 1);
+    match digits[..kept].split_last() {
+        Some((&last, before)) => {
+            next.extend_from_slice(before);
+            next.push(last + 1);
+        }
+        None => next.push(b'1'),
+    }
+    next.resize(next.len() + digits.len() - kept, b'0');
+    next
 }
 
 /// The deps whose simulated bump verifies when every dep of a manager is bumped at once
@@ -331,6 +459,7 @@ fn prove_run(
     prefix: &str,
 ) -> Vec<DepRef> {
     let manager = &manager_run.manager;
+    let bumper = Bumper::new(manager);
     let before = &manager_run.extraction.deps;
     // Every bump written into one new text, in file order; `bumps[i]` is dep i's.
     let mut planned: Vec<(std::ops::Range<usize>, usize)> = Vec::with_capacity(before.len());
@@ -345,7 +474,7 @@ fn prove_run(
             .filter(|s| text.get(s.clone()) == Some(replace_string))
         {
             planned.push((span, index));
-            bumps[index] = Some(simulated_bump(dep));
+            bumps[index] = Some(bumper.bump(dep));
         }
     }
     planned.sort_by_key(|(span, _)| span.start);
@@ -358,6 +487,8 @@ fn prove_run(
     let mut new_text = String::with_capacity(text.len() + planned.len() * 8);
     let mut scratch = String::new();
     let prefix = memchr::memmem::Finder::new(prefix);
+    // Whether every replacement only swapped bytes the patterns cannot tell apart.
+    let mut interchangeable = true;
     let mut last = 0;
     for (span, index) in &planned {
         new_text.push_str(&text[last..span.start]);
@@ -383,6 +514,11 @@ fn prove_run(
             new_text.push_str(&text[span.clone()]);
             bumps[*index] = None;
         }
+        interchangeable = interchangeable
+            && bumper.classes.interchangeable(
+                &text.as_bytes()[span.clone()],
+                &new_text.as_bytes()[written..],
+            );
         last = span.end;
     }
     new_text.push_str(&text[last..]);
@@ -391,6 +527,19 @@ fn prove_run(
     let re_extracted;
     let mut after = Vec::with_capacity(before.len());
     match &plain {
+        // Every replacement swapped bytes only within their classes, at the same places:
+        // the new text has exactly the old matches (ByteClasses), so each dep is what
+        // its old match's groups hold in the new text, with no search at all.
+        Some(plain)
+            if interchangeable && manager_run.extraction.plain_matches.len() == before.len() =>
+        {
+            for (regex_index, found) in &manager_run.extraction.plain_matches {
+                match compared_if_valid(&plain.fields(*regex_index, found, &new_text)) {
+                    Some(compared) => after.push(compared),
+                    None => return Vec::new(),
+                }
+            }
+        }
         // The same deps `extract` would make, compared without being built.
         Some(plain) => {
             for (regex_index, regex) in manager.regexes.iter().enumerate() {
@@ -431,20 +580,6 @@ fn prove_run(
     ok
 }
 
-/// A digest that is certainly not `current`: every hex digit rotated by one.
-fn different_digest(current: &str) -> String {
-    let (algorithm, hex) = current.split_once(':').unwrap_or(("sha256", current));
-    let rotated: String = hex
-        .chars()
-        .map(|c| match c {
-            '0'..='8' | 'a'..='e' => char::from(c as u8 + 1),
-            '9' => 'a',
-            _ => '0',
-        })
-        .collect();
-    format!("{algorithm}:{rotated}")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -457,6 +592,15 @@ mod tests {
             line: 1,
         })
         .unwrap()
+    }
+
+    fn bumper(match_string: &str) -> Bumper {
+        Bumper::new(&manager(serde_json::json!({
+            "customType": "regex",
+            "fileMatch": ["x"],
+            "matchStrings": [match_string],
+            "datasourceTemplate": "docker",
+        })))
     }
 
     fn images() -> Manager {
@@ -473,14 +617,67 @@ mod tests {
 
     #[test]
     fn next_tag_keeps_the_shape() {
-        assert_eq!(next_tag("v2.54.1").as_deref(), Some("v2.54.2"));
-        assert_eq!(next_tag("9.4-1189").as_deref(), Some("9.4-1190"));
-        assert_eq!(next_tag("1.9").as_deref(), Some("1.10"));
+        let digits_alike = bumper(r"v(?<currentValue>[0-9.]+)");
+        let next = |tag| digits_alike.next_tag(tag);
+        assert_eq!(next("v2.54.1").as_deref(), Some("v2.54.2"));
+        assert_eq!(next("9.4-1189").as_deref(), Some("9.4-1190"));
+        assert_eq!(next("1.9").as_deref(), Some("2.9"), "the run before rises");
         assert_eq!(
-            next_tag("RELEASE.2024-09-13T20-26-02Z").as_deref(),
+            next("RELEASE.2024-09-13T20-26-02Z").as_deref(),
             Some("RELEASE.2024-09-13T20-26-03Z")
         );
-        assert_eq!(next_tag("cli"), None);
+        assert_eq!(next("cli"), None);
+        assert_eq!(
+            next("99").as_deref(),
+            Some("100"),
+            "no run can rise: one more"
+        );
+        assert_eq!(next("v1.099-rc").as_deref(), Some("v1.100-rc"));
+        assert_eq!(next("0").as_deref(), Some("1"));
+    }
+
+    #[test]
+    fn next_tag_keeps_each_digit_in_its_class() {
+        // `sha256` singles out 2, 5 and 6: the step skips them where it can.
+        let sha256 = bumper(r":(?<currentValue>[0-9.]+)@(?<currentDigest>sha256:[a-f0-9]+)");
+        let next = |tag| sha256.next_tag(tag);
+        assert_eq!(next("v2.54.1").as_deref(), Some("v2.54.3"));
+        assert_eq!(next("1.19").as_deref(), Some("1.30"));
+        assert_eq!(next("1.6").as_deref(), Some("3.6"), "6 has no class-mate");
+        assert_eq!(
+            next("6.2").as_deref(),
+            Some("6.3"),
+            "no run can rise in its class"
+        );
+        assert_eq!(next("9").as_deref(), Some("10"), "no step keeps the length");
+    }
+
+    #[test]
+    fn different_digest_moves_each_hex_digit_within_its_class() {
+        let sha256 = bumper(r":(?<currentValue>[0-9.]+)@(?<currentDigest>sha256:[a-f0-9]+)");
+        let moved = sha256.different_digest("sha256:0125acbf", "");
+        assert_eq!(moved, "sha256:1325adcb");
+        assert!(
+            sha256
+                .classes
+                .interchangeable(b"sha256:0125acbf", moved.as_bytes())
+        );
+        // What replacing the tag makes of the digest is not taken for the new one.
+        assert_eq!(
+            sha256.different_digest("sha256:0125acbf", "sha256:1325adcb"),
+            "sha256:9025abfe"
+        );
+        // Every digit alone in its class: rotate them all, as before.
+        let singletons = Bumper::with_classes(ByteClasses::singletons());
+        assert_eq!(
+            singletons.different_digest("sha256:09af", ""),
+            "sha256:1ab0"
+        );
+        assert_eq!(singletons.different_digest("09af", ""), "sha256:1ab0");
+        assert_eq!(
+            singletons.different_digest("09af", "sha256:1ab0"),
+            "sha256:2bc1"
+        );
     }
 
     #[test]
@@ -520,5 +717,61 @@ mod tests {
             failure.to_string().contains("no position verifies"),
             "{failure}"
         );
+    }
+
+    /// The proof without a second search gives what each dep's own simulation gives:
+    /// clean bumps proven, the tag-inside-digest bump not.
+    #[test]
+    fn the_proof_without_a_search_agrees_with_each_deps_simulation() {
+        let m = images();
+        let hex = |seed: &str| {
+            (0..8)
+                .map(|i| format!("{seed}{i}"))
+                .collect::<String>()
+                .chars()
+                .cycle()
+                .take(64)
+                .collect::<String>()
+        };
+        let text = format!(
+            "IMAGES:\n  a: quay.io/cki/mirror/grafana/grafana:11.2.0@sha256:{}\n  b: registry.redhat.io/ubi9/ubi:9.4-1181@sha256:{}\n  c: registry.redhat.io/x:20@sha256:20{}\n  d: quay.io/cki/mirror/nginx:1.27.1@sha256:{}\n",
+            hex("0f3"),
+            hex("b7d"),
+            &hex("e91")[2..],
+            hex("48c"),
+        );
+        let extraction = extract(&m, &text, "x");
+        let view = FileView {
+            runs: vec![ManagerRun {
+                config_index: 0,
+                manager: m.clone(),
+                extraction,
+            }],
+            ..FileView::default()
+        };
+        let deps = &view.runs[0].extraction.deps;
+        let bumper = Bumper::new(&m);
+        // The shortcut applies: every bump only swaps bytes the pattern cannot tell apart.
+        for dep in deps {
+            let (old, new) = replacement(&m, dep, &bumper.bump(dep)).unwrap();
+            assert!(
+                bumper
+                    .classes
+                    .interchangeable(old.as_bytes(), new.as_bytes()),
+                "{old} -> {new}"
+            );
+        }
+        let prefix = MirrorPrefix::parse("quay.io/cki/mirror").unwrap();
+        let proven = prove_bumps(&view, &text, "x", &prefix);
+        for (index, dep) in deps.iter().enumerate() {
+            let simulated = auto_replace(&m, &text, "x", deps, index, &bumper.bump(dep));
+            assert_eq!(
+                proven.contains(&DepRef { run: 0, dep: index }),
+                simulated.is_ok(),
+                "{:?}: {simulated:?}",
+                dep.dep_name
+            );
+        }
+        assert_eq!(proven.len(), 3, "all but the tag inside its digest");
     }
 }

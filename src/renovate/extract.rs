@@ -166,6 +166,9 @@ pub struct Extraction {
     /// matches bytes where it finds `\C`, or an empty `\B` inside a character): the deps
     /// are img-mirror's best reading, not Renovate's for certain.
     pub unreproducible: Option<String>,
+    /// For a plain manager, the match each dep was made from (regex index, match),
+    /// dep for dep: what a text with the same matches gives ([`PlainManager::fields`]).
+    pub(crate) plain_matches: Vec<(usize, re2::Match)>,
 }
 
 type Groups = HashMap<String, Value>;
@@ -286,8 +289,11 @@ pub fn extract(manager: &Manager, text: &str, package_file: &str) -> Extraction 
     if let Some(plain) = PlainManager::of(manager) {
         let deps = any_without_templates(&plain, text, &mut extraction);
         extraction.deps.reserve(deps.len());
-        for dep in deps {
-            keep_if_valid(&mut extraction, dep);
+        extraction.plain_matches.reserve(deps.len());
+        for (dep, found) in deps {
+            if keep_if_valid(&mut extraction, dep) {
+                extraction.plain_matches.push(found);
+            }
         }
     } else {
         let candidates: Vec<Candidate> = match manager.strategy {
@@ -334,15 +340,18 @@ pub fn extract(manager: &Manager, text: &str, package_file: &str) -> Extraction 
     extraction
 }
 
-/// Renovate's `isValidDependency` filter: a dep it would discard is remembered.
-fn keep_if_valid(extraction: &mut Extraction, dep: Dep) {
+/// Renovate's `isValidDependency` filter: a dep it would discard is remembered. Whether
+/// the dep was kept.
+fn keep_if_valid(extraction: &mut Extraction, dep: Dep) -> bool {
     if dep.is_valid() {
         extraction.deps.push(dep);
+        true
     } else {
         extraction.dropped.push(Dropped {
             span: dep.span.clone(),
             reason: DropReason::Invalid(Box::new(dep)),
         });
+        false
     }
 }
 
@@ -352,7 +361,7 @@ fn any_without_templates(
     plain: &PlainManager<'_>,
     text: &str,
     extraction: &mut Extraction,
-) -> Vec<Dep> {
+) -> Vec<(Dep, (usize, re2::Match))> {
     let mut deps = Vec::new();
     for (index, regex) in plain.manager.regexes.iter().enumerate() {
         let found_all = matches(regex, text, extraction);
@@ -365,8 +374,8 @@ fn any_without_templates(
                 }
             }
             dep.replace_string = Some(text[found.whole.clone()].to_string());
-            dep.span = Some(found.whole);
-            deps.push(dep);
+            dep.span = Some(found.whole.clone());
+            deps.push((dep, (index, found)));
         }
     }
     deps

@@ -112,6 +112,11 @@ impl Manager {
             .any(|pattern| pattern.matches(path))
     }
 
+    /// The bytes none of the manager's patterns tell apart.
+    pub fn byte_classes(&self) -> re2::ByteClasses {
+        re2::ByteClasses::common(self.regexes.iter().map(Pattern::byte_classes))
+    }
+
     pub fn template(&self, field: &str) -> Option<&Template> {
         let index = FIELDS.iter().position(|f| *f == field)?;
         self.templates[index].as_ref()

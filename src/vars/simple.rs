@@ -24,6 +24,27 @@ const MAX_DEPTH: usize = 64;
 /// libyaml refuses an implicit key of 1024 characters or more.
 const MAX_KEY_LEN: usize = 1000;
 
+/// Bytes a plain scalar of the subset may hold after its first.
+const SCALAR_BYTE: [bool; 256] = byte_set(b"_./:@+=-");
+/// Bytes a key of the subset may hold.
+const KEY_BYTE: [bool; 256] = byte_set(b"_.-");
+
+/// ASCII letters and digits, and `extra`.
+const fn byte_set(extra: &[u8]) -> [bool; 256] {
+    let mut set = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        set[b] = (b as u8).is_ascii_alphanumeric();
+        b += 1;
+    }
+    let mut i = 0;
+    while i < extra.len() {
+        set[extra[i] as usize] = true;
+        i += 1;
+    }
+    set
+}
+
 /// `text` as serde_yaml reads it, when the whole file is in the subset.
 pub(super) fn parse(text: &str) -> Option<Node> {
     if !text
@@ -206,10 +227,7 @@ impl<'a> Content<'a> {
         if let Some(rest) = body.strip_prefix("- ") {
             return after_indicator(rest).flatten().map(Content::Item);
         }
-        let key_len = body
-            .bytes()
-            .take_while(|&b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-'))
-            .count();
+        let key_len = body.bytes().take_while(|&b| KEY_BYTE[b as usize]).count();
         let (key, rest) = body.split_at(key_len);
         let starts_well = key
             .bytes()
@@ -241,7 +259,7 @@ fn after_indicator(text: &str) -> Option<Option<&str>> {
     }
     let len = 1 + text.as_bytes()[1..]
         .iter()
-        .take_while(|&&b| b.is_ascii_alphanumeric() || b"_./:@+=-".contains(&b))
+        .take_while(|&&b| SCALAR_BYTE[b as usize])
         .count();
     let (scalar, after) = text.split_at(len);
     if scalar.ends_with(':') || scalar.starts_with("...") {

@@ -9,7 +9,7 @@ use std::path::Path;
 
 use crate::diag::{Diagnostic, Sources};
 use crate::mirror_map::MirrorPrefix;
-use crate::renovate::autoreplace::{auto_replace, prove_bumps, simulated_bump};
+use crate::renovate::autoreplace::{Bumper, auto_replace, prove_bumps};
 use crate::renovate::config::RenovateConfig;
 use crate::renovate::extract::{DropReason, Extraction, extract};
 use crate::renovate::manager::{Manager, Strategy};
@@ -264,11 +264,12 @@ fn updates_that_fail(
     };
     let proven: HashSet<DepRef> = prove_bumps(&view, text, package_file, prefix);
     let deps = &view.runs[0].extraction.deps;
+    let bumper = Bumper::new(manager);
     for (i, dep) in deps.iter().enumerate() {
         if proven.contains(&DepRef { run: 0, dep: i }) {
             continue;
         }
-        let bump = simulated_bump(dep);
+        let bump = bumper.bump(dep);
         let Err(failure) = auto_replace(manager, text, package_file, deps, i, &bump) else {
             continue;
         };

@@ -15,6 +15,8 @@ mod parse;
 mod tables;
 mod unicode;
 
+use std::sync::OnceLock;
+
 use regex::{Regex, RegexBuilder};
 
 pub use node::NodeRe2;
@@ -23,6 +25,8 @@ pub use node::NodeRe2;
 /// compiles compiles here too; RE2's budget is checked first ([`compile`]).
 const SIZE_LIMIT: usize = 512 * 1024 * 1024;
 const DFA_SIZE_LIMIT: usize = 64 * 1024 * 1024;
+/// Each group of the pattern may become three here (group, repeat, concat).
+const NEST_LIMIT: u32 = 4 * parse::MAX_DEPTH as u32 + 16;
 /// RE2's instruction budget at node-re2's default `max_mem` (8 MiB, two thirds of it
 /// for the forward program, 8 bytes an instruction).
 const RE2_MAX_INSTRUCTIONS: u64 = (8 << 20) * 2 / 3 / 8;
@@ -64,6 +68,7 @@ pub struct Pattern {
     /// `\\B` can put between two bytes of one character.
     matches_bytes: bool,
     can_match_empty: bool,
+    byte_classes: OnceLock<ByteClasses>,
 }
 
 impl Pattern {
@@ -83,6 +88,21 @@ impl Pattern {
     /// The pattern as the config wrote it.
     pub fn source(&self) -> &str {
         &self.source
+    }
+
+    /// Which bytes the automaton tells apart, worked out on first use.
+    pub fn byte_classes(&self) -> &ByteClasses {
+        self.byte_classes.get_or_init(|| {
+            // The automaton the crate runs, compiled again only for its byte classes:
+            // the same pattern and syntax options give the same Thompson NFA.
+            let nfa = regex_automata::nfa::thompson::NFA::compiler()
+                .syntax(regex_automata::util::syntax::Config::new().nest_limit(NEST_LIMIT))
+                .configure(
+                    regex_automata::nfa::thompson::Config::new().nfa_size_limit(Some(SIZE_LIMIT)),
+                )
+                .build(self.regex.as_str());
+            nfa.map_or_else(|_| ByteClasses::singletons(), |nfa| ByteClasses::of(&nfa))
+        })
     }
 
     pub fn is_match(&self, haystack: &str) -> bool {
@@ -135,8 +155,7 @@ pub fn compile(
         ));
     }
     let regex = RegexBuilder::new(&emit::to_rust(&parsed.node))
-        // Each group of the pattern may become three here (group, repeat, concat).
-        .nest_limit(4 * parse::MAX_DEPTH as u32 + 16)
+        .nest_limit(NEST_LIMIT)
         .size_limit(SIZE_LIMIT)
         .dfa_size_limit(DFA_SIZE_LIMIT)
         .build()
@@ -154,7 +173,88 @@ pub fn compile(
             || (can_match_empty && emit::uses_no_word_boundary(&parsed.node)),
         can_match_empty,
         names: parsed.names,
+        byte_classes: OnceLock::new(),
     })
+}
+
+/// A partition of the bytes such that two bytes of one class are interchangeable: the
+/// automaton's every transition, and every look-around (`^`, `$`, `\b`), treats them
+/// alike. So a haystack with bytes swapped within their classes, at the same places,
+/// has exactly the same matches and captures, at the same offsets.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ByteClasses([u8; 256]);
+
+impl ByteClasses {
+    /// Every byte alone: nothing is interchangeable.
+    pub fn singletons() -> ByteClasses {
+        ByteClasses(std::array::from_fn(|byte| byte as u8))
+    }
+
+    /// The bytes every state of `nfa` treats alike: for each state, bytes that take the
+    /// same transition. regex-automata's own classes are ranges of adjacent bytes (so
+    /// `1` and `3` differ when `2` is singled out); these are not. Look-around, which
+    /// the states do not show, keeps regex-automata's classes, which account for it.
+    fn of(nfa: &regex_automata::nfa::thompson::NFA) -> ByteClasses {
+        use regex_automata::nfa::thompson::State;
+        let mut classes = ByteClasses([0; 256]);
+        for state in nfa.states() {
+            match state {
+                State::ByteRange { trans } => {
+                    classes.refine(|b| u32::from(trans.matches_byte(b)));
+                }
+                State::Sparse(sparse) => classes.refine(|b| {
+                    sparse
+                        .transitions
+                        .iter()
+                        .position(|t| t.matches_byte(b))
+                        .map_or(0, |at| at as u32 + 1)
+                }),
+                State::Dense(dense) => {
+                    classes.refine(|b| dense.transitions[usize::from(b)].as_u32());
+                }
+                _ => {}
+            }
+        }
+        if !nfa.look_set_any().is_empty() {
+            let adjacent = nfa.byte_classes();
+            classes.refine(|b| u32::from(adjacent.get(b)));
+        }
+        classes
+    }
+
+    /// Splits every class by `component`: bytes stay alike only where it agrees.
+    fn refine(&mut self, component: impl Fn(u8) -> u32) {
+        let mut ids: std::collections::HashMap<(u8, u32), u8> = Default::default();
+        for byte in 0..=255u8 {
+            let key = (self.0[usize::from(byte)], component(byte));
+            // At most 256 bytes, so at most 256 classes.
+            let next = ids.len() as u8;
+            self.0[usize::from(byte)] = *ids.entry(key).or_insert(next);
+        }
+    }
+
+    /// The classes of several automata at once: bytes alike in every one of them.
+    pub fn common<'a>(all: impl IntoIterator<Item = &'a ByteClasses>) -> ByteClasses {
+        let all: Vec<&ByteClasses> = all.into_iter().collect();
+        let mut seen: Vec<Vec<u8>> = Vec::new();
+        ByteClasses(std::array::from_fn(|byte| {
+            let key: Vec<u8> = all.iter().map(|classes| classes.0[byte]).collect();
+            let id = seen.iter().position(|k| *k == key).unwrap_or_else(|| {
+                seen.push(key);
+                seen.len() - 1
+            });
+            id as u8
+        }))
+    }
+
+    pub fn alike(&self, a: u8, b: u8) -> bool {
+        self.0[a as usize] == self.0[b as usize]
+    }
+
+    /// Whether `new` is `old` with bytes swapped only within their classes.
+    pub fn interchangeable(&self, old: &[u8], new: &[u8]) -> bool {
+        old.len() == new.len() && old.iter().zip(new).all(|(&a, &b)| self.alike(a, b))
+    }
 }
 
 /// One match: the whole match's byte range and each group's, by group index.

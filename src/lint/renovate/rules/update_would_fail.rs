@@ -6,7 +6,7 @@ use crate::renovate::ManagerRun;
 
 use crate::lint::renovate::EntryCoverage;
 use crate::lint::renovate::coverage::DepRef;
-use crate::renovate::autoreplace::{Bump, ReplaceFailure, auto_replace, simulated_bump};
+use crate::renovate::autoreplace::{Bump, Bumper, ReplaceFailure, auto_replace};
 use crate::renovate::extract::{Dep, extract};
 use crate::renovate::manager::Strategy;
 
@@ -33,6 +33,12 @@ struct Candidate<'c> {
 }
 
 pub(crate) fn check(ctx: &RenovateContext<'_>, out: &mut Vec<Diagnostic>) {
+    let bumpers: Vec<Bumper> = ctx
+        .view
+        .runs
+        .iter()
+        .map(|run| Bumper::new(&run.manager))
+        .collect();
     // Entries whose bump verified in the one-pass simulation need nothing more.
     let unverified: Vec<Candidate<'_>> = ctx
         .single_covered()
@@ -49,7 +55,7 @@ pub(crate) fn check(ctx: &RenovateContext<'_>, out: &mut Vec<Diagnostic>) {
             Some(Candidate {
                 coverage,
                 at,
-                bump: simulated_bump(dep),
+                bump: bumpers[at.run].bump(dep),
                 mirrored: ctx.prefix.strip(reference).is_some(),
             })
         })
