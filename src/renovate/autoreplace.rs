@@ -309,8 +309,10 @@ impl Bumper {
             // occurs in the digest, what that makes of the digest must not pass for the
             // new one, or a bump that fails would seem to verify.
             let tag_replaced = match (dep.current_value.as_deref(), new_value.as_deref()) {
-                (Some(old), Some(new)) if !old.is_empty() => digest.replace(old, new),
-                _ => digest.to_string(),
+                (Some(old), Some(new)) if !old.is_empty() && digest.contains(old) => {
+                    std::borrow::Cow::Owned(digest.replace(old, new))
+                }
+                _ => std::borrow::Cow::Borrowed(digest),
             };
             self.different_digest(digest, &tag_replaced)
         });
@@ -383,16 +385,24 @@ impl Bumper {
                 })
                 .collect()
         };
-        [
-            moved(&self.next_hex),
-            moved(&self.previous_hex),
-            rotated(1),
-            rotated(2),
-        ]
-        .into_iter()
-        .find(|candidate| candidate != hex && format!("{algorithm}:{candidate}") != avoid)
-        .map(|candidate| format!("{algorithm}:{candidate}"))
-        .expect("two rotations differ from each other and from the digest")
+        let is_avoided = |candidate: &str| {
+            avoid
+                .strip_prefix(algorithm)
+                .and_then(|rest| rest.strip_prefix(':'))
+                == Some(candidate)
+        };
+        let candidates: [&dyn Fn() -> String; 4] = [
+            &|| moved(&self.next_hex),
+            &|| moved(&self.previous_hex),
+            &|| rotated(1),
+            &|| rotated(2),
+        ];
+        candidates
+            .into_iter()
+            .map(|candidate| candidate())
+            .find(|candidate| candidate != hex && !is_avoided(candidate))
+            .map(|candidate| format!("{algorithm}:{candidate}"))
+            .expect("two rotations differ from each other and from the digest")
     }
 }
 
