@@ -62,15 +62,25 @@ impl MirrorPrefix {
     /// The upstream-image text after the prefix, when `reference` is under it.
     /// Matching is on whole path components of the written name.
     pub fn strip<'r>(&self, reference: &'r Reference) -> Option<&'r str> {
-        let name = reference.name();
-        let rest = name.strip_prefix(&self.name)?;
-        if !rest.is_empty() && !rest.starts_with('/') {
-            return None;
-        }
+        let rest_len = self.rest_of_name_len(reference)?;
         // Return a slice of the raw text so tag and digest come along untouched.
         let written = reference.raw();
-        let written_rest_len = rest.len() + (written.len() - reference.written_name().len());
+        let written_rest_len = rest_len + (written.len() - reference.written_name().len());
         Some(written[written.len() - written_rest_len..].trim_start_matches('/'))
+    }
+
+    /// The length of what follows the prefix in `reference`'s normalised name
+    /// (`domain/path`), when the name starts with the prefix's whole components.
+    /// Worked out on the two parts, without building the name: `check` asks it of
+    /// every entry more than once.
+    fn rest_of_name_len(&self, reference: &Reference) -> Option<usize> {
+        let (domain, path) = (reference.domain(), reference.path());
+        let prefix = self.name.as_str();
+        let rest = match prefix.strip_prefix(domain)? {
+            "" => return Some(1 + path.len()),
+            under_domain => path.strip_prefix(under_domain.strip_prefix('/')?)?,
+        };
+        (rest.is_empty() || rest.starts_with('/')).then_some(rest.len())
     }
 
     /// The upstream repository an entry under the prefix mirrors, or `None` when the
@@ -81,9 +91,9 @@ impl MirrorPrefix {
     }
 
     fn parse_upstream(&self, rest: &str) -> Result<Reference, MirrorPathError> {
-        let prefix = self.name.clone();
+        let prefix = || self.name.clone();
         if rest.is_empty() || rest.starts_with([':', '@']) {
-            return Err(MirrorPathError::Empty { prefix });
+            return Err(MirrorPathError::Empty { prefix: prefix() });
         }
         let first = rest.split('/').next().unwrap_or(rest);
         if rest.contains('/') && first.contains(':') {
@@ -95,14 +105,14 @@ impl MirrorPrefix {
             };
             return Err(MirrorPathError::Port {
                 upstream: name.to_string(),
-                prefix,
+                prefix: prefix(),
             });
         }
         let upstream = Reference::parse(rest).map_err(MirrorPathError::Invalid)?;
         if self.covers(&upstream) {
             return Err(MirrorPathError::MirrorOfMirror {
                 upstream: upstream.name(),
-                prefix,
+                prefix: prefix(),
             });
         }
         Ok(upstream)
@@ -117,9 +127,7 @@ impl MirrorPrefix {
 
     /// Whether a normalised repository lies under the prefix.
     pub fn covers(&self, reference: &Reference) -> bool {
-        let name = reference.name();
-        name.strip_prefix(&self.name)
-            .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+        self.rest_of_name_len(reference).is_some()
     }
 
     /// The mirror repository for an upstream: `<prefix>/<upstream name>`, the upstream
@@ -299,6 +307,48 @@ mod tests {
         assert_eq!(up.digest(), Some(format!("sha256:{HEX}").as_str()));
         let up = upstream("quay.io/cki/mirror/nginx:1").unwrap().unwrap();
         assert_eq!(up.name(), "docker.io/library/nginx");
+    }
+
+    /// The rest of the name, worked out on domain and path, is what stripping the
+    /// prefix from the whole name gives.
+    #[test]
+    fn the_prefix_is_matched_on_whole_components_of_the_name() {
+        for prefix in [
+            "quay.io/cki/mirror",
+            "quay.io/cki",
+            "docker.io/library/nginx",
+            "localhost:5000/m",
+        ] {
+            let prefix = MirrorPrefix::parse(prefix).unwrap();
+            for raw in [
+                "quay.io/cki/mirror/grafana/grafana:1",
+                "quay.io/cki/mirror",
+                "quay.io/cki/mirrorx/a",
+                "quay.io/ckimirror/a",
+                "quay.iox/cki/mirror/a",
+                "quay.io/cki",
+                "nginx",
+                "docker.io/library/nginx@sha256:0123456789abcdef0123456789abcdef",
+                "localhost:5000/quay.io/cki/mirror/a",
+            ] {
+                let reference = Reference::parse(raw).unwrap();
+                let name = reference.name();
+                let expected = name
+                    .strip_prefix(prefix.to_string().as_str())
+                    .filter(|rest| rest.is_empty() || rest.starts_with('/'))
+                    .map(str::len);
+                assert_eq!(
+                    prefix.rest_of_name_len(&reference),
+                    expected,
+                    "{prefix} {raw}"
+                );
+                assert_eq!(
+                    prefix.covers(&reference),
+                    expected.is_some(),
+                    "{prefix} {raw}"
+                );
+            }
+        }
     }
 
     #[test]

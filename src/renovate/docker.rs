@@ -77,10 +77,9 @@ fn host_of(host_and_path: &str) -> &str {
 }
 
 fn is_docker_hub(host: &str) -> bool {
-    matches!(
-        host.to_ascii_lowercase().as_str(),
-        "docker.io" | "index.docker.io" | "registry-1.docker.io"
-    )
+    ["docker.io", "index.docker.io", "registry-1.docker.io"]
+        .iter()
+        .any(|hub| host.eq_ignore_ascii_case(hub))
 }
 
 #[cfg(test)]

@@ -19,20 +19,22 @@ pub(crate) struct Line<'a> {
     pub text: &'a str,
 }
 
-fn lines(text: &str) -> Vec<Line<'_>> {
-    let mut out = Vec::new();
+/// The file's lines, read as far as the caller goes.
+fn lines(text: &str) -> impl Iterator<Item = Line<'_>> {
     let mut start = 0;
-    for (index, raw) in text.split_inclusive('\n').enumerate() {
-        let body = raw.strip_suffix('\n').unwrap_or(raw);
-        let body = body.strip_suffix('\r').unwrap_or(body);
-        out.push(Line {
-            number: index + 1,
-            start,
-            text: body,
-        });
-        start += raw.len();
-    }
-    out
+    text.split_inclusive('\n')
+        .enumerate()
+        .map(move |(index, raw)| {
+            let body = raw.strip_suffix('\n').unwrap_or(raw);
+            let body = body.strip_suffix('\r').unwrap_or(body);
+            let line = Line {
+                number: index + 1,
+                start,
+                text: body,
+            };
+            start += raw.len();
+            line
+        })
 }
 
 /// 1-based column, in characters, of byte `offset` within `line`.
@@ -94,13 +96,12 @@ enum BlockKind {
 }
 
 fn scan_block(text: &str, key: &str, kind: BlockKind) -> Option<Block> {
-    let lines = lines(text);
-    let (key_index, rest) = lines.iter().enumerate().find_map(|(index, line)| {
+    let mut lines = lines(text);
+    let (key_line, rest) = lines.find_map(|line| {
         let body = line.text.strip_prefix('\u{feff}').unwrap_or(line.text);
         let (found, after) = split_key(body)?;
-        (found == key && !body.starts_with([' ', '\t'])).then_some((index, after))
+        (found == key && !body.starts_with([' ', '\t'])).then_some((line, after))
     })?;
-    let key_line = lines[key_index];
     let mut block = Block {
         key_line: key_line.number,
         key_column: 1,
@@ -112,7 +113,7 @@ fn scan_block(text: &str, key: &str, kind: BlockKind) -> Option<Block> {
     }
 
     let mut entry_indent = None;
-    for line in &lines[key_index + 1..] {
+    for line in lines {
         let trimmed = line.text.trim_start_matches(' ');
         let indent = line.text.len() - trimmed.len();
         if trimmed.is_empty() || trimmed.starts_with('#') {
@@ -141,7 +142,7 @@ fn scan_block(text: &str, key: &str, kind: BlockKind) -> Option<Block> {
                     key: entry_key,
                     line: line.number,
                     column: column_of(line.text, offset_in_line),
-                    value: scalar_at(line, value_offset),
+                    value: scalar_at(&line, value_offset),
                 }
             }),
             BlockKind::Sequence if is_item => {
@@ -150,7 +151,7 @@ fn scan_block(text: &str, key: &str, kind: BlockKind) -> Option<Block> {
                     key: String::new(),
                     line: line.number,
                     column: column_of(line.text, offset_in_line),
-                    value: scalar_at(line, value_offset),
+                    value: scalar_at(&line, value_offset),
                 })
             }
             BlockKind::Sequence => None,
@@ -200,10 +201,9 @@ fn split_key(body: &str) -> Option<(String, &str)> {
 
 /// The first `:` followed by a space or the end of line: YAML's plain-key end.
 fn find_mapping_colon(body: &str) -> Option<usize> {
-    body.char_indices().find_map(|(index, c)| {
-        let next = body[index + c.len_utf8()..].chars().next();
-        (c == ':' && next.is_none_or(|n| n == ' ' || n == '\t')).then_some(index)
-    })
+    let bytes = body.as_bytes();
+    memchr::memchr_iter(b':', bytes)
+        .find(|&index| matches!(bytes.get(index + 1), None | Some(b' ' | b'\t')))
 }
 
 /// The single-line scalar starting at or after `offset` in `line`, if it is one.
