@@ -26,19 +26,19 @@ def generate(directory, entries):
     shutil.copy(os.path.join(ROOT, "fixtures", "deployment-all", "renovate.json"), directory)
 
 
-def wall(command, runs):
-    """Median wall and median CPU (user + system) milliseconds of `runs` runs."""
-    times, cpu = [], []
-    for _ in range(runs):
-        before = resource.getrusage(resource.RUSAGE_CHILDREN)
-        start = time.perf_counter()
-        result = subprocess.run(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        times.append((time.perf_counter() - start) * 1000)
-        after = resource.getrusage(resource.RUSAGE_CHILDREN)
-        cpu.append((after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime) * 1000)
-        if result.returncode not in (0, 1):
-            sys.exit(f"{command} failed: {result.stderr.decode()}")
-    return statistics.median(times), statistics.median(cpu)
+def timed(command, env=None, keep_output=False):
+    """Wall and CPU (user + system) milliseconds of one run, and its stdout when kept
+    (reading megabytes of JSON through a pipe would be timed too)."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.perf_counter()
+    stdout = subprocess.PIPE if keep_output else subprocess.DEVNULL
+    result = subprocess.run(command, stdout=stdout, stderr=subprocess.PIPE, env=env)
+    wall_ms = (time.perf_counter() - start) * 1000
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if result.returncode not in (0, 1):
+        sys.exit(f"{command} failed: {result.stderr.decode()}")
+    cpu_ms = (after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime) * 1000
+    return wall_ms, cpu_ms, result.stdout
 
 
 def main():
@@ -55,25 +55,35 @@ def main():
 
     with tempfile.TemporaryDirectory() as repo:
         generate(repo, args.entries)
-        check_ms, check_cpu = wall([binary, "check", "--repo", repo, "--format", "json"], args.runs)
-        extract_ms, extract_cpu = wall([binary, "extract", "--repo", repo, "--format", "json"], args.runs)
-        ours = json.loads(subprocess.run([binary, "extract", "--repo", repo, "--format", "json"],
-                                         capture_output=True, check=True).stdout)
+        check = [binary, "check", "--repo", repo, "--format", "json"]
+        extract = [binary, "extract", "--repo", repo, "--format", "json"]
         script = os.path.join(ROOT, "bench", "renovate-extract-timed.js")
-        command = [os.path.join(renovate, "node"), script, renovate, os.path.join(repo, "renovate.json"),
-                   os.path.join(repo, "vars.yml")]
-        renovate_runs, renovate_wall = [], []
-        for _ in range(max(3, args.runs // 3)):
-            start = time.perf_counter()
-            out = subprocess.run(command, capture_output=True, check=True, env={**os.environ, "LOG_LEVEL": "fatal"})
-            renovate_wall.append((time.perf_counter() - start) * 1000)
-            renovate_runs.append(json.loads(out.stdout.decode().strip().splitlines()[-1]))
+        node = [os.path.join(renovate, "node"), script, renovate, os.path.join(repo, "renovate.json"),
+                os.path.join(repo, "vars.yml")]
+        quiet = {**os.environ, "LOG_LEVEL": "fatal"}
+        # Like hyperfine: a warm-up run of each, then each tool's runs back to back
+        # (a run right after Renovate's 300 MB Node process pays for its page and cache
+        # churn), in two blocks so that a machine drifting during the run weighs on
+        # both tools alike.
+        check_runs, extract_runs, renovate_runs, renovate_wall = [], [], [], []
+        for command in (check, extract, node):
+            timed(command, quiet)
+        for _ in range(2):
+            check_runs += [timed(check)[:2] for _ in range(args.runs // 2)]
+            extract_runs += [timed(extract)[:2] for _ in range(args.runs // 2)]
+            for _ in range(max(2, args.runs // 6)):
+                wall_ms, _, out = timed(node, quiet, keep_output=True)
+                renovate_wall.append(wall_ms)
+                renovate_runs.append(json.loads(out.decode().strip().splitlines()[-1]))
+        ours = json.loads(timed(extract, keep_output=True)[2])
+        check_ms, check_cpu = (statistics.median(r[i] for r in check_runs) for i in (0, 1))
+        extract_ms, extract_cpu = (statistics.median(r[i] for r in extract_runs) for i in (0, 1))
         engine = renovate_runs[0]["engine"]
         renovate_extract = statistics.median(r["extract_ms"] for r in renovate_runs)
         renovate_total = statistics.median(renovate_wall)
 
     deps = len(ours["regex"][0]["deps"])
-    print(f"{args.entries} IMAGES entries, median of {args.runs} runs (Renovate: {len(renovate_runs)} runs, regex engine {engine})")
+    print(f"{args.entries} IMAGES entries, median of {len(check_runs)} runs in two blocks (Renovate: {len(renovate_runs)} runs, regex engine {engine})")
     print(f"{'':38}{'wall ms':>10}{'CPU ms':>10}")
     print(f"{'img-mirror check (release)':38}{check_ms:10.1f}{check_cpu:10.1f}")
     print(f"{'img-mirror extract (release)':38}{extract_ms:10.1f}{extract_cpu:10.1f}   {deps} deps")
