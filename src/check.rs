@@ -1,6 +1,7 @@
 //! `check`: everything that can be known about a repository without the network.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use crate::diag::{self, Diagnostic, Sources};
 use crate::lint::{self, LintOptions, RenovateInput};
@@ -151,21 +152,28 @@ fn check_read(
     };
     let vars_package_file = (refused.is_some() || bytes.is_some()).then_some(package_file.as_str());
     std::thread::scope(|scope| {
-        let renovate_job = scope.spawn(|| {
+        // The Renovate side hands its extraction over as soon as it has it, then goes on
+        // to prove the simulated bumps while this thread runs the checks that need only
+        // the extraction.
+        let (extracted_tx, extracted_rx) = std::sync::mpsc::sync_channel(1);
+        let (config_path, text, package_file) = (&config_path, &text, &package_file);
+        let renovate_job = scope.spawn(move || {
             let path = config_path.as_deref()?;
-            Some(config::load(path).map(|parsed| {
-                parsed.map(|config| {
-                    let prepared = text.as_deref().map(|text| {
-                        lint::renovate::Prepared::new(
-                            &config,
-                            &package_file,
-                            text,
-                            &options.mirror_prefix,
-                        )
-                    });
-                    (config, prepared)
-                })
-            }))
+            let loaded = config::load(path);
+            let view = match &loaded {
+                Ok(Ok(config)) => text
+                    .as_deref()
+                    .map(|text| Arc::new(crate::renovate::view_file(config, package_file, text))),
+                _ => None,
+            };
+            let _ = extracted_tx.send((loaded, view.clone()));
+            let (view, text) = (view?, text.as_deref()?);
+            Some(crate::renovate::autoreplace::prove_bumps(
+                &view,
+                text,
+                package_file,
+                &options.mirror_prefix,
+            ))
         });
         let loaded = refused.or_else(|| bytes.map(|bytes| vars::parse(&vars_path, bytes)));
         let vars = loaded.as_ref().and_then(|loaded| loaded.vars.as_ref());
@@ -184,16 +192,28 @@ fn check_read(
                 &lint_options,
             ));
         }
-        let renovate = renovate_job
-            .join()
-            .expect("Renovate extraction does not panic");
-        let renovate = match (&config_path, renovate) {
-            (Some(path), Some(result)) => Some(result.map_err(|e| read_error(path, e))?),
+        // Nothing arrives when there is no config to read.
+        let extracted = extracted_rx.recv().ok();
+        let renovate = match (&config_path, extracted) {
+            (Some(path), Some((loaded, view))) => {
+                Some((loaded.map_err(|e| read_error(path, e))?, view))
+            }
             _ => None,
         };
         let (config, prepared) = match renovate {
-            Some(Ok((config, prepared))) => (Some(Ok(config)), prepared),
-            Some(Err(error)) => (Some(Err(error)), None),
+            Some((Ok(config), view)) => {
+                let prepared = view.map(|view| lint::renovate::Prepared {
+                    view,
+                    proven_bumps: Box::new(move || {
+                        renovate_job
+                            .join()
+                            .expect("the proof of the bumps does not panic")
+                            .unwrap_or_default()
+                    }),
+                });
+                (Some(Ok(config)), prepared)
+            }
+            Some((Err(error), _)) => (Some(Err(error)), None),
             None => (None, None),
         };
         // The managers compiled for the vars file serve the repository-wide check too.
@@ -226,7 +246,7 @@ fn check_read(
             input,
             vars.map(|vars| (vars, entries.as_slice())),
             &vars_path,
-            &package_file,
+            package_file,
             &lint_options,
         ));
         let walked = references.map(|walk| walk());

@@ -131,7 +131,7 @@ pub enum RenovateInput<'a> {
     Loaded {
         path: &'a Path,
         config: &'a RenovateConfig,
-        prepared: Option<renovate::Prepared>,
+        prepared: Option<renovate::Prepared<'a>>,
     },
 }
 

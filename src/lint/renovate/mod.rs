@@ -10,6 +10,7 @@ pub mod rules;
 
 use std::collections::HashSet;
 use std::path::Path;
+use std::sync::Arc;
 
 use crate::diag::Diagnostic;
 use crate::lint::EntryFacts;
@@ -24,11 +25,15 @@ pub use coverage::{Coverage, DepRef, EntryCoverage};
 /// dep lies on which entry.
 pub struct RenovateContext<'a> {
     pub inputs: Inputs<'a>,
-    pub view: FileView,
-    /// Deps whose simulated bump verified in [`Prepared`]'s one-pass simulation.
+    pub view: Arc<FileView>,
+    /// Deps whose simulated bump verified in [`Prepared`]'s one-pass simulation (empty
+    /// until the checks that read it).
     pub proven_bumps: HashSet<DepRef>,
     pub coverage: Coverage<'a>,
 }
+
+/// The proof of the simulated bumps: the deps whose bump verified, once it is done.
+pub type ProvenBumps<'p> = Box<dyn FnOnce() -> HashSet<DepRef> + 'p>;
 
 impl<'a> std::ops::Deref for RenovateContext<'a> {
     type Target = Inputs<'a>;
@@ -55,38 +60,48 @@ pub struct Inputs<'a> {
 
 /// The part of the Renovate checks that needs only the vars file's text, not its YAML:
 /// what the managers extract, and which simulated bumps verify when made all at once.
-/// `check` works it out on a second core while the YAML is parsed.
-pub struct Prepared {
-    pub view: FileView,
-    pub proven_bumps: HashSet<DepRef>,
+/// `check` works it out on a second core while the YAML is parsed, and hands the
+/// extraction over before the proof is done.
+pub struct Prepared<'p> {
+    pub view: Arc<FileView>,
+    pub proven_bumps: ProvenBumps<'p>,
 }
 
-impl Prepared {
+impl<'a> Prepared<'a> {
     pub fn new(
         config: &RenovateConfig,
-        package_file: &str,
-        text: &str,
-        prefix: &MirrorPrefix,
-    ) -> Prepared {
-        let view = crate::renovate::view_file(config, package_file, text);
-        let proven_bumps =
-            crate::renovate::autoreplace::prove_bumps(&view, text, package_file, prefix);
-        Prepared { view, proven_bumps }
+        package_file: &'a str,
+        text: &'a str,
+        prefix: &'a MirrorPrefix,
+    ) -> Prepared<'a> {
+        let view = Arc::new(crate::renovate::view_file(config, package_file, text));
+        let proven = Arc::clone(&view);
+        Prepared {
+            view,
+            proven_bumps: Box::new(move || {
+                crate::renovate::autoreplace::prove_bumps(&proven, text, package_file, prefix)
+            }),
+        }
     }
 }
 
 /// Every Renovate finding for one vars file, given what the managers extract from it.
-pub fn check(inputs: Inputs<'_>, prepared: Prepared) -> Vec<Diagnostic> {
+pub fn check(inputs: Inputs<'_>, prepared: Prepared<'_>) -> Vec<Diagnostic> {
     let Prepared { view, proven_bumps } = prepared;
     let coverage = Coverage::compute(&view, inputs.vars, inputs.entries);
-    let ctx = RenovateContext {
+    let mut ctx = RenovateContext {
         inputs,
         view,
-        proven_bumps,
+        proven_bumps: HashSet::new(),
         coverage,
     };
+    let [before_proof, after_proof] = rules::CHECKS;
     let mut out = Vec::new();
-    for check in rules::CHECKS {
+    for check in before_proof {
+        check(&ctx, &mut out);
+    }
+    ctx.proven_bumps = proven_bumps();
+    for check in after_proof {
         check(&ctx, &mut out);
     }
     out

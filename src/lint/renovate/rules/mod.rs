@@ -42,17 +42,20 @@ pub static ALL: &[&Code] = &[
 
 pub(super) type Check = fn(&RenovateContext<'_>, &mut Vec<Diagnostic>);
 
-pub(super) static CHECKS: &[Check] = &[
-    vars_not_managed::check,
-    renovate_config_pitfall::check,
-    match_cap_reached::check,
-    entry_not_covered::check,
-    entry_covered_twice::check,
-    wrong_lookup_name::check,
-    wrong_current_value::check,
-    wrong_datasource::check,
-    update_would_fail::check,
-    dep_outside_images::check,
+/// Every check, in the order their findings are listed: those before the proof of the
+/// simulated bumps run while it may still be working on another core; the rest after.
+pub(super) static CHECKS: [&[Check]; 2] = [
+    &[
+        vars_not_managed::check,
+        renovate_config_pitfall::check,
+        match_cap_reached::check,
+        entry_not_covered::check,
+        entry_covered_twice::check,
+        wrong_lookup_name::check,
+        wrong_current_value::check,
+        wrong_datasource::check,
+    ],
+    &[update_would_fail::check, dep_outside_images::check],
 ];
 
 impl RenovateContext<'_> {
