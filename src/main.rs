@@ -26,6 +26,8 @@ mod allocator {
     unsafe extern "C" {
         fn mi_is_in_heap_region(p: *const std::ffi::c_void) -> bool;
         fn mi_option_set(option: std::ffi::c_int, value: std::ffi::c_long);
+        #[cfg(test)]
+        fn mi_option_get(option: std::ffi::c_int) -> std::ffi::c_long;
         fn _exit(status: std::ffi::c_int) -> !;
     }
 
@@ -90,6 +92,19 @@ mod allocator {
             } else {
                 unsafe { System.realloc(ptr, layout, new_size) }
             }
+        }
+    }
+
+    #[cfg(test)]
+    mod tests {
+        /// The index names the option it means: in mimalloc 3.3 the purge delay
+        /// defaults to 1000 ms, and no other option does. Fails when an upgrade of
+        /// libmimalloc-sys moves the option.
+        #[test]
+        fn the_purge_delay_option_is_where_mimalloc_has_it() {
+            // SAFETY: a read of one option.
+            let value = unsafe { super::mi_option_get(super::MI_OPTION_PURGE_DELAY) };
+            assert_eq!(value, 1000);
         }
     }
 }
