@@ -87,19 +87,50 @@ impl Dep {
     /// What `isValidDependency` finds missing: a dep is kept only with a non-blank
     /// depName or packageName, currentValue or currentDigest, and datasource.
     pub fn missing_fields(&self) -> Vec<&'static str> {
-        let present = |v: &Option<String>| v.as_deref().is_some_and(|s| !js_blank(s));
-        let mut missing = Vec::new();
-        if !(present(&self.dep_name) || present(&self.package_name)) {
-            missing.push("depName or packageName");
-        }
-        if !(present(&self.current_value) || present(&self.current_digest)) {
-            missing.push("currentValue or currentDigest");
-        }
-        if !present(&self.datasource) {
-            missing.push("datasource");
-        }
-        missing
+        missing_fields(
+            [
+                &self.dep_name,
+                &self.package_name,
+                &self.current_value,
+                &self.current_digest,
+                &self.datasource,
+            ]
+            .map(|field| field.as_deref()),
+        )
     }
+}
+
+/// `isValidDependency` on depName, packageName, currentValue, currentDigest and
+/// datasource: what it finds missing.
+fn missing_fields(
+    [
+        dep_name,
+        package_name,
+        current_value,
+        current_digest,
+        datasource,
+    ]: [Option<&str>; 5],
+) -> Vec<&'static str> {
+    let present = |v: Option<&str>| v.is_some_and(|s| !js_blank(s));
+    let mut missing = Vec::new();
+    if !(present(dep_name) || present(package_name)) {
+        missing.push("depName or packageName");
+    }
+    if !(present(current_value) || present(current_digest)) {
+        missing.push("currentValue or currentDigest");
+    }
+    if !present(datasource) {
+        missing.push("datasource");
+    }
+    missing
+}
+
+/// Renovate's `massageDepNames`, applied right after extraction: whether depName is
+/// replaced by packageName. `if (dep.packageName && !dep.depName)`: JavaScript
+/// truthiness, so an empty depName is replaced too, and only by a non-empty packageName.
+fn takes_package_name(dep_name: Option<&str>, package_name: Option<&str>) -> bool {
+    let empty = |v: Option<&str>| v.is_none_or(str::is_empty);
+    empty(dep_name) && !empty(package_name)
 }
 
 /// JavaScript's white space (`\s`, `String.prototype.trim`): Unicode's space separators
@@ -269,12 +300,15 @@ pub(crate) fn compared_if_valid<'a>(fields: &PlainFields<'a>) -> Option<Compared
         ..,
     ] = *fields;
     // `Dep::set` renames a few datasources, never to a blank one.
-    let present = |v: Option<&str>| v.is_some_and(|s| !js_blank(s));
-    let valid = (present(dep_name) || present(package_name))
-        && (present(current_value) || present(current_digest))
-        && present(datasource);
-    let empty = |v: Option<&str>| v.is_none_or(str::is_empty);
-    let massaged = empty(dep_name) && !empty(package_name);
+    let valid = missing_fields([
+        dep_name,
+        package_name,
+        current_value,
+        current_digest,
+        datasource,
+    ])
+    .is_empty();
+    let massaged = takes_package_name(dep_name, package_name);
     valid.then_some(Compared {
         dep_name: if massaged { package_name } else { dep_name },
         dep_name_from_package_name: massaged,
@@ -328,11 +362,7 @@ pub fn extract(manager: &Manager, text: &str, package_file: &str) -> Extraction 
         }
     }
     for dep in &mut extraction.deps {
-        // Renovate's massageDepNames, applied right after extraction.
-        // `if (dep.packageName && !dep.depName)`: JavaScript truthiness, so an empty
-        // depName is replaced too, and only by a non-empty packageName.
-        let empty = |v: &Option<String>| v.as_deref().is_none_or(str::is_empty);
-        if empty(&dep.dep_name) && !empty(&dep.package_name) {
+        if takes_package_name(dep.dep_name.as_deref(), dep.package_name.as_deref()) {
             dep.dep_name = dep.package_name.clone();
             dep.dep_name_from_package_name = true;
         }

@@ -2,8 +2,9 @@
 //! each value with its line, column and byte span in the raw text.
 //!
 //! Every serde_yaml call lives in this module and [`simple`]'s scalar resolution
-//! (serde_yaml is archived; a maintained fork should be a change to these two files). Loading never stops at the first problem it can
-//! survive: a non-string value or a duplicate name is reported and the rest is kept.
+//! (serde_yaml is archived; a maintained fork should be a change to these two files).
+//! Loading never stops at the first problem it can survive: a non-string value or a
+//! duplicate name is reported and the rest is kept.
 
 pub mod edit;
 mod scan;

@@ -235,16 +235,11 @@ impl ByteClasses {
 
     /// The classes of several automata at once: bytes alike in every one of them.
     pub fn common<'a>(all: impl IntoIterator<Item = &'a ByteClasses>) -> ByteClasses {
-        let all: Vec<&ByteClasses> = all.into_iter().collect();
-        let mut seen: Vec<Vec<u8>> = Vec::new();
-        ByteClasses(std::array::from_fn(|byte| {
-            let key: Vec<u8> = all.iter().map(|classes| classes.0[byte]).collect();
-            let id = seen.iter().position(|k| *k == key).unwrap_or_else(|| {
-                seen.push(key);
-                seen.len() - 1
-            });
-            id as u8
-        }))
+        let mut classes = ByteClasses([0; 256]);
+        for other in all {
+            classes.refine(|byte| u32::from(other.0[usize::from(byte)]));
+        }
+        classes
     }
 
     pub fn alike(&self, a: u8, b: u8) -> bool {
