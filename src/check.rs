@@ -18,6 +18,8 @@ pub struct CheckOptions {
     /// Renovate config; by default the first of Renovate's file names found in `repo`.
     pub config: Option<PathBuf>,
     pub mirror_prefix: MirrorPrefix,
+    /// The Renovate the repository runs.
+    pub renovate_version: crate::renovate::version::RenovateVersion,
     /// The repository's `.img-mirror.toml` (rule levels, template scan exclusions).
     pub settings: crate::settings::Settings,
 }
@@ -33,7 +35,7 @@ impl CheckOptions {
     /// The Renovate config to read, if there is one.
     pub fn config_path(&self) -> Option<PathBuf> {
         self.config.clone().or_else(|| {
-            config::find_config(&self.repo).map(|found| {
+            config::find_config_for(&self.repo, self.renovate_version).map(|found| {
                 display_join(
                     &self.repo,
                     &found
@@ -144,7 +146,9 @@ fn check_read(
     // of the text, are independent: run them on two cores.
     let (refused, bytes, text) = match read {
         Some(vars::Capped::Bytes(bytes)) => {
-            let text = std::str::from_utf8(&bytes).ok().map(str::to_string);
+            // Renovate's managers read the file even where it is not UTF-8 (IM001 says
+            // so), so a stray byte does not hide every dep from the Renovate rules.
+            let text = Some(crate::renovate::package_file::decode(&bytes).into_owned());
             (None, Some(bytes), text)
         }
         Some(vars::Capped::TooLarge(size)) => (Some(vars::too_large(&vars_path, size)), None, None),
@@ -159,7 +163,7 @@ fn check_read(
         let (config_path, text, package_file) = (&config_path, &text, &package_file);
         let renovate_job = scope.spawn(move || {
             let path = config_path.as_deref()?;
-            let loaded = config::load(path);
+            let loaded = config::load(path, options.renovate_version);
             let view = match &loaded {
                 Ok(Ok(config)) => text
                     .as_deref()
@@ -303,6 +307,8 @@ pub struct ExtractReport {
     pub manager_notes: Vec<(usize, String)>,
     /// The vars file's text, to place deps by line.
     pub text: String,
+    /// What Renovate's config migration changed.
+    pub migrations: Vec<crate::renovate::migrate::Migration>,
 }
 
 /// Why `extract` has nothing to show.
@@ -319,8 +325,6 @@ pub enum ExtractError {
     },
     #[error("{path}: the file is {bytes} bytes, more than the {limit}-byte limit; refused before reading it", limit = vars::MAX_FILE_BYTES)]
     TooLarge { path: String, bytes: usize },
-    #[error("{path}: the file is not valid UTF-8")]
-    NotUtf8 { path: String },
 }
 
 /// Runs every regex manager that selects the vars file, as Renovate would.
@@ -332,7 +336,7 @@ pub fn extract(options: &CheckOptions) -> Result<ExtractReport, ExtractError> {
         path: path.display().to_string(),
         source,
     };
-    let config = config::load(&config_path)
+    let config = config::load(&config_path, options.renovate_version)
         .map_err(|e| read_error(&config_path, e))?
         .map_err(|error| ExtractError::InvalidConfig {
             path: config_path.display().to_string(),
@@ -341,9 +345,7 @@ pub fn extract(options: &CheckOptions) -> Result<ExtractReport, ExtractError> {
     let vars_path = options.vars_path();
     let path = vars_path.display().to_string();
     let text = match vars::read_capped(&vars_path).map_err(|e| read_error(&vars_path, e))? {
-        vars::Capped::Bytes(bytes) => {
-            String::from_utf8(bytes).map_err(|_| ExtractError::NotUtf8 { path: path.clone() })?
-        }
+        vars::Capped::Bytes(bytes) => crate::renovate::package_file::decode_owned(bytes),
         vars::Capped::TooLarge(bytes) => return Err(ExtractError::TooLarge { path, bytes }),
     };
     let package_file = options.package_file();
@@ -353,7 +355,7 @@ pub fn extract(options: &CheckOptions) -> Result<ExtractReport, ExtractError> {
         .dropped
         .iter()
         .map(|&index| {
-            let key_path = &config.managers[index].key_path;
+            let key_path = &config.managers[index].shown();
             let reasons: Vec<&str> = messages
                 .iter()
                 .filter(|m| &m.key_path == key_path)
@@ -367,7 +369,7 @@ pub fn extract(options: &CheckOptions) -> Result<ExtractReport, ExtractError> {
             (index, format!("{key_path} extracts nothing: {reason}"))
         })
         .chain(view.unmatched.iter().map(|&index| {
-            let key_path = &config.managers[index].key_path;
+            let key_path = &config.managers[index].shown();
             (index, format!("{key_path} does not select {package_file}"))
         }))
         .collect();
@@ -376,5 +378,6 @@ pub fn extract(options: &CheckOptions) -> Result<ExtractReport, ExtractError> {
         view,
         manager_notes,
         text,
+        migrations: config.migrations.clone(),
     })
 }

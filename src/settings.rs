@@ -4,6 +4,7 @@
 //! ```toml
 //! mirror-prefix = "quay.io/cki/mirror"   # --mirror-prefix / IMG_MIRROR_PREFIX win
 //! vars = "deploy/vars.yml"               # relative to the repository; --vars wins
+//! renovate-version = "44"                # the Renovate it runs; --renovate-version wins
 //!
 //! [rules]                                # a code or a rule name: "off", "warning", "error"
 //! IM302 = "off"
@@ -34,6 +35,7 @@ const MAX_BYTES: u64 = 1024 * 1024;
 struct File {
     mirror_prefix: Option<Spanned<String>>,
     vars: Option<PathBuf>,
+    renovate_version: Option<Spanned<String>>,
     #[serde(default)]
     rules: std::collections::BTreeMap<Spanned<String>, Level>,
     #[serde(default)]
@@ -64,6 +66,8 @@ pub struct Settings {
     pub mirror_prefix: Option<MirrorPrefix>,
     /// The vars file, relative to the repository.
     pub vars: Option<PathBuf>,
+    /// The Renovate release the repository runs.
+    pub renovate_version: Option<crate::renovate::version::RenovateVersion>,
     pub rules: Vec<(&'static Code, Level)>,
     pub template_exclude: Option<globset::GlobSet>,
 }
@@ -130,6 +134,14 @@ impl Settings {
                     .map_err(|e| invalid(Some(prefix.span()), format!("mirror-prefix: {e}")))
             })
             .transpose()?;
+        let renovate_version =
+            file.renovate_version
+                .map(|version| {
+                    version.get_ref().parse().map_err(|e| {
+                        invalid(Some(version.span()), format!("renovate-version: {e}"))
+                    })
+                })
+                .transpose()?;
         let mut rules = Vec::new();
         for (rule, level) in file.rules {
             let code = crate::lint::find_code(rule.get_ref()).ok_or_else(|| {
@@ -166,6 +178,7 @@ impl Settings {
             path: Some(path.to_path_buf()),
             mirror_prefix,
             vars: file.vars,
+            renovate_version,
             rules,
             template_exclude,
         })
@@ -215,7 +228,7 @@ mod tests {
     #[test]
     fn every_setting_is_read() {
         let settings = parse(
-            "mirror-prefix = \"quay.io/other/mirror\"\nvars = \"deploy/vars.yml\"\n\n[rules]\nIM302 = \"off\"\nneedless-mirror = \"error\"\n\n[templates]\nexclude = [\"docs/**\"]\n",
+            "mirror-prefix = \"quay.io/other/mirror\"\nvars = \"deploy/vars.yml\"\nrenovate-version = \"39.264\"\n\n[rules]\nIM302 = \"off\"\nneedless-mirror = \"error\"\n\n[templates]\nexclude = [\"docs/**\"]\n",
         )
         .unwrap();
         assert_eq!(
@@ -223,6 +236,10 @@ mod tests {
             "quay.io/other/mirror"
         );
         assert_eq!(settings.vars.as_deref(), Some(Path::new("deploy/vars.yml")));
+        assert_eq!(
+            settings.renovate_version.map(|v| v.to_string()).as_deref(),
+            Some("39.264.0")
+        );
         let rules: Vec<(&str, Level)> = settings.rules.iter().map(|(c, l)| (c.code, *l)).collect();
         assert_eq!(rules, [("IM302", Level::Off), ("IM106", Level::Error)]);
         assert!(settings.excludes_template("docs/a/b.j2"));
@@ -234,7 +251,7 @@ mod tests {
         let message = |text: &str| parse(text).unwrap_err().to_string();
         assert_eq!(
             message("mirror-prefix = \"quay.io/x\"\nmirror_prefix = \"y\"\n"),
-            ".img-mirror.toml:2:1: unknown field `mirror_prefix`, expected one of `mirror-prefix`, `vars`, `rules`, `templates`"
+            ".img-mirror.toml:2:1: unknown field `mirror_prefix`, expected one of `mirror-prefix`, `vars`, `renovate-version`, `rules`, `templates`"
         );
         assert!(
             message("[rules]\nIM999 = \"off\"\n")
@@ -257,5 +274,9 @@ mod tests {
                 .starts_with(".img-mirror.toml:2:12: templates.exclude:")
         );
         assert!(message("vars = 3\n").starts_with(".img-mirror.toml:1:8:"));
+        assert!(
+            message("renovate-version = \"latest\"\n")
+                .starts_with(".img-mirror.toml:1:20: renovate-version:")
+        );
     }
 }

@@ -8,6 +8,7 @@ fuzz_target!(|data: &str| {
     let Ok(config) = img_mirror::renovate::config::parse(
         std::path::Path::new("renovate.json5"),
         config.as_bytes().to_vec(),
+        img_mirror::renovate::version::RenovateVersion::CURRENT,
     ) else {
         return;
     };

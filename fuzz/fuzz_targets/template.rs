@@ -1,6 +1,7 @@
-//! The Handlebars renderer never panics and never exceeds its output cap.
+//! The Handlebars engine never panics, in either Renovate generation's dialect, and
+//! never exceeds its output cap.
 #![no_main]
-use img_mirror::renovate::template::{Context, Value, render};
+use img_mirror::renovate::template::{Context, Dialect, Template, Value};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &str| {
@@ -10,9 +11,18 @@ fuzz_target!(|data: &str| {
     let mut context = Context::new();
     context.insert("depName".into(), Value::Str(value.into()));
     context.insert("currentValue".into(), Value::Str("11.2.0".into()));
-    if let Ok(output) = render(template, &context) {
-        assert!(
-            output.len() <= img_mirror::renovate::template::MAX_OUTPUT + value.len() * 2 + 1024
-        );
+    context.insert(
+        "list".into(),
+        Value::Array(vec![Value::Str(value.into()), Value::Number(1.0)]),
+    );
+    for dialect in [Dialect::RENOVATE_39, Dialect::RENOVATE_44] {
+        if let Ok(parsed) = Template::parse(template, dialect)
+            && let Ok(output) = parsed.render(&context)
+        {
+            assert!(
+                output.len()
+                    <= 2 * img_mirror::renovate::template::MAX_OUTPUT + value.len() * 6 + 1024
+            );
+        }
     }
 });

@@ -56,6 +56,11 @@ pub struct RepoArgs {
     /// REPO/.img-mirror.toml, else quay.io/cki/mirror]
     #[arg(long, value_name = "PREFIX", env = "IMG_MIRROR_PREFIX")]
     pub mirror_prefix: Option<String>,
+    /// The Renovate release the repository runs (44, 39.264.1, ...), which decides how
+    /// its config is parsed, migrated and validated and how templates render
+    /// [default: `renovate-version` in REPO/.img-mirror.toml, else 44.121.2]
+    #[arg(long, value_name = "VERSION", env = "IMG_MIRROR_RENOVATE_VERSION")]
+    pub renovate_version: Option<String>,
 }
 
 #[derive(Debug, Args)]

@@ -59,6 +59,13 @@ fn table(report: &ExtractReport) -> String {
             report.package_file
         );
     }
+    for migration in &report.migrations {
+        let _ = writeln!(
+            out,
+            "Renovate's config migration: {}: {}",
+            migration.key_path, migration.change
+        );
+    }
     for (_, note) in &report.manager_notes {
         let _ = writeln!(out, "{note}");
     }
@@ -71,13 +78,13 @@ fn table(report: &ExtractReport) -> String {
     for run in &report.view.runs {
         let _ = writeln!(
             out,
-            "{} on {} (as Renovate {} runs it): {} deps, {} dropped",
+            "{} on {} (as Renovate {} runs it, with node-re2 {}): {} deps, {} dropped",
             run.manager.key_path,
             report.package_file,
+            run.manager.version,
             match run.manager.engine {
-                img_mirror::renovate::re2::NodeRe2::V1_21 => "39 (fileMatch, node-re2 1.21)",
-                img_mirror::renovate::re2::NodeRe2::V1_26 =>
-                    "40.2 and later (managerFilePatterns, node-re2 1.26)",
+                img_mirror::renovate::re2::NodeRe2::V1_21 => "1.21",
+                img_mirror::renovate::re2::NodeRe2::V1_26 => "1.26",
             },
             run.extraction.deps.len(),
             run.extraction.dropped.len()

@@ -39,6 +39,12 @@ impl Workspace {
                 None => MirrorPrefix::parse(DEFAULT_MIRROR_PREFIX).expect("the default parses"),
             },
         };
+        let renovate_version = match &repo.renovate_version {
+            Some(version) => version
+                .parse()
+                .map_err(|e| Failure::message(format!("--renovate-version: {e}")))?,
+            None => settings.renovate_version.unwrap_or_default(),
+        };
         let vars = repo.vars.clone().or_else(|| {
             settings
                 .vars
@@ -51,6 +57,7 @@ impl Workspace {
                 vars,
                 config,
                 mirror_prefix,
+                renovate_version,
                 settings,
             },
         })

@@ -314,7 +314,11 @@ impl Bumper {
                 }
                 _ => std::borrow::Cow::Borrowed(digest),
             };
-            self.different_digest(digest, &tag_replaced)
+            self.different_digest(
+                digest,
+                &tag_replaced,
+                DigestForm::of(dep.datasource.as_deref()),
+            )
         });
         Bump {
             new_value,
@@ -360,19 +364,31 @@ impl Bumper {
         Some(next)
     }
 
-    /// A digest that is certainly neither `current` nor `avoid`: each hex digit moved to
-    /// the next one of its class, else to the one before; where neither will do, every
-    /// hex digit rotated by one, else by two.
-    fn different_digest(&self, current: &str, avoid: &str) -> String {
-        let (algorithm, hex) = current.split_once(':').unwrap_or(("sha256", current));
-        let moved = |table: &[u8; 256]| -> String {
-            hex.bytes()
-                .map(|b| char::from(table[usize::from(b)]))
-                .collect()
+    /// A digest in `form` that is certainly neither `current` nor `avoid`: each hex
+    /// digit moved to the next one of its class, else to the one before; where neither
+    /// will do, every hex digit rotated by one, else by two. When the form is longer or
+    /// shorter than the current digest, the current hex is repeated or cut to its length
+    /// first, so the digits still come from what the pattern took.
+    fn different_digest(&self, current: &str, avoid: &str, form: DigestForm) -> String {
+        let (own_algorithm, own_hex) = match current.split_once(':') {
+            Some((algorithm, hex)) => (Some(algorithm), hex),
+            None => (None, current),
         };
-        let rotated = |times: u8| -> String {
-            hex.bytes()
-                .map(|b| {
+        let (algorithm, length) = match form {
+            DigestForm::Docker => (Some("sha256"), 64),
+            DigestForm::GitCommit => (None, 40),
+            DigestForm::AsCurrent => (own_algorithm, own_hex.len()),
+        };
+        let hex: Vec<u8> = if own_hex.is_empty() {
+            vec![b'0'; length]
+        } else {
+            own_hex.bytes().cycle().take(length).collect()
+        };
+        let moved =
+            |table: &[u8; 256]| -> Vec<u8> { hex.iter().map(|&b| table[usize::from(b)]).collect() };
+        let rotated = |times: u8| -> Vec<u8> {
+            hex.iter()
+                .map(|&b| {
                     let mut c = b;
                     for _ in 0..times {
                         c = match c {
@@ -381,17 +397,18 @@ impl Bumper {
                             _ => b'0',
                         };
                     }
-                    char::from(c)
+                    c
                 })
                 .collect()
         };
-        let is_avoided = |candidate: &str| {
-            avoid
-                .strip_prefix(algorithm)
-                .and_then(|rest| rest.strip_prefix(':'))
-                == Some(candidate)
+        let written = |candidate: Vec<u8>| -> String {
+            let candidate = String::from_utf8_lossy(&candidate).into_owned();
+            match algorithm {
+                Some(algorithm) => format!("{algorithm}:{candidate}"),
+                None => candidate,
+            }
         };
-        let candidates: [&dyn Fn() -> String; 4] = [
+        let candidates: [&dyn Fn() -> Vec<u8>; 4] = [
             &|| moved(&self.next_hex),
             &|| moved(&self.previous_hex),
             &|| rotated(1),
@@ -400,9 +417,47 @@ impl Bumper {
         candidates
             .into_iter()
             .map(|candidate| candidate())
-            .find(|candidate| candidate != hex && !is_avoided(candidate))
-            .map(|candidate| format!("{algorithm}:{candidate}"))
+            .filter(|moved| *moved != hex)
+            .map(written)
+            .find(|candidate| candidate != current && candidate != avoid)
             .expect("two rotations differ from each other and from the digest")
+    }
+}
+
+/// The form in which a dep's datasource answers with a new digest, which is what
+/// Renovate writes over the current one whatever form that had.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DigestForm {
+    /// `sha256:` and 64 hex: the docker datasource's manifest digest.
+    Docker,
+    /// 40 hex, no prefix: the commit a git-based datasource resolves a tag to.
+    GitCommit,
+    /// The current digest's own prefix and length, where the datasource does not say.
+    AsCurrent,
+}
+
+impl DigestForm {
+    /// Renovate's datasources whose `getDigest` returns a git commit SHA.
+    const GIT_COMMIT_DATASOURCES: &[&str] = &[
+        "bitbucket-server-tags",
+        "bitbucket-tags",
+        "forgejo-releases",
+        "forgejo-tags",
+        "git-refs",
+        "git-tags",
+        "gitea-releases",
+        "gitea-tags",
+        "github-tags",
+        "gitlab-tags",
+        "go",
+    ];
+
+    pub fn of(datasource: Option<&str>) -> DigestForm {
+        match datasource {
+            Some("docker") => DigestForm::Docker,
+            Some(name) if Self::GIT_COMMIT_DATASOURCES.contains(&name) => DigestForm::GitCommit,
+            _ => DigestForm::AsCurrent,
+        }
     }
 }
 
@@ -596,12 +651,7 @@ mod tests {
     use crate::renovate::config::ManagerConfig;
 
     fn manager(json: serde_json::Value) -> Manager {
-        Manager::compile(&ManagerConfig {
-            key_path: "customManagers[0]".into(),
-            raw: json,
-            line: 1,
-        })
-        .unwrap()
+        Manager::compile(&ManagerConfig::for_test(json)).unwrap()
     }
 
     fn bumper(match_string: &str) -> Bumper {
@@ -665,7 +715,7 @@ mod tests {
     #[test]
     fn different_digest_moves_each_hex_digit_within_its_class() {
         let sha256 = bumper(r":(?<currentValue>[0-9.]+)@(?<currentDigest>sha256:[a-f0-9]+)");
-        let moved = sha256.different_digest("sha256:0125acbf", "");
+        let moved = sha256.different_digest("sha256:0125acbf", "", DigestForm::AsCurrent);
         assert_eq!(moved, "sha256:1325adcb");
         assert!(
             sha256
@@ -674,20 +724,32 @@ mod tests {
         );
         // What replacing the tag makes of the digest is not taken for the new one.
         assert_eq!(
-            sha256.different_digest("sha256:0125acbf", "sha256:1325adcb"),
+            sha256.different_digest("sha256:0125acbf", "sha256:1325adcb", DigestForm::AsCurrent),
             "sha256:9025abfe"
         );
         // Every digit alone in its class: rotate them all, as before.
         let singletons = Bumper::with_classes(ByteClasses::singletons());
-        assert_eq!(
-            singletons.different_digest("sha256:09af", ""),
-            "sha256:1ab0"
-        );
-        assert_eq!(singletons.different_digest("09af", ""), "sha256:1ab0");
-        assert_eq!(
-            singletons.different_digest("09af", "sha256:1ab0"),
-            "sha256:2bc1"
-        );
+        let as_current =
+            |current, avoid| singletons.different_digest(current, avoid, DigestForm::AsCurrent);
+        assert_eq!(as_current("sha256:09af", ""), "sha256:1ab0");
+        assert_eq!(as_current("09af", ""), "1ab0");
+        assert_eq!(as_current("09af", "1ab0"), "2bc1");
+    }
+
+    #[test]
+    fn a_simulated_digest_takes_the_datasources_form() {
+        let singletons = Bumper::with_classes(ByteClasses::singletons());
+        let commit = "0123456789abcdef0123456789abcdef01234567";
+        let bumped = singletons.different_digest(commit, "", DigestForm::of(Some("github-tags")));
+        assert_eq!(bumped, "123456789abcdef0123456789abcdef012345678");
+        // A short commit is answered with a whole one, as Renovate writes it.
+        let whole = singletons.different_digest("0123abc", "", DigestForm::GitCommit);
+        assert_eq!(whole, "1234bcd".repeat(6)[..40]);
+        // The docker datasource always answers with a sha256 manifest digest.
+        let docker = singletons.different_digest("09af", "", DigestForm::of(Some("docker")));
+        assert_eq!(docker, format!("sha256:{}", "1ab0".repeat(16)));
+        assert_eq!(DigestForm::of(Some("custom.foo")), DigestForm::AsCurrent);
+        assert_eq!(DigestForm::of(None), DigestForm::AsCurrent);
     }
 
     #[test]

@@ -1,10 +1,16 @@
-//! Renovate repository config: where it is, how it parses, and its regex custom managers.
+//! Renovate repository config: where it is, how it parses (as the Renovate the
+//! repository runs parses it), what Renovate's migration makes of it, and its regex
+//! custom managers.
 
 use std::path::{Path, PathBuf};
 
 use serde_json::{Map, Value};
 
-/// Renovate's repository config file names, in the order it tries them.
+use super::migrate::{Migration, migrate};
+use super::version::RenovateVersion;
+
+/// Renovate's repository config file names, in the order it tries them (39.264's
+/// `configFileNames`; `package.json` counts only with a `renovate` key).
 pub const CONFIG_FILE_NAMES: &[&str] = &[
     "renovate.json",
     "renovate.json5",
@@ -15,17 +21,71 @@ pub const CONFIG_FILE_NAMES: &[&str] = &[
     ".renovaterc",
     ".renovaterc.json",
     ".renovaterc.json5",
+    "package.json",
+];
+
+/// 44.121's `getConfigFileNames()`: the `.jsonc` names too.
+pub const CONFIG_FILE_NAMES_44: &[&str] = &[
+    "renovate.json",
+    "renovate.jsonc",
+    "renovate.json5",
+    ".github/renovate.json",
+    ".github/renovate.jsonc",
+    ".github/renovate.json5",
+    ".gitlab/renovate.json",
+    ".gitlab/renovate.jsonc",
+    ".gitlab/renovate.json5",
+    ".renovaterc",
+    ".renovaterc.json",
+    ".renovaterc.jsonc",
+    ".renovaterc.json5",
+    "package.json",
 ];
 
 /// A Renovate config larger than this is not a config.
 pub const MAX_CONFIG_BYTES: usize = 4 * 1024 * 1024;
 
-/// The first config file that exists in `repo`, in Renovate's order.
+/// The config file names `version` tries, in its order.
+pub fn config_file_names(version: RenovateVersion) -> &'static [&'static str] {
+    if version.is_44_generation() {
+        CONFIG_FILE_NAMES_44
+    } else {
+        CONFIG_FILE_NAMES
+    }
+}
+
+/// The first config file that exists in `repo`, in the order the current Renovate
+/// tries them.
 pub fn find_config(repo: &Path) -> Option<PathBuf> {
-    CONFIG_FILE_NAMES
+    find_config_for(repo, RenovateVersion::CURRENT)
+}
+
+/// The first config file that exists in `repo`, in `version`'s order: `package.json`
+/// only when it parses and its `renovate` key is truthy (`detectConfigFile`).
+pub fn find_config_for(repo: &Path, version: RenovateVersion) -> Option<PathBuf> {
+    config_file_names(version)
         .iter()
         .map(|name| repo.join(name))
-        .find(|path| path.is_file())
+        .find(|path| {
+            path.is_file()
+                && (!path.ends_with("package.json") || package_json_config(path).is_some())
+        })
+}
+
+/// `JSON.parse(package.json).renovate`, when truthy.
+fn package_json_config(path: &Path) -> Option<Value> {
+    let metadata = std::fs::metadata(path).ok()?;
+    if metadata.len() > MAX_CONFIG_BYTES as u64 {
+        return None;
+    }
+    let root: Value = serde_json::from_slice(&std::fs::read(path).ok()?).ok()?;
+    let config = root.get("renovate")?.clone();
+    match &config {
+        Value::Null | Value::Bool(false) => None,
+        Value::String(s) if s.is_empty() => None,
+        Value::Number(n) if n.as_f64() == Some(0.0) => None,
+        _ => Some(config),
+    }
 }
 
 /// Why a config file could not be read as a config.
@@ -44,12 +104,19 @@ pub enum ConfigError {
     },
     #[error("the top level must be a JSON object")]
     NotAnObject,
+    #[error("duplicate key {key:?}: Renovate refuses the file (\"Duplicate keys in JSON\")")]
+    DuplicateKey {
+        key: String,
+        line: usize,
+        column: usize,
+    },
 }
 
 impl ConfigError {
     pub fn position(&self) -> (Option<usize>, Option<usize>) {
         match self {
             ConfigError::Syntax { line, column, .. } => (*line, *column),
+            ConfigError::DuplicateKey { line, column, .. } => (Some(*line), Some(*column)),
             _ => (None, None),
         }
     }
@@ -60,19 +127,27 @@ impl ConfigError {
 pub struct RenovateConfig {
     pub path: PathBuf,
     pub text: String,
+    /// The config after Renovate's migration and massaging: what it validates and runs.
     pub root: Map<String, Value>,
     pub managers: Vec<ManagerConfig>,
+    /// The Renovate the repository runs, which every reading of this config follows.
+    pub version: RenovateVersion,
+    /// What Renovate's migration changed, as written.
+    pub migrations: Vec<Migration>,
 }
 
 /// One element of `customManagers` (or the legacy `regexManagers`), as written.
 #[derive(Debug, Clone)]
 pub struct ManagerConfig {
-    /// Renovate's key path, such as `customManagers[0]`.
+    /// Renovate's key path after migration, such as `customManagers[0]`.
     pub key_path: String,
-    /// The element itself; not an object when the config is wrong.
+    /// Where it is written, such as `regexManagers[0]`, when that differs.
+    pub written_as: Option<String>,
+    /// The element itself, migrated; not an object when the config is wrong.
     pub raw: Value,
     /// Where the element is in the config file (1-based), as far as it can be found.
     pub line: usize,
+    pub version: RenovateVersion,
 }
 
 impl ManagerConfig {
@@ -103,19 +178,53 @@ impl ManagerConfig {
         self.field(key).is_some()
     }
 
-    /// `customType`, defaulting to `regex` for the legacy `regexManagers` list.
+    /// `customType` after migration (which supplies `regex` where it is missing).
     pub fn custom_type(&self) -> Option<&str> {
-        match self.string("customType") {
-            Some(kind) => Some(kind),
-            None if self.key_path.starts_with("regexManagers") => Some("regex"),
-            None => None,
+        self.string("customType")
+    }
+
+    /// The manager as the user finds it in the file: `regexManagers[0]
+    /// (customManagers[0] to Renovate)` when migration renamed it.
+    pub fn shown(&self) -> String {
+        match &self.written_as {
+            Some(written) => format!("{written} (Renovate's {})", self.key_path),
+            None => self.key_path.clone(),
+        }
+    }
+
+    /// A manager for a test: the Renovate generation its file patterns are written for
+    /// (`managerFilePatterns`: current; `fileMatch` alone: 39).
+    pub fn for_test(raw: Value) -> ManagerConfig {
+        let version = if raw.get("managerFilePatterns").is_none() && raw.get("fileMatch").is_some()
+        {
+            RenovateVersion::V39
+        } else {
+            RenovateVersion::CURRENT
+        };
+        ManagerConfig::from_json(raw, version)
+    }
+
+    /// A manager built from its JSON alone, for tests and callers without a file.
+    pub fn from_json(raw: Value, version: RenovateVersion) -> ManagerConfig {
+        let mut root = Map::new();
+        root.insert("customManagers".into(), Value::Array(vec![raw]));
+        let migrated = migrate(&root, version);
+        ManagerConfig {
+            key_path: "customManagers[0]".into(),
+            written_as: None,
+            raw: migrated.root["customManagers"][0].clone(),
+            line: 1,
+            version,
         }
     }
 }
 
-/// Reads and parses a config file. I/O errors are the caller's; content problems are
-/// a [`ConfigError`].
-pub fn load(path: &Path) -> std::io::Result<Result<RenovateConfig, ConfigError>> {
+/// Reads and parses a config file as `version` does. I/O errors are the caller's;
+/// content problems are a [`ConfigError`].
+pub fn load(
+    path: &Path,
+    version: RenovateVersion,
+) -> std::io::Result<Result<RenovateConfig, ConfigError>> {
     let size = std::fs::metadata(path)?.len();
     if size > MAX_CONFIG_BYTES as u64 {
         return Ok(Err(ConfigError::TooLarge {
@@ -123,59 +232,250 @@ pub fn load(path: &Path) -> std::io::Result<Result<RenovateConfig, ConfigError>>
         }));
     }
     let bytes = std::fs::read(path)?;
-    Ok(parse(path, bytes))
+    Ok(parse(path, bytes, version))
 }
 
-pub fn parse(path: &Path, bytes: Vec<u8>) -> Result<RenovateConfig, ConfigError> {
+/// How Renovate reads a config file by its name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Syntax {
+    Json5,
+    /// JSON with comments and trailing commas (44's `renovate.json`, `*.jsonc`).
+    Jsonc,
+    /// Strict JSON (39's `renovate.json` and `.renovaterc`; `package.json`).
+    Json,
+}
+
+pub fn parse(
+    path: &Path,
+    bytes: Vec<u8>,
+    version: RenovateVersion,
+) -> Result<RenovateConfig, ConfigError> {
     if bytes.len() > MAX_CONFIG_BYTES {
         return Err(ConfigError::TooLarge { bytes: bytes.len() });
     }
     let text = String::from_utf8(bytes).map_err(|_| ConfigError::NotUtf8)?;
-    let is_json5 = path.extension().is_some_and(|ext| ext == "json5");
-    let value: Value = if is_json5 {
-        json5::from_str(&text).map_err(|error| json5_error(&error.to_string()))?
-    } else {
-        serde_json::from_str(&text).map_err(|error| ConfigError::Syntax {
-            format: "JSON",
-            message: strip_position(&error.to_string()),
-            line: Some(error.line()),
-            column: Some(error.column()),
-        })?
+    let extension = path.extension().and_then(|e| e.to_str());
+    let is_package_json = path.file_name().is_some_and(|n| n == "package.json");
+    let syntax = match extension {
+        Some("json5") => Syntax::Json5,
+        _ if is_package_json => Syntax::Json,
+        _ if version.is_44_generation() => Syntax::Jsonc,
+        _ => Syntax::Json,
     };
-    let Value::Object(root) = value else {
+    let value: Value = match syntax {
+        Syntax::Json5 => json5::from_str(&text).map_err(|error| json5_error(&error.to_string()))?,
+        Syntax::Json | Syntax::Jsonc => {
+            let json = if syntax == Syntax::Jsonc {
+                std::borrow::Cow::Owned(strip_jsonc(&text))
+            } else {
+                std::borrow::Cow::Borrowed(text.as_str())
+            };
+            let hint = if syntax == Syntax::Json && !is_package_json && json_with_comments(&text) {
+                " (Renovate before 44 reads this file as strict JSON: comments and trailing commas are errors; name it renovate.json5, or set renovate-version if the repository runs a newer Renovate)"
+            } else {
+                ""
+            };
+            let value: Value =
+                serde_json::from_str(&json).map_err(|error| ConfigError::Syntax {
+                    format: "JSON",
+                    message: format!("{}{hint}", strip_position(&error.to_string())),
+                    line: Some(error.line()),
+                    column: Some(error.column()),
+                })?;
+            check_duplicate_keys(&json)?;
+            value
+        }
+    };
+    let value = if is_package_json {
+        match value.get("renovate").cloned() {
+            Some(Value::String(preset)) => {
+                serde_json::json!({ "extends": [preset] })
+            }
+            Some(config) => config,
+            None => Value::Object(Map::new()),
+        }
+    } else {
+        value
+    };
+    let Value::Object(written) = value else {
         return Err(ConfigError::NotAnObject);
     };
-    let managers = managers(&root, &text);
+    let migrated = migrate(&written, version);
+    let managers = managers(&migrated.root, &migrated.written_at, &text, version);
     Ok(RenovateConfig {
         path: path.to_path_buf(),
         text,
-        root,
+        root: migrated.root,
         managers,
+        version,
+        migrations: migrated.migrations,
     })
 }
 
-fn managers(root: &Map<String, Value>, text: &str) -> Vec<ManagerConfig> {
-    let mut found = Vec::new();
-    for key in ["customManagers", "regexManagers"] {
-        let Some(Value::Array(items)) = root.get(key) else {
+/// Whether a text that fails as JSON would pass with its comments and trailing commas
+/// gone: the case where only the Renovate generation decides.
+fn json_with_comments(text: &str) -> bool {
+    serde_json::from_str::<Value>(text).is_err()
+        && serde_json::from_str::<Value>(&strip_jsonc(text)).is_ok()
+}
+
+/// `//` and `/* */` comments and trailing commas replaced by spaces outside strings,
+/// so positions in the text stay where they were.
+pub fn strip_jsonc(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = bytes.to_vec();
+    let mut i = 0;
+    let mut in_string = false;
+    let mut last_comma: Option<usize> = None;
+    while i < bytes.len() {
+        let b = bytes[i];
+        if in_string {
+            if b == b'\\' {
+                i += 2;
+                continue;
+            }
+            if b == b'"' {
+                in_string = false;
+            }
+            i += 1;
             continue;
-        };
-        let key_line = locate_key(text, key).unwrap_or(1);
-        for (index, raw) in items.iter().enumerate() {
+        }
+        match b {
+            b'"' => {
+                in_string = true;
+                last_comma = None;
+            }
+            b'/' if bytes.get(i + 1) == Some(&b'/') => {
+                while i < bytes.len() && bytes[i] != b'\n' {
+                    out[i] = b' ';
+                    i += 1;
+                }
+                continue;
+            }
+            b'/' if bytes.get(i + 1) == Some(&b'*') => {
+                let end = text[i + 2..]
+                    .find("*/")
+                    .map_or(bytes.len(), |e| i + 2 + e + 2);
+                for byte in &mut out[i..end] {
+                    if *byte != b'\n' {
+                        *byte = b' ';
+                    }
+                }
+                i = end;
+                continue;
+            }
+            b',' => last_comma = Some(i),
+            b'}' | b']' => {
+                if let Some(comma) = last_comma.take() {
+                    out[comma] = b' ';
+                }
+            }
+            b' ' | b'\t' | b'\r' | b'\n' => {}
+            _ => last_comma = None,
+        }
+        i += 1;
+    }
+    // Only ASCII bytes outside strings were replaced by ASCII spaces.
+    String::from_utf8(out).expect("still UTF-8")
+}
+
+/// Renovate's `json-dup-key-validator`: a key twice in one object refuses the file.
+fn check_duplicate_keys(json: &str) -> Result<(), ConfigError> {
+    use serde::de::{Deserialize, Deserializer, Error, MapAccess, SeqAccess, Visitor};
+    struct Checked;
+    struct CheckVisitor;
+    impl<'de> Visitor<'de> for CheckVisitor {
+        type Value = Checked;
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("JSON")
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Checked, A::Error> {
+            let mut seen = std::collections::HashSet::new();
+            while let Some(key) = map.next_key::<String>()? {
+                if !seen.insert(key.clone()) {
+                    return Err(A::Error::custom(format!("\u{0}{key}")));
+                }
+                map.next_value::<Checked>()?;
+            }
+            Ok(Checked)
+        }
+        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Checked, A::Error> {
+            while seq.next_element::<Checked>()?.is_some() {}
+            Ok(Checked)
+        }
+        fn visit_bool<E>(self, _: bool) -> Result<Checked, E> {
+            Ok(Checked)
+        }
+        fn visit_i64<E>(self, _: i64) -> Result<Checked, E> {
+            Ok(Checked)
+        }
+        fn visit_u64<E>(self, _: u64) -> Result<Checked, E> {
+            Ok(Checked)
+        }
+        fn visit_f64<E>(self, _: f64) -> Result<Checked, E> {
+            Ok(Checked)
+        }
+        fn visit_str<E>(self, _: &str) -> Result<Checked, E> {
+            Ok(Checked)
+        }
+        fn visit_unit<E>(self) -> Result<Checked, E> {
+            Ok(Checked)
+        }
+    }
+    impl<'de> Deserialize<'de> for Checked {
+        fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Checked, D::Error> {
+            d.deserialize_any(CheckVisitor)
+        }
+    }
+    match serde_json::from_str::<Checked>(json) {
+        Ok(_) => Ok(()),
+        Err(error) => {
+            let message = error.to_string();
+            match message.strip_prefix('\u{0}') {
+                Some(rest) => Err(ConfigError::DuplicateKey {
+                    key: strip_position(rest),
+                    line: error.line(),
+                    column: error.column(),
+                }),
+                // The value already parsed; any other error is not ours to report.
+                None => Ok(()),
+            }
+        }
+    }
+}
+
+fn managers(
+    root: &Map<String, Value>,
+    written_at: &[String],
+    text: &str,
+    version: RenovateVersion,
+) -> Vec<ManagerConfig> {
+    let Some(Value::Array(items)) = root.get("customManagers") else {
+        return Vec::new();
+    };
+    let key_line = locate_key(text, "customManagers")
+        .or_else(|| locate_key(text, "regexManagers"))
+        .unwrap_or(1);
+    items
+        .iter()
+        .enumerate()
+        .map(|(index, raw)| {
+            let key_path = format!("customManagers[{index}]");
             let line = raw
                 .get("matchStrings")
                 .and_then(|m| m.get(0))
                 .and_then(Value::as_str)
                 .and_then(|first| locate_string(text, first))
                 .unwrap_or(key_line);
-            found.push(ManagerConfig {
-                key_path: format!("{key}[{index}]"),
+            ManagerConfig {
+                written_as: written_at.get(index).filter(|w| **w != key_path).cloned(),
+                key_path,
                 raw: raw.clone(),
                 line,
-            });
-        }
-    }
-    found
+                version,
+            }
+        })
+        .collect()
 }
 
 /// json5 reports "... at line L column C"; keep the message and the numbers apart.
@@ -239,9 +539,25 @@ pub fn string_offset(text: &str, value: &str) -> Option<(usize, usize)> {
 mod tests {
     use super::*;
 
+    fn current(name: &str, text: &str) -> Result<RenovateConfig, ConfigError> {
+        parse(
+            Path::new(name),
+            text.as_bytes().to_vec(),
+            RenovateVersion::CURRENT,
+        )
+    }
+
+    fn v39(name: &str, text: &str) -> Result<RenovateConfig, ConfigError> {
+        parse(
+            Path::new(name),
+            text.as_bytes().to_vec(),
+            RenovateVersion::V39,
+        )
+    }
+
     #[test]
     fn json_errors_carry_line_and_column() {
-        let error = parse(Path::new("renovate.json"), b"{\n  \"a\": 1,\n}".to_vec()).unwrap_err();
+        let error = v39("renovate.json", "{\n  \"a\": 1,\n}").unwrap_err();
         let (line, column) = error.position();
         assert_eq!(line, Some(3));
         assert!(column.is_some());
@@ -251,12 +567,37 @@ mod tests {
                 .starts_with("invalid JSON: trailing comma"),
             "{error}"
         );
+        assert!(error.to_string().contains("Renovate before 44"), "{error}");
+    }
+
+    #[test]
+    fn renovate_44_reads_comments_and_trailing_commas_in_renovate_json() {
+        let text = "// note\n{\n  \"a\": [1, 2,], /* x */\n  \"u\": \"http://x/*y*/,}\",\n}\n";
+        let config = current("renovate.json", text).unwrap();
+        assert_eq!(config.root["a"], serde_json::json!([1, 2]));
+        assert_eq!(config.root["u"], "http://x/*y*/,}");
+        assert!(v39("renovate.json", text).is_err());
+        // Unquoted keys stay an error outside JSON5, in both.
+        assert!(current("renovate.json", "{a: 1}").is_err());
+        let error = current("renovate.json", "{\n  \"a\": 1 // x\n  \"b\": 2\n}").unwrap_err();
+        assert_eq!(error.position().0, Some(3));
+    }
+
+    #[test]
+    fn duplicate_keys_refuse_the_file_except_in_json5() {
+        let error =
+            current("renovate.json", "{\"a\": 1,\n \"b\": {\"c\": 1, \"c\": 2}}").unwrap_err();
+        assert!(
+            matches!(&error, ConfigError::DuplicateKey { key, line: 2, .. } if key == "c"),
+            "{error:?}"
+        );
+        assert!(current("renovate.json5", "{a: 1, a: 2}").is_ok());
     }
 
     #[test]
     fn json5_allows_comments_trailing_commas_and_unquoted_keys() {
         let text = "// comment\n{\n  customManagers: [{customType: 'regex', matchStrings: ['x',],},],\n}\n";
-        let config = parse(Path::new("renovate.json5"), text.as_bytes().to_vec()).unwrap();
+        let config = current("renovate.json5", text).unwrap();
         assert_eq!(config.managers.len(), 1);
         assert_eq!(config.managers[0].strings("matchStrings"), ["x"]);
         assert_eq!(config.managers[0].line, 3);
@@ -264,26 +605,34 @@ mod tests {
 
     #[test]
     fn json5_errors_carry_line_and_column() {
-        let error = parse(Path::new("renovate.json5"), b"{\n a: 1\n b: 2}".to_vec()).unwrap_err();
+        let error = current("renovate.json5", "{\n a: 1\n b: 2}").unwrap_err();
         assert_eq!(error.position(), (Some(3), Some(2)));
         assert!(!error.to_string().contains(" at line "));
     }
 
     #[test]
-    fn legacy_regex_managers_default_to_regex() {
-        let text = r#"{"regexManagers": [{"fileMatch": ["x"], "matchStrings": ["y"]}], "customManagers": [{"matchStrings": ["z"]}]}"#;
-        let config = parse(Path::new("renovate.json"), text.as_bytes().to_vec()).unwrap();
+    fn legacy_regex_managers_are_migrated_to_custom_managers() {
+        let text = r#"{"regexManagers": [{"fileMatch": ["x"], "matchStrings": ["y"]}]}"#;
+        let config = current("renovate.json", text).unwrap();
         let kinds: Vec<_> = config
             .managers
             .iter()
-            .map(|m| (m.key_path.as_str(), m.custom_type()))
+            .map(|m| {
+                (
+                    m.key_path.as_str(),
+                    m.written_as.as_deref(),
+                    m.custom_type(),
+                )
+            })
             .collect();
         assert_eq!(
             kinds,
-            [
-                ("customManagers[0]", None),
-                ("regexManagers[0]", Some("regex"))
-            ]
+            [("customManagers[0]", Some("regexManagers[0]"), Some("regex"))]
+        );
+        assert_eq!(config.managers[0].strings("managerFilePatterns"), ["/x/"]);
+        assert_eq!(
+            config.managers[0].shown(),
+            "regexManagers[0] (Renovate's customManagers[0])"
         );
     }
 
@@ -291,6 +640,28 @@ mod tests {
     fn config_is_found_in_renovates_order() {
         let dir = tempfile::tempdir().unwrap();
         assert_eq!(find_config(dir.path()), None);
+        std::fs::write(dir.path().join("package.json"), r#"{"name": "x"}"#).unwrap();
+        assert_eq!(
+            find_config(dir.path()),
+            None,
+            "package.json without a renovate key"
+        );
+        std::fs::write(
+            dir.path().join("package.json"),
+            r#"{"renovate": "config:recommended"}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            find_config(dir.path()),
+            Some(dir.path().join("package.json"))
+        );
+        let config = load(&dir.path().join("package.json"), RenovateVersion::CURRENT)
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            config.root["extends"],
+            serde_json::json!(["config:recommended"])
+        );
         std::fs::write(dir.path().join(".renovaterc"), "{}").unwrap();
         std::fs::create_dir(dir.path().join(".github")).unwrap();
         std::fs::write(dir.path().join(".github/renovate.json5"), "{}").unwrap();
@@ -298,12 +669,23 @@ mod tests {
             find_config(dir.path()),
             Some(dir.path().join(".github/renovate.json5"))
         );
+        std::fs::write(dir.path().join(".github/renovate.jsonc"), "{}").unwrap();
+        assert_eq!(
+            find_config(dir.path()),
+            Some(dir.path().join(".github/renovate.jsonc")),
+            "44 tries .jsonc before .json5"
+        );
+        assert_eq!(
+            find_config_for(dir.path(), RenovateVersion::V39),
+            Some(dir.path().join(".github/renovate.json5")),
+            "39 knows no .jsonc"
+        );
     }
 
     #[test]
     fn top_level_must_be_an_object() {
         assert_eq!(
-            parse(Path::new("renovate.json"), b"[]".to_vec()).unwrap_err(),
+            current("renovate.json", "[]").unwrap_err(),
             ConfigError::NotAnObject
         );
     }

@@ -11,6 +11,7 @@ use serde::Serialize;
 use super::manager::{FIELDS, Manager, Strategy};
 use super::re2;
 use super::template::{Context, TemplateError, Value};
+use super::version::RenovateVersion;
 
 /// A dependency as Renovate's extraction reports it (`packageFiles[].deps[]`).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
@@ -538,7 +539,7 @@ fn create_dependency(
     for field in FIELDS {
         if let Some(template) = manager.template(field) {
             let context = context
-                .get_or_insert_with(|| template_context(groups, package_file, manager.engine));
+                .get_or_insert_with(|| template_context(groups, package_file, manager.version));
             dep.set(field, template.render(context)?);
         } else if let Some(Value::Str(value)) = groups.get(field)
             && !value.is_empty()
@@ -549,11 +550,11 @@ fn create_dependency(
     Ok(dep)
 }
 
-/// The raw groups, plus `packageFile` and `packageFileDir` for a manager written for
-/// current Renovate (42.33 and later pass them; 39 does not).
-fn template_context(groups: &Groups, package_file: &str, engine: re2::NodeRe2) -> Context {
+/// The raw groups, plus `packageFile` and `packageFileDir` where the repository's
+/// Renovate passes them (42.33 and later).
+fn template_context(groups: &Groups, package_file: &str, version: RenovateVersion) -> Context {
     let mut context = groups.clone();
-    if engine == re2::NodeRe2::V1_21 {
+    if !version.templates_see_package_file() {
         return context;
     }
     let (dir, base) = match package_file.rsplit_once('/') {
@@ -575,11 +576,7 @@ mod tests {
     use crate::renovate::config::ManagerConfig;
 
     fn manager(json: serde_json::Value) -> Manager {
-        let config = ManagerConfig {
-            key_path: "customManagers[0]".into(),
-            raw: json,
-            line: 1,
-        };
+        let config = ManagerConfig::for_test(json);
         Manager::compile(&config).expect("manager compiles")
     }
 

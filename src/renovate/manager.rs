@@ -6,6 +6,7 @@ use super::config::ManagerConfig;
 use super::file_match::FilePattern;
 use super::re2::{self, NodeRe2, Pattern};
 use super::template::Template;
+use super::version::RenovateVersion;
 
 /// The dependency fields a regex manager fills, in Renovate's order (`validMatchFields`).
 pub const FIELDS: [&str; 10] = [
@@ -46,9 +47,11 @@ pub struct Manager {
     pub strategy: Strategy,
     pub match_strings: Vec<String>,
     pub regexes: Vec<Pattern>,
-    /// The node-re2 whose rewrite the patterns get: the Renovate generation the manager
-    /// is written for (`managerFilePatterns`: 40.2 and later; `fileMatch`: earlier).
+    /// The node-re2 whose rewrite the patterns get: that of the Renovate the
+    /// repository runs (1.26 from 40.2, 1.21 before).
     pub engine: NodeRe2,
+    /// The Renovate the repository runs.
+    pub version: RenovateVersion,
     /// `<field>Template` for each of [`FIELDS`], when set.
     pub templates: Vec<Option<Template>>,
     pub auto_replace_template: Option<Template>,
@@ -65,6 +68,7 @@ impl Manager {
         }
         let match_strings = config.strings("matchStrings");
         let engine = engine_for(config);
+        let dialect = config.version.dialect();
         let regexes = match_strings
             .iter()
             .map(|pattern| re2::compile(pattern, false, engine).ok())
@@ -72,12 +76,14 @@ impl Manager {
         let templates = FIELDS
             .iter()
             .map(|field| match config.string(&format!("{field}Template")) {
-                Some(source) if !source.is_empty() => Template::parse(source).ok().map(Some),
+                Some(source) if !source.is_empty() => {
+                    Template::parse(source, dialect).ok().map(Some)
+                }
                 _ => Some(None),
             })
             .collect::<Option<Vec<_>>>()?;
         let auto_replace_template = match config.string("autoReplaceStringTemplate") {
-            Some(source) if !source.is_empty() => Some(Template::parse(source).ok()?),
+            Some(source) if !source.is_empty() => Some(Template::parse(source, dialect).ok()?),
             _ => None,
         };
         let file_match = config
@@ -96,6 +102,7 @@ impl Manager {
             match_strings,
             regexes,
             engine,
+            version: config.version,
             templates,
             auto_replace_template,
             file_match,
@@ -123,12 +130,8 @@ impl Manager {
     }
 }
 
-/// Which node-re2 the manager's patterns are compiled for: Renovate 40.2 and later
-/// (`managerFilePatterns`) load node-re2 1.26, Renovate 39 (`fileMatch`) 1.21.
+/// Which node-re2 the manager's patterns are compiled for: the one the repository's
+/// Renovate loads.
 pub fn engine_for(config: &ManagerConfig) -> NodeRe2 {
-    if config.strings("managerFilePatterns").is_empty() && !config.strings("fileMatch").is_empty() {
-        NodeRe2::V1_21
-    } else {
-        NodeRe2::V1_26
-    }
+    config.version.node_re2()
 }

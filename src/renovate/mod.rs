@@ -10,9 +10,12 @@ pub mod docker;
 pub mod extract;
 pub mod file_match;
 pub mod manager;
+pub mod migrate;
+pub mod package_file;
 pub mod re2;
 pub mod template;
 pub mod validate;
+pub mod version;
 
 use std::borrow::Cow;
 use std::sync::LazyLock;

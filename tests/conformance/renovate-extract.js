@@ -1,7 +1,9 @@
 // Runs Renovate's own config migration and regex-manager extraction over scenarios, for
 // img-mirror's conformance test; works with Renovate 39 (CommonJS) and 44 (ES modules).
 // Usage: node renovate-extract.js RENOVATE_PREFIX RESULTS.json SCENARIOS.json
-// Each scenario: {name, configPath, configText, packageFile, content}.
+// Each scenario: {name, configPath, configText, packageFile, contentBase64}. The config is
+// parsed as this Renovate parses a repository's config file (config/parse), and the
+// package file decoded as its extract worker reads it (UTF-8, invalid bytes replaced).
 // Writes {name: {"regex": [{packageFile, deps}]} | {"error": "config"}}.
 'use strict';
 const path = require('path');
@@ -16,8 +18,9 @@ async function main() {
   const { regEx, regexEngineStatus } = await load('util/regex');
   const { matchRegexOrGlob } = await load('util/string-match');
   const { migrateConfig } = await load('config/migration');
+  const { massageConfig } = await load('config/massage');
+  const { parseFileConfig } = await load('config/parse');
   const regexManager = await load('modules/manager/custom/regex');
-  const JSON5 = require(require.resolve('json5', { paths: [path.join(prefix, 'node_modules/renovate')] }));
 
   if (regexEngineStatus?.type !== 'available') {
     console.error(`Renovate is not using RE2 (${JSON.stringify(regexEngineStatus)}); results would be JavaScript's`);
@@ -33,26 +36,33 @@ async function main() {
 
   async function extract(scenario) {
     let config;
-    try {
-      config = scenario.configPath.endsWith('.json5')
-        ? JSON5.parse(scenario.configText)
-        : JSON.parse(scenario.configText);
-    } catch {
-      return { error: 'config' };
+    if (path.basename(scenario.configPath) === 'package.json') {
+      try {
+        config = JSON.parse(scenario.configText).renovate;
+        if (typeof config === 'string') config = { extends: [config] };
+      } catch {
+        return { error: 'config' };
+      }
+    } else {
+      const parsed = parseFileConfig(path.basename(scenario.configPath), scenario.configText);
+      if (!parsed.success) return { error: 'config' };
+      config = parsed.parsedContents;
     }
     if (config === null || typeof config !== 'object' || Array.isArray(config)) {
       return { error: 'config' };
     }
     // What this Renovate does to a config first: regexManagers -> customManagers, a
-    // missing customType, and (40.2 and later) fileMatch -> managerFilePatterns.
-    const { migratedConfig } = migrateConfig(config);
+    // missing customType, and (40.2 and later) fileMatch -> managerFilePatterns; then
+    // massageConfig (a string where a list belongs).
+    const migratedConfig = massageConfig(migrateConfig(config).migratedConfig);
     const regex = [];
     for (const manager of migratedConfig.customManagers ?? []) {
       if (manager?.customType !== 'regex') continue;
       let result;
       try {
         if (!selects(manager, scenario.packageFile)) continue;
-        result = await regexManager.extractPackageFile(scenario.content, scenario.packageFile, manager);
+        const content = Buffer.from(scenario.contentBase64, 'base64').toString('utf8');
+        result = await regexManager.extractPackageFile(content, scenario.packageFile, manager);
       } catch {
         continue; // a pattern RE2 refuses: Renovate rejects the manager
       }

@@ -20,5 +20,6 @@ mod renovate_lifecycle;
 mod secrets;
 mod snapshots;
 mod static_binary;
+mod template_differential;
 mod token_auth;
 mod upgrade_cli;

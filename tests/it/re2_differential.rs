@@ -12,30 +12,11 @@ use std::collections::BTreeMap;
 use std::fmt::Write;
 
 use crate::common::renovate::{Renovate, VERSIONS};
+use crate::common::rng::Rng;
 use img_mirror::renovate::re2;
 
 const DEFAULT_SEEDS: [u64; 3] = [0x5eed_0001, 0x5eed_0002, 0x5eed_0003];
 const HAYSTACKS_PER_PATTERN: usize = 5;
-
-/// xorshift64*: the same cases from the same seed on every machine.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-
-    fn pick<'a>(&mut self, items: &[&'a str]) -> &'a str {
-        items[self.below(items.len())]
-    }
-}
 
 /// Literal characters, ASCII and beyond: case-fold orbits (K, the Kelvin sign, ſ, σ/ς),
 /// Unicode digits and spaces RE2 reads differently from JavaScript.

@@ -1,7 +1,8 @@
 //! Conformance with real Renovate: for every scenario under fixtures/ (a folder with a
 //! Renovate config and a vars.yml), `img-mirror extract --format json` must give the
 //! same deps, fields and order as Renovate's own `extractPackageFile`, after Renovate's
-//! own config migration, run with RE2 loaded, in Renovate 39.264.1 and 44.121.2. Each
+//! own config parsing and migration, run with RE2 loaded, in Renovate 39.264.1 and
+//! 44.121.2 (img-mirror told which with `--renovate-version`). Each
 //! Renovate and its Node are installed once per machine (tests/tools/renovate.sh); a
 //! machine that cannot reach npm fails this test loudly.
 
@@ -54,16 +55,20 @@ fn scenario_name(dir: &Path) -> String {
 }
 
 fn renovate_results(renovate: &Renovate, scenarios: &[PathBuf]) -> serde_json::Value {
+    use base64::Engine;
+    let version: img_mirror::renovate::version::RenovateVersion = renovate.version.parse().unwrap();
     let input: Vec<_> = scenarios
         .iter()
         .map(|dir| {
-            let config = img_mirror::renovate::config::find_config(dir).unwrap();
+            let config = img_mirror::renovate::config::find_config_for(dir, version).unwrap();
+            // The package file's bytes, which need not be UTF-8: Renovate decodes them.
+            let content = std::fs::read(dir.join(package_file(dir))).unwrap();
             serde_json::json!({
                 "name": scenario_name(dir),
                 "configPath": config.to_string_lossy(),
                 "configText": std::fs::read_to_string(&config).unwrap(),
                 "packageFile": package_file(dir),
-                "content": std::fs::read_to_string(dir.join(package_file(dir))).unwrap(),
+                "contentBase64": base64::engine::general_purpose::STANDARD.encode(content),
             })
         })
         .collect();
@@ -89,7 +94,7 @@ fn renovate_results(renovate: &Renovate, scenarios: &[PathBuf]) -> serde_json::V
     serde_json::from_slice(&std::fs::read(results.path()).unwrap()).unwrap()
 }
 
-fn ours(dir: &Path) -> serde_json::Value {
+fn ours(dir: &Path, version: &str) -> serde_json::Value {
     let vars = dir.join(package_file(dir));
     let output = run(&[
         "extract",
@@ -97,13 +102,17 @@ fn ours(dir: &Path) -> serde_json::Value {
         dir.to_str().unwrap(),
         "--vars",
         vars.to_str().unwrap(),
+        "--renovate-version",
+        version,
         "--format",
         "json",
     ]);
     if output.status.code() == Some(2) {
         let stderr = String::from_utf8_lossy(&output.stderr);
         assert!(
-            stderr.contains("invalid JSON"),
+            stderr.contains("renovate.json")
+                || stderr.contains(".renovaterc")
+                || stderr.contains("package.json"),
             "{}: {stderr}",
             dir.display()
         );
@@ -130,7 +139,7 @@ fn extraction_matches_renovate_on_every_scenario() {
             compared += 1;
             let name = scenario_name(dir);
             let expected = &theirs[&name];
-            let found = ours(dir);
+            let found = ours(dir, version);
             if &found != expected {
                 mismatches.push(format!(
                     "Renovate {version}, {name}:\n  renovate:   {expected}\n  img-mirror: {found}"

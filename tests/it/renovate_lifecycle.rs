@@ -257,10 +257,17 @@ fn simulated_rewrite(
     new_digest: &str,
 ) -> String {
     use img_mirror::renovate::autoreplace::{Bump, auto_replace};
-    let config =
-        img_mirror::renovate::config::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join(preset))
-            .unwrap()
-            .unwrap();
+    let version = if preset.ends_with("renovate-39.json") {
+        img_mirror::renovate::version::RenovateVersion::V39
+    } else {
+        img_mirror::renovate::version::RenovateVersion::CURRENT
+    };
+    let config = img_mirror::renovate::config::load(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join(preset),
+        version,
+    )
+    .unwrap()
+    .unwrap();
     let view = img_mirror::renovate::view_file(&config, "vars.yml", text);
     let run = &view.runs[0];
     let deps = &run.extraction.deps;

@@ -101,7 +101,9 @@ pub fn check(repository: &Repository<'_>, sources: &mut Sources) -> Vec<Diagnost
             let is_vars = Some(file.as_str()) == repository.vars_package_file;
             let text = match (is_vars, repository.vars_text) {
                 (true, Some(text)) => std::borrow::Cow::Borrowed(text),
-                _ => match crate::references::read_text(&repository.repo.join(file)) {
+                // The vars file was refused (over its limit): not read here either.
+                (true, None) => continue,
+                _ => match crate::renovate::package_file::read(&repository.repo.join(file)) {
                     Some(text) => std::borrow::Cow::Owned(text),
                     None => continue,
                 },

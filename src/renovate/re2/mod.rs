@@ -77,6 +77,11 @@ impl Pattern {
         self.names.iter().map(|name| name.as_deref())
     }
 
+    /// Whether any group has a name (JavaScript expands `$<name>` only then).
+    pub fn has_named_groups(&self) -> bool {
+        self.capture_names().any(|name| name.is_some())
+    }
+
     pub fn group_index(&self, name: &str) -> Option<usize> {
         self.names.iter().position(|n| n.as_deref() == Some(name))
     }

@@ -6,6 +6,7 @@ pub mod faulty;
 pub mod images;
 pub mod registry;
 pub mod renovate;
+pub mod rng;
 pub mod server;
 pub mod token;
 pub mod world;

@@ -43,12 +43,17 @@ pub(crate) fn diagnostics(messages: &[ValidationMessage], path: &Path) -> Vec<Di
     messages
         .iter()
         .map(|m| {
-            let code = if m.from_renovate {
+            let code = if m.from_renovate() {
                 &super::renovate_config_error::CODE
             } else {
                 &CODE
             };
-            Diagnostic::new(code, path, format!("{}: {}", m.key_path, m.message)).at(m.line, 1)
+            let mut diagnostic =
+                Diagnostic::new(code, path, format!("{}: {}", m.key_path, m.message)).at(m.line, 1);
+            if m.source == crate::renovate::validate::Source::Unreproducible {
+                diagnostic.severity = Severity::Warning;
+            }
+            diagnostic
         })
         .collect()
 }
