@@ -20,6 +20,8 @@ pub struct CheckOptions {
     pub mirror_prefix: MirrorPrefix,
     /// The Renovate the repository runs.
     pub renovate_version: crate::renovate::version::RenovateVersion,
+    /// Local checkouts of the repository presets the config extends.
+    pub presets: crate::renovate::presets::PresetSources,
     /// The repository's `.img-mirror.toml` (rule levels, template scan exclusions).
     pub settings: crate::settings::Settings,
 }
@@ -163,7 +165,7 @@ fn check_read(
         let (config_path, text, package_file) = (&config_path, &text, &package_file);
         let renovate_job = scope.spawn(move || {
             let path = config_path.as_deref()?;
-            let loaded = config::load(path, options.renovate_version);
+            let loaded = config::load(path, options.renovate_version, &options.presets);
             let view = match &loaded {
                 Ok(Ok(config)) => text
                     .as_deref()
@@ -336,7 +338,7 @@ pub fn extract(options: &CheckOptions) -> Result<ExtractReport, ExtractError> {
         path: path.display().to_string(),
         source,
     };
-    let config = config::load(&config_path, options.renovate_version)
+    let config = config::load(&config_path, options.renovate_version, &options.presets)
         .map_err(|e| read_error(&config_path, e))?
         .map_err(|error| ExtractError::InvalidConfig {
             path: config_path.display().to_string(),

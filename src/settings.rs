@@ -6,6 +6,9 @@
 //! vars = "deploy/vars.yml"               # relative to the repository; --vars wins
 //! renovate-version = "44"                # the Renovate it runs; --renovate-version wins
 //!
+//! [presets]                              # repository presets, read from local checkouts
+//! "cki-project/renovate-presets" = "../renovate-presets"
+//!
 //! [rules]                                # a code or a rule name: "off", "warning", "error"
 //! IM302 = "off"
 //! needless-mirror = "error"
@@ -36,6 +39,8 @@ struct File {
     mirror_prefix: Option<Spanned<String>>,
     vars: Option<PathBuf>,
     renovate_version: Option<Spanned<String>>,
+    #[serde(default)]
+    presets: std::collections::BTreeMap<String, PathBuf>,
     #[serde(default)]
     rules: std::collections::BTreeMap<Spanned<String>, Level>,
     #[serde(default)]
@@ -68,6 +73,9 @@ pub struct Settings {
     pub vars: Option<PathBuf>,
     /// The Renovate release the repository runs.
     pub renovate_version: Option<crate::renovate::version::RenovateVersion>,
+    /// Repository presets' local checkouts, relative paths taken from the settings
+    /// file's folder.
+    pub presets: Vec<(String, PathBuf)>,
     pub rules: Vec<(&'static Code, Level)>,
     pub template_exclude: Option<globset::GlobSet>,
 }
@@ -179,6 +187,17 @@ impl Settings {
             mirror_prefix,
             vars: file.vars,
             renovate_version,
+            presets: file
+                .presets
+                .into_iter()
+                .map(|(name, dir)| {
+                    let dir = match path.parent() {
+                        Some(base) if dir.is_relative() => base.join(dir),
+                        _ => dir,
+                    };
+                    (name, dir)
+                })
+                .collect(),
             rules,
             template_exclude,
         })
@@ -251,7 +270,7 @@ mod tests {
         let message = |text: &str| parse(text).unwrap_err().to_string();
         assert_eq!(
             message("mirror-prefix = \"quay.io/x\"\nmirror_prefix = \"y\"\n"),
-            ".img-mirror.toml:2:1: unknown field `mirror_prefix`, expected one of `mirror-prefix`, `vars`, `renovate-version`, `rules`, `templates`"
+            ".img-mirror.toml:2:1: unknown field `mirror_prefix`, expected one of `mirror-prefix`, `vars`, `renovate-version`, `presets`, `rules`, `templates`"
         );
         assert!(
             message("[rules]\nIM999 = \"off\"\n")

@@ -61,6 +61,11 @@ pub struct RepoArgs {
     /// [default: `renovate-version` in REPO/.img-mirror.toml, else 44.121.2]
     #[arg(long, value_name = "VERSION", env = "IMG_MIRROR_RENOVATE_VERSION")]
     pub renovate_version: Option<String>,
+    /// A repository preset the Renovate config extends, read from a local checkout:
+    /// `--preset cki-project/renovate-presets=../renovate-presets` (repeatable; adds to
+    /// `[presets]` in REPO/.img-mirror.toml and wins over it)
+    #[arg(long = "preset", value_name = "REPO=DIR")]
+    pub presets: Vec<String>,
 }
 
 #[derive(Debug, Args)]

@@ -45,6 +45,19 @@ impl Workspace {
                 .map_err(|e| Failure::message(format!("--renovate-version: {e}")))?,
             None => settings.renovate_version.unwrap_or_default(),
         };
+        let mut checkouts = Vec::new();
+        for mapping in &repo.presets {
+            let Some((name, dir)) = mapping
+                .split_once('=')
+                .filter(|(n, d)| !n.is_empty() && !d.is_empty())
+            else {
+                return Err(Failure::message(format!(
+                    "--preset {mapping}: write the preset repository and its checkout as REPO=DIR"
+                )));
+            };
+            checkouts.push((name.to_string(), PathBuf::from(dir)));
+        }
+        checkouts.extend(settings.presets.iter().cloned());
         let vars = repo.vars.clone().or_else(|| {
             settings
                 .vars
@@ -58,6 +71,7 @@ impl Workspace {
                 config,
                 mirror_prefix,
                 renovate_version,
+                presets: img_mirror::renovate::presets::PresetSources { checkouts },
                 settings,
             },
         })

@@ -170,6 +170,7 @@ pub fn lint_renovate(
             prepared,
         } => {
             let mut out = r::renovate_config_pitfall::diagnostics(&validate(config), path);
+            out.extend(r::preset_unresolved::diagnostics(config, path));
             if let Some((vars, entries)) = vars {
                 let prepared = prepared.unwrap_or_else(|| {
                     renovate::Prepared::new(

@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use serde_json::{Map, Value};
 
 use super::migrate::{Migration, migrate};
+use super::presets::{self, Origin, PresetSources, Unresolved};
 use super::version::RenovateVersion;
 
 /// Renovate's repository config file names, in the order it tries them (39.264's
@@ -134,6 +135,10 @@ pub struct RenovateConfig {
     pub version: RenovateVersion,
     /// What Renovate's migration changed, as written.
     pub migrations: Vec<Migration>,
+    /// Presets merged in, as named in `extends` (nested ones included).
+    pub presets_applied: Vec<String>,
+    /// Presets Renovate would resolve and img-mirror could not.
+    pub presets_unresolved: Vec<Unresolved>,
 }
 
 /// One element of `customManagers` (or the legacy `regexManagers`), as written.
@@ -143,6 +148,8 @@ pub struct ManagerConfig {
     pub key_path: String,
     /// Where it is written, such as `regexManagers[0]`, when that differs.
     pub written_as: Option<String>,
+    /// The preset it comes from, as `extends` names it.
+    pub preset: Option<String>,
     /// The element itself, migrated; not an object when the config is wrong.
     pub raw: Value,
     /// Where the element is in the config file (1-based), as far as it can be found.
@@ -186,9 +193,10 @@ impl ManagerConfig {
     /// The manager as the user finds it in the file: `regexManagers[0]
     /// (customManagers[0] to Renovate)` when migration renamed it.
     pub fn shown(&self) -> String {
-        match &self.written_as {
-            Some(written) => format!("{written} (Renovate's {})", self.key_path),
-            None => self.key_path.clone(),
+        match (&self.preset, &self.written_as) {
+            (Some(preset), _) => format!("{} of preset {preset}", self.key_path),
+            (None, Some(written)) => format!("{written} (Renovate's {})", self.key_path),
+            (None, None) => self.key_path.clone(),
         }
     }
 
@@ -212,6 +220,7 @@ impl ManagerConfig {
         ManagerConfig {
             key_path: "customManagers[0]".into(),
             written_as: None,
+            preset: None,
             raw: migrated.root["customManagers"][0].clone(),
             line: 1,
             version,
@@ -224,6 +233,7 @@ impl ManagerConfig {
 pub fn load(
     path: &Path,
     version: RenovateVersion,
+    sources: &PresetSources,
 ) -> std::io::Result<Result<RenovateConfig, ConfigError>> {
     let size = std::fs::metadata(path)?.len();
     if size > MAX_CONFIG_BYTES as u64 {
@@ -232,7 +242,7 @@ pub fn load(
         }));
     }
     let bytes = std::fs::read(path)?;
-    Ok(parse(path, bytes, version))
+    Ok(parse_with(path, bytes, version, sources))
 }
 
 /// How Renovate reads a config file by its name.
@@ -245,15 +255,56 @@ enum Syntax {
     Json,
 }
 
+/// Parses a config with the built-in presets only.
 pub fn parse(
     path: &Path,
     bytes: Vec<u8>,
     version: RenovateVersion,
 ) -> Result<RenovateConfig, ConfigError> {
+    parse_with(path, bytes, version, &PresetSources::default())
+}
+
+/// Parses, migrates and resolves a config as `version` does, repository presets read
+/// from `sources`.
+pub fn parse_with(
+    path: &Path,
+    bytes: Vec<u8>,
+    version: RenovateVersion,
+    sources: &PresetSources,
+) -> Result<RenovateConfig, ConfigError> {
     if bytes.len() > MAX_CONFIG_BYTES {
         return Err(ConfigError::TooLarge { bytes: bytes.len() });
     }
     let text = String::from_utf8(bytes).map_err(|_| ConfigError::NotUtf8)?;
+    let written = parse_text(path, &text, version)?;
+    let migrated = migrate(&written, version);
+    let resolved = presets::resolve(&migrated.root, version, sources);
+    let managers = managers(
+        &resolved.root,
+        &resolved.origins,
+        &migrated.written_at,
+        &text,
+        version,
+    );
+    Ok(RenovateConfig {
+        path: path.to_path_buf(),
+        text,
+        root: resolved.root,
+        managers,
+        version,
+        migrations: migrated.migrations,
+        presets_applied: resolved.applied,
+        presets_unresolved: resolved.unresolved,
+    })
+}
+
+/// The config object a file holds, read by its name as `version` reads it
+/// (`package.json`'s `renovate` key for package.json).
+pub fn parse_text(
+    path: &Path,
+    text: &str,
+    version: RenovateVersion,
+) -> Result<Map<String, Value>, ConfigError> {
     let extension = path.extension().and_then(|e| e.to_str());
     let is_package_json = path.file_name().is_some_and(|n| n == "package.json");
     let syntax = match extension {
@@ -263,14 +314,14 @@ pub fn parse(
         _ => Syntax::Json,
     };
     let value: Value = match syntax {
-        Syntax::Json5 => json5::from_str(&text).map_err(|error| json5_error(&error.to_string()))?,
+        Syntax::Json5 => json5::from_str(text).map_err(|error| json5_error(&error.to_string()))?,
         Syntax::Json | Syntax::Jsonc => {
             let json = if syntax == Syntax::Jsonc {
-                std::borrow::Cow::Owned(strip_jsonc(&text))
+                std::borrow::Cow::Owned(strip_jsonc(text))
             } else {
-                std::borrow::Cow::Borrowed(text.as_str())
+                std::borrow::Cow::Borrowed(text)
             };
-            let hint = if syntax == Syntax::Json && !is_package_json && json_with_comments(&text) {
+            let hint = if syntax == Syntax::Json && !is_package_json && json_with_comments(text) {
                 " (Renovate before 44 reads this file as strict JSON: comments and trailing commas are errors; name it renovate.json5, or set renovate-version if the repository runs a newer Renovate)"
             } else {
                 ""
@@ -288,28 +339,17 @@ pub fn parse(
     };
     let value = if is_package_json {
         match value.get("renovate").cloned() {
-            Some(Value::String(preset)) => {
-                serde_json::json!({ "extends": [preset] })
-            }
+            Some(Value::String(preset)) => serde_json::json!({ "extends": [preset] }),
             Some(config) => config,
             None => Value::Object(Map::new()),
         }
     } else {
         value
     };
-    let Value::Object(written) = value else {
-        return Err(ConfigError::NotAnObject);
-    };
-    let migrated = migrate(&written, version);
-    let managers = managers(&migrated.root, &migrated.written_at, &text, version);
-    Ok(RenovateConfig {
-        path: path.to_path_buf(),
-        text,
-        root: migrated.root,
-        managers,
-        version,
-        migrations: migrated.migrations,
-    })
+    match value {
+        Value::Object(written) => Ok(written),
+        _ => Err(ConfigError::NotAnObject),
+    }
 }
 
 /// Whether a text that fails as JSON would pass with its comments and trailing commas
@@ -446,6 +486,7 @@ fn check_duplicate_keys(json: &str) -> Result<(), ConfigError> {
 
 fn managers(
     root: &Map<String, Value>,
+    origins: &[Origin],
     written_at: &[String],
     text: &str,
     version: RenovateVersion,
@@ -458,18 +499,31 @@ fn managers(
         .unwrap_or(1);
     items
         .iter()
-        .enumerate()
-        .map(|(index, raw)| {
-            let key_path = format!("customManagers[{index}]");
-            let line = raw
-                .get("matchStrings")
-                .and_then(|m| m.get(0))
-                .and_then(Value::as_str)
-                .and_then(|first| locate_string(text, first))
-                .unwrap_or(key_line);
+        .zip(origins)
+        .map(|(raw, origin)| {
+            let (key_path, written_as, preset, line) = match origin {
+                Origin::Own(index) => {
+                    let key_path = format!("customManagers[{index}]");
+                    let line = raw
+                        .get("matchStrings")
+                        .and_then(|m| m.get(0))
+                        .and_then(Value::as_str)
+                        .and_then(|first| locate_string(text, first))
+                        .unwrap_or(key_line);
+                    let written = written_at.get(*index).filter(|w| **w != key_path).cloned();
+                    (key_path, written, None, line)
+                }
+                Origin::Preset { name, index } => (
+                    format!("customManagers[{index}]"),
+                    None,
+                    Some(name.clone()),
+                    locate_string(text, name).unwrap_or(1),
+                ),
+            };
             ManagerConfig {
-                written_as: written_at.get(index).filter(|w| **w != key_path).cloned(),
                 key_path,
+                written_as,
+                preset,
                 raw: raw.clone(),
                 line,
                 version,
@@ -655,12 +709,16 @@ mod tests {
             find_config(dir.path()),
             Some(dir.path().join("package.json"))
         );
-        let config = load(&dir.path().join("package.json"), RenovateVersion::CURRENT)
-            .unwrap()
-            .unwrap();
+        let config = load(
+            &dir.path().join("package.json"),
+            RenovateVersion::CURRENT,
+            &PresetSources::default(),
+        )
+        .unwrap()
+        .unwrap();
         assert_eq!(
-            config.root["extends"],
-            serde_json::json!(["config:recommended"])
+            config.presets_applied.first().map(String::as_str),
+            Some("config:recommended")
         );
         std::fs::write(dir.path().join(".renovaterc"), "{}").unwrap();
         std::fs::create_dir(dir.path().join(".github")).unwrap();

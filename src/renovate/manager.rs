@@ -97,7 +97,7 @@ impl Manager {
             .map(|p| FilePattern::manager_file_pattern(p).ok())
             .collect::<Option<Vec<_>>>()?;
         Some(Manager {
-            key_path: config.key_path.clone(),
+            key_path: config.shown(),
             strategy: Strategy::parse(config.string("matchStringsStrategy")),
             match_strings,
             regexes,

@@ -12,6 +12,7 @@ pub mod file_match;
 pub mod manager;
 pub mod migrate;
 pub mod package_file;
+pub mod presets;
 pub mod re2;
 pub mod template;
 pub mod validate;
@@ -22,7 +23,7 @@ use std::sync::LazyLock;
 
 use config::RenovateConfig;
 use extract::{Extraction, extract};
-use file_match::{DEFAULT_IGNORE_PATHS, IgnorePaths, RECOMMENDED_IGNORE_PATHS};
+use file_match::{DEFAULT_IGNORE_PATHS, IgnorePaths};
 use manager::Manager;
 
 /// One manager's run over one file.
@@ -88,12 +89,11 @@ pub fn view_file(config: &RenovateConfig, package_file: &str, text: &str) -> Fil
     view
 }
 
-/// `ignorePaths` as configured, or Renovate's default, or what `config:recommended`
-/// (through `:ignoreModulesAndTests`) sets. The two built-in lists are compiled once.
+/// `ignorePaths` of the resolved config (presets such as `config:recommended` set it
+/// through `:ignoreModulesAndTests`), or Renovate's default. The default is compiled
+/// once.
 pub fn ignore_paths(config: &RenovateConfig) -> Cow<'static, IgnorePaths> {
     static DEFAULT: LazyLock<IgnorePaths> = LazyLock::new(|| IgnorePaths::of(DEFAULT_IGNORE_PATHS));
-    static RECOMMENDED: LazyLock<IgnorePaths> =
-        LazyLock::new(|| IgnorePaths::of(RECOMMENDED_IGNORE_PATHS));
     if let Some(explicit) = config.root.get("ignorePaths").and_then(|v| v.as_array()) {
         let patterns: Vec<String> = explicit
             .iter()
@@ -101,20 +101,5 @@ pub fn ignore_paths(config: &RenovateConfig) -> Cow<'static, IgnorePaths> {
             .collect();
         return Cow::Owned(IgnorePaths::new(&patterns));
     }
-    let extends: Vec<&str> = config
-        .root
-        .get("extends")
-        .and_then(|v| v.as_array())
-        .map(|items| items.iter().filter_map(|v| v.as_str()).collect())
-        .unwrap_or_default();
-    let recommended = extends.iter().any(|preset| {
-        matches!(
-            *preset,
-            "config:recommended"
-                | "config:base"
-                | ":ignoreModulesAndTests"
-                | "config:best-practices"
-        )
-    });
-    Cow::Borrowed(if recommended { &RECOMMENDED } else { &DEFAULT })
+    Cow::Borrowed(&DEFAULT)
 }

@@ -20,6 +20,7 @@ async function main() {
   const { migrateConfig } = await load('config/migration');
   const { massageConfig } = await load('config/massage');
   const { parseFileConfig } = await load('config/parse');
+  const { resolveConfigPresets } = await load('config/presets');
   const regexManager = await load('modules/manager/custom/regex');
 
   if (regexEngineStatus?.type !== 'available') {
@@ -54,7 +55,14 @@ async function main() {
     // What this Renovate does to a config first: regexManagers -> customManagers, a
     // missing customType, and (40.2 and later) fileMatch -> managerFilePatterns; then
     // massageConfig (a string where a list belongs).
-    const migratedConfig = massageConfig(migrateConfig(config).migratedConfig);
+    // Then its presets (built-in ones: resolved offline), merged as Renovate merges them.
+    let migratedConfig = massageConfig(migrateConfig(config).migratedConfig);
+    try {
+      const resolved = await resolveConfigPresets(migratedConfig);
+      migratedConfig = resolved.visitedPresets ? resolved.config : resolved;
+    } catch (error) {
+      return { error: `presets: ${error.validationError ?? error.message}` };
+    }
     const regex = [];
     for (const manager of migratedConfig.customManagers ?? []) {
       if (manager?.customType !== 'regex') continue;

@@ -17,6 +17,7 @@ mod properties;
 mod re2_differential;
 mod renovate_conformance;
 mod renovate_lifecycle;
+mod renovate_presets;
 mod secrets;
 mod snapshots;
 mod static_binary;

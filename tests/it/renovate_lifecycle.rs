@@ -265,6 +265,7 @@ fn simulated_rewrite(
     let config = img_mirror::renovate::config::load(
         &Path::new(env!("CARGO_MANIFEST_DIR")).join(preset),
         version,
+        &Default::default(),
     )
     .unwrap()
     .unwrap();

@@ -77,6 +77,12 @@ pub fn check(repository: &Repository<'_>, sources: &mut Sources) -> Vec<Diagnost
             .into_iter()
             .chain(manager_config.strings("fileMatch"))
             .next();
+        // A preset's manager serves many repositories: selecting nothing, or matching
+        // nothing, in this one is no finding.
+        let from_preset = manager_config.preset.is_some();
+        if kept.is_empty() && from_preset {
+            continue;
+        }
         if kept.is_empty() {
             let reasons = nothing_selected_reasons(manager_config, &hidden, repository, &ignore);
             out.push(at(Diagnostic::new(
@@ -133,7 +139,7 @@ pub fn check(repository: &Repository<'_>, sources: &mut Sources) -> Vec<Diagnost
                 sources.add(&shown, text);
             }
         }
-        if manager.strategy == Strategy::Any {
+        if manager.strategy == Strategy::Any && !from_preset {
             for (k, _) in matched.iter().enumerate().filter(|(_, m)| !**m) {
                 out.push(at(Diagnostic::new(
                     &match_string_matches_nothing::CODE,

@@ -8,6 +8,7 @@ pub mod invalid_renovate_config;
 pub mod manager_selects_nothing;
 pub mod match_cap_reached;
 pub mod match_string_matches_nothing;
+pub mod preset_unresolved;
 pub mod renovate_config_error;
 pub mod renovate_config_pitfall;
 pub mod update_would_fail;
@@ -38,6 +39,7 @@ pub static ALL: &[&Code] = &[
     &manager_selects_nothing::CODE,
     &match_string_matches_nothing::CODE,
     &dep_dropped::CODE,
+    &preset_unresolved::CODE,
 ];
 
 pub(super) type Check = fn(&RenovateContext<'_>, &mut Vec<Diagnostic>);

@@ -47,9 +47,29 @@ pub(crate) fn check(ctx: &RenovateContext<'_>, out: &mut Vec<Diagnostic>) {
             "Renovate matches the path relative to the repository root, e.g. \"/(^|/)vars\\\\.yml$/\"".to_string(),
         )
     };
-    out.push(
-        Diagnostic::new(&CODE, ctx.config_path, message)
-            .at(1, 1)
-            .help(help),
-    );
+    let mut diagnostic = Diagnostic::new(&CODE, ctx.config_path, message)
+        .at(1, 1)
+        .help(help);
+    // A preset img-mirror could not read may hold the manager: said, not asserted.
+    if ctx.view.ignored_by.is_none() && !ctx.config.presets_unresolved.is_empty() {
+        let names: Vec<&str> = ctx
+            .config
+            .presets_unresolved
+            .iter()
+            .map(|u| u.preset.as_str())
+            .collect();
+        diagnostic = Diagnostic::new(
+            &CODE,
+            ctx.config_path,
+            format!(
+                "no manager img-mirror can see selects {}; the config extends {} it could not read (IM216), which may hold one",
+                ctx.package_file,
+                names.join(", ")
+            ),
+        )
+        .at(1, 1)
+        .severity(Severity::Warning)
+        .help("map the preset to a local checkout so img-mirror checks its managers");
+    }
+    out.push(diagnostic);
 }
