@@ -94,8 +94,6 @@ fn package_json_config(path: &Path) -> Option<Value> {
 pub enum ConfigError {
     #[error("the file is {bytes} bytes, more than the {MAX_CONFIG_BYTES}-byte limit")]
     TooLarge { bytes: usize },
-    #[error("the file is not valid UTF-8")]
-    NotUtf8,
     #[error("invalid {format}: {message}")]
     Syntax {
         format: &'static str,
@@ -275,7 +273,8 @@ pub fn parse_with(
     if bytes.len() > MAX_CONFIG_BYTES {
         return Err(ConfigError::TooLarge { bytes: bytes.len() });
     }
-    let text = String::from_utf8(bytes).map_err(|_| ConfigError::NotUtf8)?;
+    // Renovate reads its config as it reads any file: UTF-8, invalid bytes replaced.
+    let text = super::package_file::decode_owned(bytes);
     let written = parse_text(path, &text, version)?;
     let migrated = migrate(&written, version);
     let resolved = presets::resolve(&migrated.root, version, sources);
@@ -635,6 +634,13 @@ mod tests {
         assert!(current("renovate.json", "{a: 1}").is_err());
         let error = current("renovate.json", "{\n  \"a\": 1 // x\n  \"b\": 2\n}").unwrap_err();
         assert_eq!(error.position().0, Some(3));
+    }
+
+    #[test]
+    fn a_latin1_byte_is_replaced_as_renovate_reads_the_file() {
+        let bytes = b"{\"description\": \"Pr\xfcfung\", \"customManagers\": []}".to_vec();
+        let config = parse(Path::new("renovate.json"), bytes, RenovateVersion::CURRENT).unwrap();
+        assert_eq!(config.root["description"], "Pr\u{fffd}fung");
     }
 
     #[test]

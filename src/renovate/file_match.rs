@@ -77,8 +77,13 @@ fn config_regex(pattern: &str) -> Option<(&str, &str, bool)> {
 /// A minimatch glob (`dot: true`, `nocase: true`) as an anchored regex: `**` spans
 /// directories, `*` and `?` stay inside one, `[...]` classes and `{a,b}` alternatives.
 pub fn glob_regex(glob: &str) -> Result<Regex, PatternError> {
-    let body = glob_body(glob)?;
-    regex::RegexBuilder::new(&format!("^{body}$"))
+    // minimatch expands braces first and parses each expansion on its own, so `**`
+    // after `{/,}` is a whole path segment in one expansion and not in the other.
+    let bodies = expand_braces(glob)
+        .iter()
+        .map(|pattern| glob_body(pattern))
+        .collect::<Result<Vec<_>, _>>()?;
+    regex::RegexBuilder::new(&format!("^(?:{})$", bodies.join("|")))
         .case_insensitive(true)
         .build()
         .map_err(|e| PatternError::refused(e.to_string()))
@@ -120,18 +125,8 @@ fn glob_body(glob: &str) -> Result<String, PatternError> {
                 }
                 _ => out.push_str("\\["),
             },
-            '{' => {
-                if let Some((alternatives, used)) = brace_alternatives(&chars[i..]) {
-                    let bodies = alternatives
-                        .iter()
-                        .map(|alt| glob_body(alt))
-                        .collect::<Result<Vec<_>, _>>()?;
-                    out.push_str(&format!("(?:{})", bodies.join("|")));
-                    i += used;
-                    continue;
-                }
-                out.push_str("\\{");
-            }
+            // Braces are expanded before this; one left is literal.
+            '{' => out.push_str("\\{"),
             '\\' if i + 1 < chars.len() => {
                 out.push_str(&regex::escape(&chars[i + 1].to_string()));
                 i += 2;
@@ -142,6 +137,41 @@ fn glob_body(glob: &str) -> Result<String, PatternError> {
         i += 1;
     }
     Ok(out)
+}
+
+/// Every pattern a glob's `{a,b}` alternatives make (nested ones too), in order; at
+/// most 256, beyond which the rest stay literal.
+fn expand_braces(glob: &str) -> Vec<String> {
+    let chars: Vec<char> = glob.chars().collect();
+    let mut escaped = false;
+    for (index, &c) in chars.iter().enumerate() {
+        if escaped {
+            escaped = false;
+            continue;
+        }
+        if c == '\\' {
+            escaped = true;
+            continue;
+        }
+        if c != '{' {
+            continue;
+        }
+        let Some((alternatives, used)) = brace_alternatives(&chars[index..]) else {
+            continue;
+        };
+        let prefix: String = chars[..index].iter().collect();
+        let suffix: String = chars[index + used..].iter().collect();
+        let mut out = Vec::new();
+        for alternative in alternatives {
+            for expanded in expand_braces(&format!("{prefix}{alternative}{suffix}")) {
+                if out.len() < 256 {
+                    out.push(expanded);
+                }
+            }
+        }
+        return out;
+    }
+    vec![glob.to_string()]
 }
 
 /// `{a,b{c,d}}` at the start of `chars`: the top-level alternatives and chars used.

@@ -71,6 +71,13 @@ pub fn migrate(root: &Map<String, Value>, version: RenovateVersion) -> Migrated 
             "a string becomes a one-element list".into(),
         );
     }
+    if let Some(Value::Array(rules)) = root.get_mut("packageRules") {
+        for (index, rule) in rules.iter_mut().enumerate() {
+            if let Value::Object(rule) = rule {
+                migrate_package_rule(rule, &format!("packageRules[{index}]"), &mut note);
+            }
+        }
+    }
     // EnabledManagersMigration: `regex` is `custom.regex`, `yarn` is `npm`.
     if let Some(Value::Array(managers)) = root.get_mut("enabledManagers")
         && managers.iter().all(Value::is_string)
@@ -89,6 +96,105 @@ pub fn migrate(root: &Map<String, Value>, version: RenovateVersion) -> Migrated 
         root,
         migrations,
         written_at,
+    }
+}
+
+/// PackageRulesMigration (renamed matchers, legacy patterns, prefixes and excludes
+/// merged into matchPackageNames/matchDepNames) and MatchManagersMigration, the same
+/// in 39 and 44.
+fn migrate_package_rule(
+    rule: &mut Map<String, Value>,
+    at: &str,
+    note: &mut impl FnMut(String, String),
+) {
+    for (old, new) in [
+        ("packagePatterns", "matchPackagePatterns"),
+        ("packageNames", "matchPackageNames"),
+        ("managers", "matchManagers"),
+        ("datasources", "matchDatasources"),
+        ("matchPaths", "matchFileNames"),
+        ("matchFiles", "matchFileNames"),
+        ("paths", "matchFileNames"),
+        ("languages", "matchCategories"),
+        ("matchLanguages", "matchCategories"),
+        ("baseBranchList", "matchBaseBranches"),
+        ("depTypeList", "matchDepTypes"),
+        ("updateTypes", "matchUpdateTypes"),
+    ] {
+        if let Some(value) = rule.remove(old) {
+            note(format!("{at}.{old}"), format!("renamed to {new}"));
+            rule.entry(new.to_string()).or_insert(value);
+        }
+    }
+    let strings = |value: Option<Value>| -> Vec<String> {
+        match value {
+            Some(Value::Array(items)) => items
+                .into_iter()
+                .filter_map(|i| i.as_str().map(str::to_string))
+                .collect(),
+            Some(Value::String(one)) => vec![one],
+            _ => Vec::new(),
+        }
+    };
+    for (target, patterns, prefixes, exclude_names, exclude_patterns, exclude_prefixes) in [
+        (
+            "matchPackageNames",
+            "matchPackagePatterns",
+            "matchPackagePrefixes",
+            "excludePackageNames",
+            "excludePackagePatterns",
+            "excludePackagePrefixes",
+        ),
+        (
+            "matchDepNames",
+            "matchDepPatterns",
+            "matchDepPrefixes",
+            "excludeDepNames",
+            "excludeDepPatterns",
+            "excludeDepPrefixes",
+        ),
+    ] {
+        let mut added: Vec<String> = Vec::new();
+        for p in strings(rule.remove(patterns)) {
+            added.push(if p == "*" { p } else { format!("/{p}/") });
+        }
+        for p in strings(rule.remove(prefixes)) {
+            added.push(format!("{p}{{/,}}**"));
+        }
+        for p in strings(rule.remove(exclude_names)) {
+            added.push(format!("!{p}"));
+        }
+        for p in strings(rule.remove(exclude_patterns)) {
+            added.push(format!("!/{p}/"));
+        }
+        for p in strings(rule.remove(exclude_prefixes)) {
+            added.push(format!("!{p}{{/,}}**"));
+        }
+        if !added.is_empty() {
+            note(
+                format!("{at}.{target}"),
+                format!("legacy matchers merged in as {}", added.join(", ")),
+            );
+            let mut merged = strings(rule.remove(target));
+            merged.extend(added);
+            rule.insert(
+                target.to_string(),
+                Value::Array(merged.into_iter().map(Value::String).collect()),
+            );
+        }
+    }
+    if let Some(Value::Array(managers)) = rule.get_mut("matchManagers")
+        && managers.iter().all(Value::is_string)
+    {
+        for manager in managers.iter_mut() {
+            if manager.as_str() == Some("regex") {
+                note(
+                    format!("{at}.matchManagers"),
+                    "regex is custom.regex".into(),
+                );
+                *manager = Value::String("custom.regex".into());
+            }
+        }
     }
 }
 

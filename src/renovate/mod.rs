@@ -12,6 +12,7 @@ pub mod file_match;
 pub mod manager;
 pub mod migrate;
 pub mod package_file;
+pub mod package_rules;
 pub mod presets;
 pub mod re2;
 pub mod template;

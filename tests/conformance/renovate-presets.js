@@ -1,13 +1,33 @@
 // Prints, as JSON, what img-mirror needs of one Renovate's built-in presets: every
 // internal preset's name, the aliases Renovate applies before parsing a name
 // (common.removedPresets), and each internal preset's definition as far as img-mirror
-// reads it (extends, customManagers, ignorePaths). src/renovate/presets/builtin-*.json
-// are this output; the conformance suite runs it again and compares.
+// reads it (extends, customManagers, ignorePaths, and what stops updates: enabled,
+// enabledManagers, ignoreDeps, the digest/major/minor/patch objects, and the package
+// rules that set enabled). src/renovate/presets/builtin-*.json are this output; the
+// conformance suite runs it again and compares.
 // Usage: node renovate-presets.js RENOVATE_PREFIX
 // With a second argument, a JSON list of configs: prints Renovate's own
-// resolveConfigPresets of each, as {customManagers, ignorePaths} or {error}.
+// resolveConfigPresets of each, as {customManagers, ignorePaths, stops} or {error}.
 'use strict';
 const { load } = require('./renovate-modules.js');
+
+const UPDATE_TYPES = ['digest', 'major', 'minor', 'patch'];
+
+// The part of a config that decides whether updates happen.
+function stopSettings(config) {
+  const kept = {};
+  for (const key of ['enabled', 'enabledManagers', 'ignoreDeps']) {
+    if (config[key] !== undefined) kept[key] = config[key];
+  }
+  for (const key of UPDATE_TYPES) {
+    if (config[key]?.enabled !== undefined) kept[key] = { enabled: config[key].enabled };
+  }
+  const rules = (config.packageRules ?? []).filter(
+    (rule) => rule.enabled !== undefined || UPDATE_TYPES.some((t) => rule[t]?.enabled !== undefined),
+  );
+  if (rules.length) kept.packageRules = rules;
+  return kept;
+}
 
 async function main() {
   const [prefix, configsPath] = process.argv.slice(2);
@@ -27,7 +47,11 @@ async function main() {
       try {
         // As mergeRenovateConfig: the repository's config is migrated before presets.
         const resolved = await resolve(massageConfig(migrateConfig(config).migratedConfig));
-        out.push({ customManagers: resolved.customManagers ?? [], ignorePaths: resolved.ignorePaths ?? null });
+        out.push({
+          customManagers: resolved.customManagers ?? [],
+          ignorePaths: resolved.ignorePaths ?? null,
+          stops: stopSettings(resolved),
+        });
       } catch (error) {
         out.push({ error: String(error?.message ?? error) });
       }
@@ -43,7 +67,7 @@ async function main() {
   const definitions = {};
   for (const [group, members] of Object.entries(internal.groups)) {
     for (const [name, preset] of Object.entries(members)) {
-      const kept = {};
+      const kept = stopSettings(preset);
       for (const key of ['extends', 'customManagers', 'ignorePaths']) {
         if (preset[key] !== undefined) kept[key] = preset[key];
       }

@@ -12,6 +12,7 @@ mod hostile_names;
 mod integration_files;
 mod interrupted;
 mod mirror_cli;
+mod package_rules_differential;
 mod pin_cli;
 mod properties;
 mod re2_differential;

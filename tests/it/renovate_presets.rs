@@ -7,30 +7,13 @@
 use std::path::Path;
 
 use crate::common::renovate::{Renovate, VERSIONS};
+use img_mirror::renovate::package_rules::{DepFacts, stops};
 use img_mirror::renovate::presets::{PresetSources, resolve};
 use img_mirror::renovate::version::RenovateVersion;
 
-fn script() -> std::path::PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/conformance/renovate-presets.js")
-}
-
 /// Runs tests/conformance/renovate-presets.js with `renovate`, and its output.
 fn presets_script(renovate: &Renovate, configs: Option<&Path>) -> Vec<u8> {
-    let mut command = renovate.node();
-    command.arg(script()).arg(&renovate.prefix);
-    if let Some(configs) = configs {
-        command.arg(configs);
-    }
-    let output = command
-        .env("LOG_LEVEL", "fatal")
-        .output()
-        .expect("node runs");
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    output.stdout
+    renovate.script("renovate-presets.js", configs.as_slice())
 }
 
 fn shipped(version: RenovateVersion) -> serde_json::Value {
@@ -43,6 +26,27 @@ fn shipped(version: RenovateVersion) -> serde_json::Value {
         .join("src/renovate/presets")
         .join(name);
     serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap()
+}
+
+/// Deps a regex manager could extract: a docker image, a dev npm dep, a maven one.
+fn sample_deps() -> Vec<DepFacts> {
+    let dep = |name: &str, datasource: &str, dep_type: Option<&str>| DepFacts {
+        dep_name: Some(name.into()),
+        package_name: Some(name.into()),
+        datasource: Some(datasource.into()),
+        package_file: "vars.yml".into(),
+        current_value: Some("1.2.3".into()),
+        dep_type: dep_type.map(str::to_string),
+    };
+    vec![
+        dep("grafana/grafana", "docker", None),
+        dep("@types/node", "npm", Some("devDependencies")),
+        dep(
+            "org.eclipse.m2e:lifecycle-mapping",
+            "maven",
+            Some("parent-root"),
+        ),
+    ]
 }
 
 #[test]
@@ -101,7 +105,19 @@ fn built_in_presets_resolve_as_renovate_resolves_them() {
                 "customManagers": resolved.root.get("customManagers").cloned().unwrap_or(serde_json::json!([])),
                 "ignorePaths": resolved.root.get("ignorePaths").cloned().unwrap_or(serde_json::Value::Null),
             });
-            if &found != expected || !resolved.unresolved.is_empty() {
+            let expected_layout = serde_json::json!({
+                "customManagers": expected["customManagers"],
+                "ignorePaths": expected["ignorePaths"],
+            });
+            // What stops updates: the same stops for sample deps on Renovate's resolved
+            // settings and on img-mirror's.
+            let serde_json::Value::Object(their_stops) = expected["stops"].clone() else {
+                panic!("stops is an object: {expected}")
+            };
+            let stops_differ = sample_deps()
+                .iter()
+                .any(|dep| stops(&resolved.root, dep) != stops(&their_stops, dep));
+            if found != expected_layout || stops_differ || !resolved.unresolved.is_empty() {
                 differences.push(format!("Renovate {version}, {config}:\n  renovate:   {expected}\n  img-mirror: {found} {:?}", resolved.unresolved));
             }
         }

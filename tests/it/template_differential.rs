@@ -9,8 +9,6 @@
 //! `IMG_MIRROR_TEMPLATE_SEEDS` (comma-separated) make the long local run:
 //! `IMG_MIRROR_TEMPLATE_CASES=50000 cargo test --release --test it template_differential`.
 
-use std::path::Path;
-
 use crate::common::renovate::{Renovate, VERSIONS};
 use crate::common::rng::Rng;
 use img_mirror::renovate::template::{Context, Template, Value};
@@ -339,27 +337,10 @@ fn renovate_results(
         .iter()
         .map(|(template, context)| serde_json::json!({"template": template, "context": context}))
         .collect();
-    let cases_file = tempfile::NamedTempFile::new().unwrap();
-    let results_file = tempfile::NamedTempFile::new().unwrap();
-    std::fs::write(cases_file.path(), serde_json::to_vec(&input).unwrap()).unwrap();
-    let script =
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/conformance/renovate-template-batch.js");
-    let output = renovate
-        .node()
-        .arg(script)
-        .arg(&renovate.prefix)
-        .arg(cases_file.path())
-        .arg(results_file.path())
-        .env("LOG_LEVEL", "fatal")
-        .output()
-        .expect("node runs");
-    assert!(
-        output.status.success(),
-        "Renovate {} could not render the cases:\n{}",
-        renovate.version,
-        String::from_utf8_lossy(&output.stderr)
-    );
-    serde_json::from_slice(&std::fs::read(results_file.path()).unwrap()).unwrap()
+    renovate.batch(
+        "renovate-template-batch.js",
+        &serde_json::Value::Array(input),
+    )
 }
 
 fn ours(

@@ -63,6 +63,45 @@ impl Renovate {
     }
 }
 
+impl Renovate {
+    /// Runs tests/conformance/`script` on this Renovate's Node with its prefix and then
+    /// `args`, and returns what it printed; fails the test with its stderr otherwise.
+    pub fn script(&self, script: &str, args: &[&Path]) -> Vec<u8> {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/conformance")
+            .join(script);
+        let output = self
+            .node()
+            .arg(path)
+            .arg(&self.prefix)
+            .args(args)
+            .env("LOG_LEVEL", "fatal")
+            .output()
+            .expect("node runs");
+        assert!(
+            output.status.success(),
+            "{script} failed on Renovate {}:\n{}",
+            self.version,
+            String::from_utf8_lossy(&output.stderr)
+        );
+        output.stdout
+    }
+
+    /// A batch script (`script PREFIX CASES.json RESULTS.json`): the cases written to
+    /// one file, the results read from the other.
+    pub fn batch<T: serde::de::DeserializeOwned>(
+        &self,
+        script: &str,
+        cases: &serde_json::Value,
+    ) -> T {
+        let cases_file = tempfile::NamedTempFile::new().unwrap();
+        let results_file = tempfile::NamedTempFile::new().unwrap();
+        std::fs::write(cases_file.path(), serde_json::to_vec(cases).unwrap()).unwrap();
+        self.script(script, &[cases_file.path(), results_file.path()]);
+        serde_json::from_slice(&std::fs::read(results_file.path()).unwrap()).unwrap()
+    }
+}
+
 /// The allowedCommands patterns of renovate/self-hosted-config.js, as JavaScript holds
 /// them (one `'^img-mirror ...'` string literal per line).
 pub fn allowed_commands() -> Vec<String> {

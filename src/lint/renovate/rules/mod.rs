@@ -12,6 +12,7 @@ pub mod preset_unresolved;
 pub mod renovate_config_error;
 pub mod renovate_config_pitfall;
 pub mod update_would_fail;
+pub mod updates_disabled;
 pub mod vars_not_managed;
 pub mod wrong_current_value;
 pub mod wrong_datasource;
@@ -40,6 +41,7 @@ pub static ALL: &[&Code] = &[
     &match_string_matches_nothing::CODE,
     &dep_dropped::CODE,
     &preset_unresolved::CODE,
+    &updates_disabled::CODE,
 ];
 
 pub(super) type Check = fn(&RenovateContext<'_>, &mut Vec<Diagnostic>);
@@ -56,6 +58,7 @@ pub(super) static CHECKS: [&[Check]; 2] = [
         wrong_lookup_name::check,
         wrong_current_value::check,
         wrong_datasource::check,
+        updates_disabled::check,
     ],
     &[update_would_fail::check, dep_outside_images::check],
 ];

@@ -1,0 +1,526 @@
+//! The settings that stop Renovate from updating a dep, as Renovate applies them:
+//! top-level `enabled: false`, `enabledManagers` without the regex manager, the
+//! `regex` manager object disabled, `ignoreDeps`, and `packageRules` (with the
+//! `digest`/`major`/`minor`/`patch` objects that massageConfig turns into rules),
+//! matched as `applyPackageRules` matches them.
+//!
+//! Matchers: `matchManagers` (a regex manager's dep is `custom.regex` to it),
+//! `matchFileNames`, `matchDatasources`, `matchPackageNames`, `matchDepNames`,
+//! `matchDepTypes`, `matchCategories`, `matchCurrentValue` and `matchUpdateTypes`, with
+//! Renovate's patterns (exact and globs case-insensitive, `/re/` and `/re/i`, `!`
+//! negations, `*`). A rule with a matcher that needs what only a lookup or the platform
+//! knows (source URL, repository, branch, confidence, age) can only "maybe" match: its
+//! effect is reported as possible, never as certain.
+
+use serde_json::{Map, Value};
+
+use super::file_match::FilePattern;
+
+/// The update types an `IMAGES` entry needs: its digest, and its tag's bumps.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UpdateType {
+    Digest,
+    Major,
+    Minor,
+    Patch,
+}
+
+impl UpdateType {
+    pub const ALL: [UpdateType; 4] = [
+        UpdateType::Digest,
+        UpdateType::Major,
+        UpdateType::Minor,
+        UpdateType::Patch,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            UpdateType::Digest => "digest",
+            UpdateType::Major => "major",
+            UpdateType::Minor => "minor",
+            UpdateType::Patch => "patch",
+        }
+    }
+}
+
+/// What the matchers read of a regex manager's dep.
+#[derive(Debug, Clone, Default)]
+pub struct DepFacts {
+    pub dep_name: Option<String>,
+    pub package_name: Option<String>,
+    pub datasource: Option<String>,
+    pub package_file: String,
+    pub current_value: Option<String>,
+    pub dep_type: Option<String>,
+}
+
+/// Why a dep, or some of its update types, is never proposed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Stop {
+    /// The update types stopped; empty when the dep itself is skipped.
+    pub update_types: Vec<UpdateType>,
+    /// The setting and rule responsible, as the user finds it in the config.
+    pub cause: String,
+    /// False when a rule's matcher needs facts only a lookup has: it may stop it.
+    pub certain: bool,
+}
+
+/// One matcher's answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Match {
+    Yes,
+    No,
+    /// The matcher needs a fact img-mirror does not have offline.
+    Unknown,
+}
+
+/// The stops that apply to `dep`, most sweeping first: the dep skipped, else the
+/// update types disabled.
+pub fn stops(root: &Map<String, Value>, dep: &DepFacts) -> Vec<Stop> {
+    let skipped = |cause: String| {
+        vec![Stop {
+            update_types: Vec::new(),
+            cause,
+            certain: true,
+        }]
+    };
+    if root.get("enabled") == Some(&Value::Bool(false)) {
+        return skipped("`enabled: false` at the top level: Renovate skips the repository".into());
+    }
+    if let Some(Value::Array(managers)) = root.get("enabledManagers")
+        && !managers.is_empty()
+        && !managers
+            .iter()
+            .any(|m| matches!(m.as_str(), Some("regex" | "custom.regex")))
+    {
+        return skipped(format!(
+            "`enabledManagers` {} leaves out the regex manager (custom.regex)",
+            Value::Array(managers.clone())
+        ));
+    }
+    if root.get("regex").and_then(|r| r.get("enabled")) == Some(&Value::Bool(false)) {
+        return skipped("`regex: {enabled: false}` disables the regex manager".into());
+    }
+    if let Some(name) = dep.dep_name.as_deref().map(str::trim)
+        && let Some(Value::Array(ignored)) = root.get("ignoreDeps")
+        && ignored.iter().any(|i| i.as_str() == Some(name))
+    {
+        return skipped(format!("`ignoreDeps` lists {name}"));
+    }
+    let rules = expanded_rules(root);
+    // Pre-lookup: no update type yet, so a rule with matchUpdateTypes does not match.
+    if let Some(stop) = fold_enabled(&rules, dep, None, None) {
+        return vec![stop];
+    }
+    let mut by_type: Vec<(UpdateType, Stop)> = Vec::new();
+    for update_type in UpdateType::ALL {
+        let object = root
+            .get(update_type.name())
+            .and_then(|o| o.get("enabled"))
+            .and_then(Value::as_bool);
+        if let Some(stop) = fold_enabled(&rules, dep, Some(update_type), object) {
+            by_type.push((update_type, stop));
+        }
+    }
+    if by_type.is_empty() {
+        return Vec::new();
+    }
+    let certain = by_type.iter().all(|(_, stop)| stop.certain);
+    let mut causes: Vec<String> = Vec::new();
+    for (_, stop) in &by_type {
+        if !causes.contains(&stop.cause) {
+            causes.push(stop.cause.clone());
+        }
+    }
+    vec![Stop {
+        update_types: by_type.iter().map(|(t, _)| *t).collect(),
+        cause: causes.join("; "),
+        certain,
+    }]
+}
+
+/// Whether the package rules alone leave `enabled` false for `dep` at `update_type`
+/// (`None`: before lookup, with no update type yet): `Some(true)` when they certainly
+/// do, `Some(false)` when they certainly do not, `None` when a rule that needs a
+/// lookup's facts decides.
+pub fn disabled_by_rules(
+    root: &Map<String, Value>,
+    dep: &DepFacts,
+    update_type: Option<UpdateType>,
+) -> Option<bool> {
+    match fold_enabled(&expanded_rules(root), dep, update_type, None) {
+        None => Some(false),
+        Some(stop) if stop.certain => Some(true),
+        Some(_) => None,
+    }
+}
+
+/// A package rule with where it is written.
+struct Rule<'a> {
+    label: String,
+    rule: &'a Map<String, Value>,
+    /// The update type a massaged `digest: {enabled}` object inside the rule adds.
+    enabled: Option<bool>,
+}
+
+/// `packageRules`, with each rule's update-type objects split off as massageConfig
+/// splits them (`{..., digest: {enabled: false}}` also becomes a rule with `digest`
+/// added to its `matchUpdateTypes`). The original rule stays before its split-offs;
+/// massageConfig drops it when it is left with matchers only, which is the same here,
+/// as a rule that sets no `enabled` changes nothing.
+fn expanded_rules(root: &Map<String, Value>) -> Vec<(Rule<'_>, Option<UpdateType>)> {
+    let mut out = Vec::new();
+    let Some(Value::Array(rules)) = root.get("packageRules") else {
+        return out;
+    };
+    for (index, rule) in rules.iter().enumerate() {
+        let Some(rule) = rule.as_object() else {
+            continue;
+        };
+        let label = describe(index, rule);
+        out.push((
+            Rule {
+                label: label.clone(),
+                rule,
+                enabled: rule.get("enabled").and_then(Value::as_bool),
+            },
+            None,
+        ));
+        for update_type in UpdateType::ALL {
+            if let Some(enabled) = rule
+                .get(update_type.name())
+                .and_then(|o| o.get("enabled"))
+                .and_then(Value::as_bool)
+            {
+                out.push((
+                    Rule {
+                        label: format!("{label} ({}: {{enabled: {enabled}}})", update_type.name()),
+                        rule,
+                        enabled: Some(enabled),
+                    },
+                    Some(update_type),
+                ));
+            }
+        }
+    }
+    out
+}
+
+fn describe(index: usize, rule: &Map<String, Value>) -> String {
+    let matchers: Vec<String> = rule
+        .iter()
+        .filter(|(key, _)| key.starts_with("match"))
+        .map(|(key, value)| format!("{key} {value}"))
+        .collect();
+    let description = rule
+        .get("description")
+        .map(|d| match d {
+            Value::Array(parts) => parts
+                .iter()
+                .filter_map(Value::as_str)
+                .collect::<Vec<_>>()
+                .join(" "),
+            other => other.as_str().unwrap_or_default().to_string(),
+        })
+        .filter(|d| !d.is_empty())
+        .map(|d| format!(" \"{d}\""))
+        .unwrap_or_default();
+    if matchers.is_empty() {
+        format!("packageRules[{index}]{description} (no matcher: every dep)")
+    } else {
+        format!(
+            "packageRules[{index}]{description} ({})",
+            matchers.join(", ")
+        )
+    }
+}
+
+/// Applies the rules in order to `enabled` (after the update type's own object where
+/// there is one, as flatten merges it between the two passes), and says what stops
+/// it, if anything does.
+fn fold_enabled(
+    rules: &[(Rule<'_>, Option<UpdateType>)],
+    dep: &DepFacts,
+    update_type: Option<UpdateType>,
+    object: Option<bool>,
+) -> Option<Stop> {
+    let mut enabled = true;
+    let mut cause: Option<String> = object
+        .filter(|e| !e)
+        .and_then(|_| update_type.map(|t| format!("`{}: {{enabled: false}}`", t.name())));
+    if object == Some(false) {
+        enabled = false;
+    }
+    let mut possible: Option<String> = None;
+    for (rule, split_type) in rules {
+        let Some(rule_enabled) = rule.enabled else {
+            continue;
+        };
+        let matched = matches_rule(rule.rule, dep, update_type, *split_type);
+        match matched {
+            Match::Yes => {
+                enabled = rule_enabled;
+                cause = (!rule_enabled).then(|| rule.label.clone());
+                if rule_enabled {
+                    possible = None;
+                }
+            }
+            Match::Unknown if !rule_enabled && enabled => possible = Some(rule.label.clone()),
+            _ => {}
+        }
+    }
+    if !enabled {
+        return Some(Stop {
+            update_types: update_type.into_iter().collect(),
+            cause: cause.unwrap_or_else(|| "a package rule".into()),
+            certain: true,
+        });
+    }
+    possible.map(|label| Stop {
+        update_types: update_type.into_iter().collect(),
+        cause: label,
+        certain: false,
+    })
+}
+
+/// `matchesRule`: every matcher the rule uses must match; a rule without any matches
+/// every dep. `split` is the update type of a rule massageConfig split off an update-type
+/// object: its `matchUpdateTypes` is the rule's own with that type appended.
+fn matches_rule(
+    rule: &Map<String, Value>,
+    dep: &DepFacts,
+    update_type: Option<UpdateType>,
+    split: Option<UpdateType>,
+) -> Match {
+    let mut result = Match::Yes;
+    if split.is_some() && !rule.contains_key("matchUpdateTypes") && update_type != split {
+        return Match::No;
+    }
+    for (key, value) in rule {
+        let matched = match key.as_str() {
+            "matchManagers" => list(value, Some("custom.regex")),
+            "matchFileNames" => list(value, Some(&dep.package_file)),
+            "matchDatasources" => list(value, dep.datasource.as_deref()),
+            "matchPackageNames" => list(
+                value,
+                dep.package_name.as_deref().or(dep.dep_name.as_deref()),
+            ),
+            "matchDepNames" => list(value, dep.dep_name.as_deref()),
+            "matchDepTypes" => list(value, dep.dep_type.as_deref()),
+            "matchCategories" => match value {
+                Value::Array(items) => {
+                    if items.iter().any(|c| c.as_str() == Some("custom")) {
+                        Match::Yes
+                    } else {
+                        Match::No
+                    }
+                }
+                _ => Match::No,
+            },
+            "matchCurrentValue" => match (value.as_str(), dep.current_value.as_deref()) {
+                (Some(pattern), Some(current)) => pattern_matches(pattern, current),
+                (Some(_), None) => Match::No,
+                _ => Match::Unknown,
+            },
+            "matchUpdateTypes" => match update_type {
+                None => Match::No,
+                Some(t) if Some(t) == split => Match::Yes,
+                Some(t) => list(value, Some(t.name())),
+            },
+            // A preset inside a rule adds matchers img-mirror does not resolve there.
+            "extends" => Match::Unknown,
+            // What only the platform, a lookup or a release knows.
+            "matchRepositories"
+            | "matchBaseBranches"
+            | "matchSourceUrls"
+            | "matchCurrentVersion"
+            | "matchNewValue"
+            | "matchConfidence"
+            | "matchCurrentAge"
+            | "matchJsonata"
+            | "matchRegistryUrls"
+            | "matchIsBreaking" => Match::Unknown,
+            // Matchers Renovate does not have (an unmigrated legacy key, a typo) are
+            // ignored by it.
+            _ => continue,
+        };
+        match matched {
+            Match::No => return Match::No,
+            Match::Unknown => result = Match::Unknown,
+            Match::Yes => {}
+        }
+    }
+    result
+}
+
+/// `matchRegexOrGlobList(input, patterns)`; a missing input never matches.
+fn list(value: &Value, input: Option<&str>) -> Match {
+    let Some(input) = input else {
+        return Match::No;
+    };
+    let patterns: Vec<&str> = match value {
+        Value::Array(items) => items.iter().filter_map(Value::as_str).collect(),
+        Value::String(one) => vec![one.as_str()],
+        _ => return Match::No,
+    };
+    if patterns.is_empty() {
+        return Match::No;
+    }
+    let (negative, positive): (Vec<&str>, Vec<&str>) =
+        patterns.iter().partition(|p| p.starts_with('!'));
+    let mut unknown = false;
+    let mut test = |pattern: &str| match pattern_matches(pattern, input) {
+        Match::Yes => true,
+        Match::No => false,
+        Match::Unknown => {
+            unknown = true;
+            false
+        }
+    };
+    if !positive.is_empty() && !positive.iter().any(|p| test(p)) {
+        return if unknown { Match::Unknown } else { Match::No };
+    }
+    if !negative.iter().all(|p| test(p)) {
+        return if unknown { Match::Unknown } else { Match::No };
+    }
+    Match::Yes
+}
+
+/// `matchRegexOrGlob`: `*`, `/re/` and `/re/i` (negated with `!`), minimatch globs
+/// (`dot`, `nocase`, `!` negation). A regex RE2 refuses is read as a glob, as
+/// `parseRegexMatch` gives up and Renovate falls back to minimatch; one img-mirror
+/// cannot reproduce is not guessed at.
+fn pattern_matches(pattern: &str, input: &str) -> Match {
+    let yes = |b: bool| if b { Match::Yes } else { Match::No };
+    match FilePattern::manager_file_pattern(pattern) {
+        Ok(compiled) => yes(compiled.matches(input)),
+        Err(error) if error.unsupported => Match::Unknown,
+        Err(_) => {
+            let (negated, glob) = match pattern.strip_prefix('!') {
+                Some(rest) => (true, rest),
+                None => (false, pattern),
+            };
+            match super::file_match::glob_regex(glob) {
+                Ok(regex) => yes(regex.is_match(input) != negated),
+                Err(_) => Match::Unknown,
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn grafana() -> DepFacts {
+        DepFacts {
+            dep_name: Some("grafana/grafana".into()),
+            package_name: Some("grafana/grafana".into()),
+            datasource: Some("docker".into()),
+            package_file: "vars.yml".into(),
+            current_value: Some("11.2.0".into()),
+            dep_type: None,
+        }
+    }
+
+    fn stop(config: Value) -> Vec<Stop> {
+        let Value::Object(root) = config else {
+            panic!()
+        };
+        stops(&root, &grafana())
+    }
+
+    /// Renovate's own applyPackageRules on these rules (39.264.1 and 44.121.2 agree).
+    #[test]
+    fn rules_match_as_applypackagerules_matches_them() {
+        for (rule, disables) in [
+            (json!({"matchManagers": ["custom.regex"]}), true),
+            (json!({"matchManagers": ["custom.*"]}), true),
+            (json!({"matchPackageNames": ["Grafana/Grafana"]}), true),
+            (json!({"matchPackageNames": ["grafana/*"]}), true),
+            (json!({"matchPackageNames": ["grafana*"]}), false),
+            (json!({"matchPackageNames": ["/^GRAFANA/"]}), false),
+            (json!({"matchPackageNames": ["/^GRAFANA/i"]}), true),
+            (json!({"matchPackageNames": ["/grafana/g"]}), false),
+            (
+                json!({"matchPackageNames": ["*", "!grafana/grafana"]}),
+                false,
+            ),
+            (json!({"matchPackageNames": ["!prom/prometheus"]}), true),
+            (json!({"matchPackageNames": []}), false),
+            (json!({"matchDepNames": ["grafana"]}), false),
+            (json!({"matchFileNames": ["**/vars.yml"]}), true),
+            (json!({"matchCurrentValue": "/^11\\./"}), true),
+            (json!({"matchCurrentValue": "!/^11/"}), false),
+            (
+                json!({"matchDatasources": ["docker"], "matchPackageNames": ["prom/prometheus"]}),
+                false,
+            ),
+            (json!({}), true),
+        ] {
+            let mut rule = rule.as_object().unwrap().clone();
+            rule.insert("enabled".into(), json!(false));
+            let found = stop(json!({"packageRules": [rule]}));
+            assert_eq!(!found.is_empty(), disables, "{rule:?}: {found:?}");
+        }
+    }
+
+    #[test]
+    fn update_types_are_stopped_per_type_and_rules_reenable() {
+        let found = stop(json!({"digest": {"enabled": false}}));
+        assert_eq!(found[0].update_types, [UpdateType::Digest]);
+        let found = stop(json!({"packageRules": [
+            {"matchDatasources": ["docker"], "matchUpdateTypes": ["major", "minor", "patch", "digest"], "enabled": false},
+        ]}));
+        assert_eq!(found[0].update_types.len(), 4);
+        assert!(found[0].certain);
+        // A later rule enabling it again wins, as mergeChildConfig overwrites.
+        assert!(
+            stop(json!({"packageRules": [
+                {"matchPackageNames": ["*"], "enabled": false},
+                {"matchPackageNames": ["grafana/**"], "enabled": true},
+            ]}))
+            .is_empty()
+        );
+        // A rule's update-type object is split off as its own rule.
+        let found = stop(
+            json!({"packageRules": [{"matchPackageNames": ["grafana/grafana"], "digest": {"enabled": false}}]}),
+        );
+        assert_eq!(found[0].update_types, [UpdateType::Digest]);
+        // What needs a lookup can only maybe match.
+        let found = stop(
+            json!({"packageRules": [{"matchSourceUrls": ["https://github.com/grafana/**"], "enabled": false}]}),
+        );
+        assert!(!found[0].certain);
+    }
+
+    #[test]
+    fn repository_wide_settings_stop_the_dep() {
+        assert!(
+            stop(json!({"enabled": false}))[0]
+                .cause
+                .contains("top level")
+        );
+        assert!(
+            stop(json!({"enabledManagers": ["dockerfile"]}))[0]
+                .cause
+                .contains("custom.regex")
+        );
+        assert!(stop(json!({"enabledManagers": ["custom.regex"]})).is_empty());
+        assert!(
+            stop(json!({"ignoreDeps": ["grafana/grafana"]}))[0]
+                .cause
+                .contains("ignoreDeps")
+        );
+        assert!(
+            stop(json!({"ignoreDeps": ["Grafana/Grafana"]})).is_empty(),
+            "exact, case-sensitive"
+        );
+        assert!(
+            stop(json!({"regex": {"enabled": false}}))[0]
+                .update_types
+                .is_empty()
+        );
+    }
+}
