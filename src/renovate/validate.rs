@@ -90,7 +90,17 @@ pub fn validate(config: &RenovateConfig) -> Vec<ValidationMessage> {
 
 fn validate_manager(manager: &ManagerConfig, out: &mut Vec<ValidationMessage>) {
     let shown = manager.shown();
+    // Renovate validates the repository's own config, then resolves presets without
+    // validating them: a preset's manager that would fail is a pitfall, said as one.
+    let from_preset = manager.preset.is_some();
     let mut say = |message: String, source: Source| {
+        let (message, source) = match source {
+            Source::Renovate if from_preset => (
+                format!("Renovate does not validate a preset's managers, and this one would fail: {message}"),
+                Source::Unreproducible,
+            ),
+            source => (message, source),
+        };
         out.push(ValidationMessage {
             key_path: shown.clone(),
             message,

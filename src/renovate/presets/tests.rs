@@ -250,3 +250,32 @@ fn preset_names_parse_as_renovate_parses_them() {
     assert!(parse_preset("local>owner/repo:file:sub", v).is_err());
     assert!(parse_preset("./local.json", v).is_err());
 }
+
+#[test]
+fn a_presets_broken_manager_is_a_warning_not_renovates_error() {
+    let checkout = tempfile::tempdir().unwrap();
+    std::fs::write(
+        checkout.path().join("default.json"),
+        r#"{"customManagers": [{"customType": "regex", "managerFilePatterns": ["/x/"], "matchStrings": ["(?<depName>a)"]}]}"#,
+    )
+    .unwrap();
+    let sources = PresetSources {
+        checkouts: vec![("org/presets".into(), checkout.path().to_path_buf())],
+    };
+    let config = crate::renovate::config::parse_with(
+        Path::new("renovate.json"),
+        br#"{"extends": ["org/presets"]}"#.to_vec(),
+        RenovateVersion::CURRENT,
+        &sources,
+    )
+    .unwrap();
+    let messages = crate::renovate::validate::validate(&config);
+    assert!(!messages.is_empty());
+    assert!(
+        messages
+            .iter()
+            .all(|m| m.source == crate::renovate::validate::Source::Unreproducible),
+        "{messages:?}"
+    );
+    assert!(messages[0].key_path.contains("of preset org/presets"), "{messages:?}");
+}
