@@ -67,6 +67,14 @@ pub fn view_file(config: &RenovateConfig, package_file: &str, text: &str) -> Fil
         ..FileView::default()
     };
     for (config_index, manager_config) in config.managers.iter().enumerate() {
+        // A preset's manager (config:recommended brings two on 44) rarely selects the
+        // file: its matchStrings are compiled only when it does.
+        if manager_config.preset.is_some()
+            && manager::selects(manager_config, package_file) == Some(false)
+        {
+            view.unmatched.push(config_index);
+            continue;
+        }
         let Some(manager) = Manager::compile(manager_config) else {
             if manager_config.custom_type() == Some("regex") {
                 view.dropped.push(config_index);

@@ -12,6 +12,8 @@
 //! knows (source URL, repository, branch, confidence, age) can only "maybe" match: its
 //! effect is reported as possible, never as certain.
 
+use std::collections::HashMap;
+
 use serde_json::{Map, Value};
 
 use super::file_match::FilePattern;
@@ -45,13 +47,13 @@ impl UpdateType {
 
 /// What the matchers read of a regex manager's dep.
 #[derive(Debug, Clone, Default)]
-pub struct DepFacts {
-    pub dep_name: Option<String>,
-    pub package_name: Option<String>,
-    pub datasource: Option<String>,
-    pub package_file: String,
-    pub current_value: Option<String>,
-    pub dep_type: Option<String>,
+pub struct DepFacts<'a> {
+    pub dep_name: Option<&'a str>,
+    pub package_name: Option<&'a str>,
+    pub datasource: Option<&'a str>,
+    pub package_file: &'a str,
+    pub current_value: Option<&'a str>,
+    pub dep_type: Option<&'a str>,
 }
 
 /// Why a dep, or some of its update types, is never proposed.
@@ -74,84 +76,169 @@ enum Match {
     Unknown,
 }
 
-/// The stops that apply to `dep`, most sweeping first: the dep skipped, else the
-/// update types disabled.
-pub fn stops(root: &Map<String, Value>, dep: &DepFacts) -> Vec<Stop> {
-    let skipped = |cause: String| {
-        vec![Stop {
-            update_types: Vec::new(),
-            cause,
-            certain: true,
-        }]
-    };
-    if root.get("enabled") == Some(&Value::Bool(false)) {
-        return skipped("`enabled: false` at the top level: Renovate skips the repository".into());
-    }
-    if let Some(Value::Array(managers)) = root.get("enabledManagers")
-        && !managers.is_empty()
-        && !managers
-            .iter()
-            .any(|m| matches!(m.as_str(), Some("regex" | "custom.regex")))
-    {
-        return skipped(format!(
-            "`enabledManagers` {} leaves out the regex manager (custom.regex)",
-            Value::Array(managers.clone())
-        ));
-    }
-    if root.get("regex").and_then(|r| r.get("enabled")) == Some(&Value::Bool(false)) {
-        return skipped("`regex: {enabled: false}` disables the regex manager".into());
-    }
-    if let Some(name) = dep.dep_name.as_deref().map(str::trim)
-        && let Some(Value::Array(ignored)) = root.get("ignoreDeps")
-        && ignored.iter().any(|i| i.as_str() == Some(name))
-    {
-        return skipped(format!("`ignoreDeps` lists {name}"));
-    }
-    let rules = expanded_rules(root);
-    // Pre-lookup: no update type yet, so a rule with matchUpdateTypes does not match.
-    if let Some(stop) = fold_enabled(&rules, dep, None, None) {
-        return vec![stop];
-    }
-    let mut by_type: Vec<(UpdateType, Stop)> = Vec::new();
-    for update_type in UpdateType::ALL {
-        let object = root
-            .get(update_type.name())
-            .and_then(|o| o.get("enabled"))
-            .and_then(Value::as_bool);
-        if let Some(stop) = fold_enabled(&rules, dep, Some(update_type), object) {
-            by_type.push((update_type, stop));
-        }
-    }
-    if by_type.is_empty() {
-        return Vec::new();
-    }
-    let certain = by_type.iter().all(|(_, stop)| stop.certain);
-    let mut causes: Vec<String> = Vec::new();
-    for (_, stop) in &by_type {
-        if !causes.contains(&stop.cause) {
-            causes.push(stop.cause.clone());
-        }
-    }
-    vec![Stop {
-        update_types: by_type.iter().map(|(t, _)| *t).collect(),
-        cause: causes.join("; "),
-        certain,
-    }]
+/// A config's settings that stop updates, with every pattern its rules use compiled
+/// once: a check asks about thousands of deps.
+pub struct Policy<'a> {
+    /// What skips every dep: top-level `enabled: false`, `enabledManagers` without the
+    /// regex manager, `regex: {enabled: false}`.
+    repository_stop: Option<String>,
+    ignore_deps: Vec<&'a str>,
+    /// The top-level `digest`/`major`/`minor`/`patch` objects' `enabled`, by
+    /// [`UpdateType::ALL`] index.
+    objects: [Option<bool>; 4],
+    rules: Vec<(Rule<'a>, Option<UpdateType>)>,
+    patterns: HashMap<&'a str, CompiledPattern>,
 }
 
-/// Whether the package rules alone leave `enabled` false for `dep` at `update_type`
-/// (`None`: before lookup, with no update type yet): `Some(true)` when they certainly
-/// do, `Some(false)` when they certainly do not, `None` when a rule that needs a
-/// lookup's facts decides.
-pub fn disabled_by_rules(
-    root: &Map<String, Value>,
-    dep: &DepFacts,
-    update_type: Option<UpdateType>,
-) -> Option<bool> {
-    match fold_enabled(&expanded_rules(root), dep, update_type, None) {
-        None => Some(false),
-        Some(stop) if stop.certain => Some(true),
-        Some(_) => None,
+/// A compiled `matchRegexOrGlob` pattern.
+enum CompiledPattern {
+    Pattern(FilePattern),
+    /// A regex RE2 refuses, read as a minimatch glob.
+    Glob {
+        regex: regex::Regex,
+        negated: bool,
+    },
+    Unknown,
+}
+
+impl<'a> Policy<'a> {
+    pub fn new(root: &'a Map<String, Value>) -> Policy<'a> {
+        let rules = expanded_rules(root);
+        let mut patterns = HashMap::new();
+        for (rule, _) in &rules {
+            for (key, value) in rule.rule {
+                if !key.starts_with("match") {
+                    continue;
+                }
+                let strings: Vec<&'a str> = match value {
+                    Value::Array(items) => items.iter().filter_map(Value::as_str).collect(),
+                    Value::String(one) => vec![one.as_str()],
+                    _ => Vec::new(),
+                };
+                for pattern in strings {
+                    patterns
+                        .entry(pattern)
+                        .or_insert_with(|| compile_pattern(pattern));
+                }
+            }
+        }
+        let repository_stop = if root.get("enabled") == Some(&Value::Bool(false)) {
+            Some("`enabled: false` at the top level: Renovate skips the repository".to_string())
+        } else if let Some(Value::Array(managers)) = root.get("enabledManagers")
+            && !managers.is_empty()
+            && !managers
+                .iter()
+                .any(|m| matches!(m.as_str(), Some("regex" | "custom.regex")))
+        {
+            Some(format!(
+                "`enabledManagers` {} leaves out the regex manager (custom.regex)",
+                Value::Array(managers.clone())
+            ))
+        } else if root.get("regex").and_then(|r| r.get("enabled")) == Some(&Value::Bool(false)) {
+            Some("`regex: {enabled: false}` disables the regex manager".to_string())
+        } else {
+            None
+        };
+        let ignore_deps = match root.get("ignoreDeps") {
+            Some(Value::Array(ignored)) => ignored.iter().filter_map(Value::as_str).collect(),
+            _ => Vec::new(),
+        };
+        let objects = UpdateType::ALL.map(|update_type| {
+            root.get(update_type.name())
+                .and_then(|o| o.get("enabled"))
+                .and_then(Value::as_bool)
+        });
+        Policy {
+            repository_stop,
+            ignore_deps,
+            objects,
+            rules,
+            patterns,
+        }
+    }
+
+    fn pattern_matches(&self, pattern: &str, input: &str) -> Match {
+        let yes = |b: bool| if b { Match::Yes } else { Match::No };
+        let owned;
+        let compiled = match self.patterns.get(pattern) {
+            Some(compiled) => compiled,
+            None => {
+                owned = compile_pattern(pattern);
+                &owned
+            }
+        };
+        match compiled {
+            CompiledPattern::Pattern(pattern) => yes(pattern.matches(input)),
+            CompiledPattern::Glob { regex, negated } => yes(regex.is_match(input) != *negated),
+            CompiledPattern::Unknown => Match::Unknown,
+        }
+    }
+
+    /// The stops that apply to `dep`, most sweeping first: the dep skipped, else the
+    /// update types disabled.
+    pub fn stops(&self, dep: &DepFacts<'_>) -> Vec<Stop> {
+        let skipped = |cause: String| {
+            vec![Stop {
+                update_types: Vec::new(),
+                cause,
+                certain: true,
+            }]
+        };
+        if let Some(cause) = &self.repository_stop {
+            return skipped(cause.clone());
+        }
+        if let Some(name) = dep.dep_name.map(str::trim)
+            && self.ignore_deps.contains(&name)
+        {
+            return skipped(format!("`ignoreDeps` lists {name}"));
+        }
+        if self.objects.iter().all(Option::is_none)
+            && self.rules.iter().all(|(r, _)| r.enabled.is_none())
+        {
+            return Vec::new();
+        }
+        // Pre-lookup: no update type yet, so a rule with matchUpdateTypes does not match.
+        let base = self.base_matches(dep);
+        if let Some(stop) = self.fold_enabled(&base, None, None) {
+            return vec![stop];
+        }
+        let mut by_type: Vec<(UpdateType, Stop)> = Vec::new();
+        for (update_type, object) in UpdateType::ALL.into_iter().zip(self.objects) {
+            if let Some(stop) = self.fold_enabled(&base, Some(update_type), object) {
+                by_type.push((update_type, stop));
+            }
+        }
+        if by_type.is_empty() {
+            return Vec::new();
+        }
+        let certain = by_type.iter().all(|(_, stop)| stop.certain);
+        let mut causes: Vec<String> = Vec::new();
+        for (_, stop) in &by_type {
+            if !causes.contains(&stop.cause) {
+                causes.push(stop.cause.clone());
+            }
+        }
+        vec![Stop {
+            update_types: by_type.iter().map(|(t, _)| *t).collect(),
+            cause: causes.join("; "),
+            certain,
+        }]
+    }
+
+    /// Whether the package rules alone leave `enabled` false for `dep` at
+    /// `update_type` (`None`: before lookup, with no update type yet): `Some(true)`
+    /// when they certainly do, `Some(false)` when they certainly do not, `None` when a
+    /// rule that needs a lookup's facts decides.
+    pub fn disabled_by_rules(
+        &self,
+        dep: &DepFacts<'_>,
+        update_type: Option<UpdateType>,
+    ) -> Option<bool> {
+        match self.fold_enabled(&self.base_matches(dep), update_type, None) {
+            None => Some(false),
+            Some(stop) if stop.certain => Some(true),
+            Some(_) => None,
+        }
     }
 }
 
@@ -235,177 +322,207 @@ fn describe(index: usize, rule: &Map<String, Value>) -> String {
     }
 }
 
-/// Applies the rules in order to `enabled` (after the update type's own object where
-/// there is one, as flatten merges it between the two passes), and says what stops
-/// it, if anything does.
-fn fold_enabled(
-    rules: &[(Rule<'_>, Option<UpdateType>)],
-    dep: &DepFacts,
-    update_type: Option<UpdateType>,
-    object: Option<bool>,
-) -> Option<Stop> {
-    let mut enabled = true;
-    let mut cause: Option<String> = object
-        .filter(|e| !e)
-        .and_then(|_| update_type.map(|t| format!("`{}: {{enabled: false}}`", t.name())));
-    if object == Some(false) {
-        enabled = false;
-    }
-    let mut possible: Option<String> = None;
-    for (rule, split_type) in rules {
-        let Some(rule_enabled) = rule.enabled else {
-            continue;
-        };
-        let matched = matches_rule(rule.rule, dep, update_type, *split_type);
-        match matched {
-            Match::Yes => {
-                enabled = rule_enabled;
-                cause = (!rule_enabled).then(|| rule.label.clone());
-                if rule_enabled {
-                    possible = None;
-                }
-            }
-            Match::Unknown if !rule_enabled && enabled => possible = Some(rule.label.clone()),
-            _ => {}
+impl Policy<'_> {
+    /// Applies the rules in order to `enabled` (after the update type's own object where
+    /// there is one, as flatten merges it between the two passes), and says what stops
+    /// it, if anything does.
+    fn fold_enabled(
+        &self,
+        base: &[Match],
+        update_type: Option<UpdateType>,
+        object: Option<bool>,
+    ) -> Option<Stop> {
+        let mut enabled = true;
+        let mut cause: Option<String> = object
+            .filter(|e| !e)
+            .and_then(|_| update_type.map(|t| format!("`{}: {{enabled: false}}`", t.name())));
+        if object == Some(false) {
+            enabled = false;
         }
-    }
-    if !enabled {
-        return Some(Stop {
-            update_types: update_type.into_iter().collect(),
-            cause: cause.unwrap_or_else(|| "a package rule".into()),
-            certain: true,
-        });
-    }
-    possible.map(|label| Stop {
-        update_types: update_type.into_iter().collect(),
-        cause: label,
-        certain: false,
-    })
-}
-
-/// `matchesRule`: every matcher the rule uses must match; a rule without any matches
-/// every dep. `split` is the update type of a rule massageConfig split off an update-type
-/// object: its `matchUpdateTypes` is the rule's own with that type appended.
-fn matches_rule(
-    rule: &Map<String, Value>,
-    dep: &DepFacts,
-    update_type: Option<UpdateType>,
-    split: Option<UpdateType>,
-) -> Match {
-    let mut result = Match::Yes;
-    if split.is_some() && !rule.contains_key("matchUpdateTypes") && update_type != split {
-        return Match::No;
-    }
-    for (key, value) in rule {
-        let matched = match key.as_str() {
-            "matchManagers" => list(value, Some("custom.regex")),
-            "matchFileNames" => list(value, Some(&dep.package_file)),
-            "matchDatasources" => list(value, dep.datasource.as_deref()),
-            "matchPackageNames" => list(
-                value,
-                dep.package_name.as_deref().or(dep.dep_name.as_deref()),
-            ),
-            "matchDepNames" => list(value, dep.dep_name.as_deref()),
-            "matchDepTypes" => list(value, dep.dep_type.as_deref()),
-            "matchCategories" => match value {
-                Value::Array(items) => {
-                    if items.iter().any(|c| c.as_str() == Some("custom")) {
-                        Match::Yes
-                    } else {
-                        Match::No
+        let mut possible: Option<String> = None;
+        for (index, (rule, split_type)) in self.rules.iter().enumerate() {
+            let Some(rule_enabled) = rule.enabled else {
+                continue;
+            };
+            let matched = match (
+                base[index],
+                self.types_match(rule.rule, update_type, *split_type),
+            ) {
+                (Match::No, _) | (_, Match::No) => Match::No,
+                (Match::Unknown, _) | (_, Match::Unknown) => Match::Unknown,
+                (Match::Yes, Match::Yes) => Match::Yes,
+            };
+            match matched {
+                Match::Yes => {
+                    enabled = rule_enabled;
+                    cause = (!rule_enabled).then(|| rule.label.clone());
+                    if rule_enabled {
+                        possible = None;
                     }
                 }
-                _ => Match::No,
-            },
-            "matchCurrentValue" => match (value.as_str(), dep.current_value.as_deref()) {
-                (Some(pattern), Some(current)) => pattern_matches(pattern, current),
-                (Some(_), None) => Match::No,
-                _ => Match::Unknown,
-            },
-            "matchUpdateTypes" => match update_type {
+                Match::Unknown if !rule_enabled && enabled => possible = Some(rule.label.clone()),
+                _ => {}
+            }
+        }
+        if !enabled {
+            return Some(Stop {
+                update_types: update_type.into_iter().collect(),
+                cause: cause.unwrap_or_else(|| "a package rule".into()),
+                certain: true,
+            });
+        }
+        possible.map(|label| Stop {
+            update_types: update_type.into_iter().collect(),
+            cause: label,
+            certain: false,
+        })
+    }
+
+    /// Each rule's matchers other than `matchUpdateTypes` on `dep`: what does not
+    /// change from one update type to the next, worked out once per dep.
+    fn base_matches(&self, dep: &DepFacts<'_>) -> Vec<Match> {
+        self.rules
+            .iter()
+            .map(|(rule, _)| match rule.enabled {
+                Some(_) => self.matches_rule(rule.rule, dep),
                 None => Match::No,
-                Some(t) if Some(t) == split => Match::Yes,
-                Some(t) => list(value, Some(t.name())),
-            },
-            // A preset inside a rule adds matchers img-mirror does not resolve there.
-            "extends" => Match::Unknown,
-            // What only the platform, a lookup or a release knows.
-            "matchRepositories"
-            | "matchBaseBranches"
-            | "matchSourceUrls"
-            | "matchCurrentVersion"
-            | "matchNewValue"
-            | "matchConfidence"
-            | "matchCurrentAge"
-            | "matchJsonata"
-            | "matchRegistryUrls"
-            | "matchIsBreaking" => Match::Unknown,
-            // Matchers Renovate does not have (an unmigrated legacy key, a typo) are
-            // ignored by it.
-            _ => continue,
+            })
+            .collect()
+    }
+
+    /// The rule's `matchUpdateTypes` at `update_type` (`None`: before lookup, where
+    /// no rule with update types matches). `split` is the update type of a rule
+    /// massageConfig split off an update-type object: its `matchUpdateTypes` is the
+    /// rule's own with that type appended.
+    fn types_match(
+        &self,
+        rule: &Map<String, Value>,
+        update_type: Option<UpdateType>,
+        split: Option<UpdateType>,
+    ) -> Match {
+        let types = rule.get("matchUpdateTypes");
+        match (types, update_type) {
+            (None, None) if split.is_none() => Match::Yes,
+            (_, None) => Match::No,
+            (_, Some(t)) if Some(t) == split => Match::Yes,
+            (None, Some(_)) if split.is_some() => Match::No,
+            (None, Some(_)) => Match::Yes,
+            (Some(value), Some(t)) => self.list(value, Some(t.name())),
+        }
+    }
+
+    /// `matchesRule` without `matchUpdateTypes`: every matcher the rule uses must
+    /// match; a rule without any matches every dep.
+    fn matches_rule(&self, rule: &Map<String, Value>, dep: &DepFacts<'_>) -> Match {
+        let mut result = Match::Yes;
+        for (key, value) in rule {
+            let matched = match key.as_str() {
+                "matchManagers" => self.list(value, Some("custom.regex")),
+                "matchFileNames" => self.list(value, Some(dep.package_file)),
+                "matchDatasources" => self.list(value, dep.datasource),
+                "matchPackageNames" => self.list(value, dep.package_name.or(dep.dep_name)),
+                "matchDepNames" => self.list(value, dep.dep_name),
+                "matchDepTypes" => self.list(value, dep.dep_type),
+                "matchCategories" => match value {
+                    Value::Array(items) => {
+                        if items.iter().any(|c| c.as_str() == Some("custom")) {
+                            Match::Yes
+                        } else {
+                            Match::No
+                        }
+                    }
+                    _ => Match::No,
+                },
+                "matchCurrentValue" => match (value.as_str(), dep.current_value) {
+                    (Some(pattern), Some(current)) => self.pattern_matches(pattern, current),
+                    (Some(_), None) => Match::No,
+                    _ => Match::Unknown,
+                },
+                "matchUpdateTypes" => continue,
+                // A preset inside a rule adds matchers img-mirror does not resolve there.
+                "extends" => Match::Unknown,
+                // What only the platform, a lookup or a release knows.
+                "matchRepositories"
+                | "matchBaseBranches"
+                | "matchSourceUrls"
+                | "matchCurrentVersion"
+                | "matchNewValue"
+                | "matchConfidence"
+                | "matchCurrentAge"
+                | "matchJsonata"
+                | "matchRegistryUrls"
+                | "matchIsBreaking" => Match::Unknown,
+                // Matchers Renovate does not have (an unmigrated legacy key, a typo) are
+                // ignored by it.
+                _ => continue,
+            };
+            match matched {
+                Match::No => return Match::No,
+                Match::Unknown => result = Match::Unknown,
+                Match::Yes => {}
+            }
+        }
+        result
+    }
+
+    /// `matchRegexOrGlobList(input, patterns)`; a missing input never matches.
+    fn list(&self, value: &Value, input: Option<&str>) -> Match {
+        let Some(input) = input else {
+            return Match::No;
         };
-        match matched {
-            Match::No => return Match::No,
-            Match::Unknown => result = Match::Unknown,
-            Match::Yes => {}
+        let patterns: &[Value] = match value {
+            Value::Array(items) => items,
+            Value::String(_) => std::slice::from_ref(value),
+            _ => return Match::No,
+        };
+        let patterns = || patterns.iter().filter_map(Value::as_str);
+        if patterns().next().is_none() {
+            return Match::No;
+        }
+        let mut unknown = false;
+        let mut test = |pattern: &str| match self.pattern_matches(pattern, input) {
+            Match::Yes => true,
+            Match::No => false,
+            Match::Unknown => {
+                unknown = true;
+                false
+            }
+        };
+        let mut positives = patterns().filter(|p| !p.starts_with('!')).peekable();
+        let holds = (positives.peek().is_none() || positives.any(&mut test))
+            && patterns().filter(|p| p.starts_with('!')).all(&mut test);
+        match (holds, unknown) {
+            (true, _) => Match::Yes,
+            (false, true) => Match::Unknown,
+            (false, false) => Match::No,
         }
     }
-    result
 }
 
-/// `matchRegexOrGlobList(input, patterns)`; a missing input never matches.
-fn list(value: &Value, input: Option<&str>) -> Match {
-    let Some(input) = input else {
-        return Match::No;
-    };
-    let patterns: Vec<&str> = match value {
-        Value::Array(items) => items.iter().filter_map(Value::as_str).collect(),
-        Value::String(one) => vec![one.as_str()],
-        _ => return Match::No,
-    };
-    if patterns.is_empty() {
-        return Match::No;
-    }
-    let (negative, positive): (Vec<&str>, Vec<&str>) =
-        patterns.iter().partition(|p| p.starts_with('!'));
-    let mut unknown = false;
-    let mut test = |pattern: &str| match pattern_matches(pattern, input) {
-        Match::Yes => true,
-        Match::No => false,
-        Match::Unknown => {
-            unknown = true;
-            false
-        }
-    };
-    if !positive.is_empty() && !positive.iter().any(|p| test(p)) {
-        return if unknown { Match::Unknown } else { Match::No };
-    }
-    if !negative.iter().all(|p| test(p)) {
-        return if unknown { Match::Unknown } else { Match::No };
-    }
-    Match::Yes
-}
-
-/// `matchRegexOrGlob`: `*`, `/re/` and `/re/i` (negated with `!`), minimatch globs
-/// (`dot`, `nocase`, `!` negation). A regex RE2 refuses is read as a glob, as
-/// `parseRegexMatch` gives up and Renovate falls back to minimatch; one img-mirror
-/// cannot reproduce is not guessed at.
-fn pattern_matches(pattern: &str, input: &str) -> Match {
-    let yes = |b: bool| if b { Match::Yes } else { Match::No };
+/// `matchRegexOrGlob`'s pattern, compiled: `*`, `/re/` and `/re/i` (negated with `!`),
+/// minimatch globs (`dot`, `nocase`, `!` negation). A regex RE2 refuses is read as a
+/// glob, as `parseRegexMatch` gives up and Renovate falls back to minimatch; one
+/// img-mirror cannot reproduce is not guessed at.
+fn compile_pattern(pattern: &str) -> CompiledPattern {
     match FilePattern::manager_file_pattern(pattern) {
-        Ok(compiled) => yes(compiled.matches(input)),
-        Err(error) if error.unsupported => Match::Unknown,
+        Ok(compiled) => CompiledPattern::Pattern(compiled),
+        Err(error) if error.unsupported => CompiledPattern::Unknown,
         Err(_) => {
             let (negated, glob) = match pattern.strip_prefix('!') {
                 Some(rest) => (true, rest),
                 None => (false, pattern),
             };
             match super::file_match::glob_regex(glob) {
-                Ok(regex) => yes(regex.is_match(input) != negated),
-                Err(_) => Match::Unknown,
+                Ok(regex) => CompiledPattern::Glob { regex, negated },
+                Err(_) => CompiledPattern::Unknown,
             }
         }
     }
+}
+
+/// The stops that apply to `dep` under `root` (its rules compiled for this one dep).
+pub fn stops(root: &Map<String, Value>, dep: &DepFacts<'_>) -> Vec<Stop> {
+    Policy::new(root).stops(dep)
 }
 
 #[cfg(test)]
@@ -413,13 +530,13 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    fn grafana() -> DepFacts {
+    fn grafana() -> DepFacts<'static> {
         DepFacts {
-            dep_name: Some("grafana/grafana".into()),
-            package_name: Some("grafana/grafana".into()),
-            datasource: Some("docker".into()),
-            package_file: "vars.yml".into(),
-            current_value: Some("11.2.0".into()),
+            dep_name: Some("grafana/grafana"),
+            package_name: Some("grafana/grafana"),
+            datasource: Some("docker"),
+            package_file: "vars.yml",
+            current_value: Some("11.2.0"),
             dep_type: None,
         }
     }

@@ -96,7 +96,9 @@ fn validate_manager(manager: &ManagerConfig, out: &mut Vec<ValidationMessage>) {
     let mut say = |message: String, source: Source| {
         let (message, source) = match source {
             Source::Renovate if from_preset => (
-                format!("Renovate does not validate a preset's managers, and this one would fail: {message}"),
+                format!(
+                    "Renovate does not validate a preset's managers, and this one would fail: {message}"
+                ),
                 Source::Unreproducible,
             ),
             source => (message, source),

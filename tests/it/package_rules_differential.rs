@@ -11,7 +11,7 @@
 
 use crate::common::renovate::{Renovate, VERSIONS};
 use crate::common::rng::Rng;
-use img_mirror::renovate::package_rules::{DepFacts, UpdateType, disabled_by_rules};
+use img_mirror::renovate::package_rules::{DepFacts, Policy, UpdateType};
 use img_mirror::renovate::version::RenovateVersion;
 
 const DEPS: &[(&str, &str, &str, &str, Option<&str>)] = &[
@@ -169,12 +169,12 @@ fn package_rules_disable_what_applypackagerules_disables() {
         for ((dep, config), expected) in cases.iter().zip(&theirs) {
             let (name, datasource, file, value, dep_type) = DEPS[*dep];
             let facts = DepFacts {
-                dep_name: Some(name.into()),
-                package_name: Some(name.into()),
-                datasource: Some(datasource.into()),
-                package_file: file.into(),
-                current_value: Some(value.into()),
-                dep_type: dep_type.map(str::to_string),
+                dep_name: Some(name),
+                package_name: Some(name),
+                datasource: Some(datasource),
+                package_file: file,
+                current_value: Some(value),
+                dep_type,
             };
             let serde_json::Value::Object(root) = config.clone() else {
                 unreachable!()
@@ -183,7 +183,7 @@ fn package_rules_disable_what_applypackagerules_disables() {
             let stages = std::iter::once(None).chain(UpdateType::ALL.into_iter().map(Some));
             for (stage, expected) in stages.zip(expected) {
                 compared += 1;
-                match disabled_by_rules(&migrated, &facts, stage) {
+                match Policy::new(&migrated).disabled_by_rules(&facts, stage) {
                     None => undecided += 1,
                     Some(found) if found == *expected => {}
                     Some(found) => mismatches.push(format!(

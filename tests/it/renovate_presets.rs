@@ -29,15 +29,16 @@ fn shipped(version: RenovateVersion) -> serde_json::Value {
 }
 
 /// Deps a regex manager could extract: a docker image, a dev npm dep, a maven one.
-fn sample_deps() -> Vec<DepFacts> {
-    let dep = |name: &str, datasource: &str, dep_type: Option<&str>| DepFacts {
-        dep_name: Some(name.into()),
-        package_name: Some(name.into()),
-        datasource: Some(datasource.into()),
-        package_file: "vars.yml".into(),
-        current_value: Some("1.2.3".into()),
-        dep_type: dep_type.map(str::to_string),
-    };
+fn sample_deps() -> Vec<DepFacts<'static>> {
+    let dep =
+        |name: &'static str, datasource: &'static str, dep_type: Option<&'static str>| DepFacts {
+            dep_name: Some(name),
+            package_name: Some(name),
+            datasource: Some(datasource),
+            package_file: "vars.yml",
+            current_value: Some("1.2.3"),
+            dep_type,
+        };
     vec![
         dep("grafana/grafana", "docker", None),
         dep("@types/node", "npm", Some("devDependencies")),

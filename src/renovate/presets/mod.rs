@@ -37,7 +37,7 @@ const MAX_DEPTH: usize = 32;
 
 #[derive(Debug, Deserialize)]
 struct BuiltinTable {
-    internal: Vec<String>,
+    internal: std::collections::HashSet<String>,
     aliases: BTreeMap<String, Option<String>>,
     /// Each internal preset as far as img-mirror reads it (extends, customManagers,
     /// ignorePaths); a preset that is not here sets none of them.
@@ -115,7 +115,7 @@ pub fn resolve(
         applied: Vec::new(),
         unresolved: Vec::new(),
     };
-    let (root, origins) = resolver.config(own, None, &[], &[]);
+    let (root, origins) = resolver.config(own, None, &[], &mut Vec::new());
     Resolved {
         root,
         origins,
@@ -141,7 +141,7 @@ impl Resolver<'_> {
         input: &Map<String, Value>,
         preset: Option<&str>,
         ignore_presets: &[String],
-        ancestors: &[String],
+        ancestors: &mut Vec<String>,
     ) -> WithOrigins {
         let own_ignore: Vec<String> = strings(input.get("ignorePresets"));
         let ignore_presets = if ignore_presets.is_empty() {
@@ -165,9 +165,9 @@ impl Resolver<'_> {
                 continue;
             };
             self.applied.push(name.clone());
-            let mut chain = ancestors.to_vec();
-            chain.push(name.clone());
-            let resolved = self.config(&fetched, Some(&name), ignore_presets, &chain);
+            ancestors.push(name.clone());
+            let resolved = self.config(&fetched, Some(&name), ignore_presets, ancestors);
+            ancestors.pop();
             merged = merge(merged, resolved);
         }
         let mut own = input.clone();
@@ -224,9 +224,12 @@ impl Resolver<'_> {
                     });
                     return None;
                 }
-                // getPreset: arguments replaced, then migrated like any preset.
-                let mut definition =
-                    Value::Object(table.definitions.get(&key).cloned().unwrap_or_default());
+                // getPreset: arguments replaced, then migrated like any preset. Most
+                // built-in presets set nothing img-mirror reads.
+                let Some(definition) = table.definitions.get(&key) else {
+                    return Some(Map::new());
+                };
+                let mut definition = Value::Object(definition.clone());
                 replace_args(&mut definition, &parsed.params);
                 let Value::Object(definition) = definition else {
                     unreachable!("an object stays an object")

@@ -277,5 +277,8 @@ fn a_presets_broken_manager_is_a_warning_not_renovates_error() {
             .all(|m| m.source == crate::renovate::validate::Source::Unreproducible),
         "{messages:?}"
     );
-    assert!(messages[0].key_path.contains("of preset org/presets"), "{messages:?}");
+    assert!(
+        messages[0].key_path.contains("of preset org/presets"),
+        "{messages:?}"
+    );
 }

@@ -3,7 +3,7 @@
 
 use crate::diag::{Code, Diagnostic, Severity};
 use crate::lint::renovate::RenovateContext;
-use crate::renovate::package_rules::{DepFacts, UpdateType, stops};
+use crate::renovate::package_rules::{DepFacts, Policy, UpdateType};
 
 pub static CODE: Code = Code {
     code: "IM217",
@@ -20,18 +20,19 @@ pub static CODE: Code = Code {
 };
 
 pub(crate) fn check(ctx: &RenovateContext<'_>, out: &mut Vec<Diagnostic>) {
+    let policy = Policy::new(&ctx.config.root);
     for (coverage, at) in ctx.single_covered() {
         let dep = ctx.dep(at);
         let facts = DepFacts {
-            dep_name: dep.dep_name.clone(),
-            package_name: dep.package_name.clone().or_else(|| dep.dep_name.clone()),
-            datasource: dep.datasource.clone(),
-            package_file: ctx.package_file.to_string(),
-            current_value: dep.current_value.clone(),
-            dep_type: dep.dep_type.clone(),
+            dep_name: dep.dep_name.as_deref(),
+            package_name: dep.package_name.as_deref().or(dep.dep_name.as_deref()),
+            datasource: dep.datasource.as_deref(),
+            package_file: ctx.package_file,
+            current_value: dep.current_value.as_deref(),
+            dep_type: dep.dep_type.as_deref(),
         };
         let entry = &ctx.vars.images[coverage.entry].name;
-        for stop in stops(&ctx.config.root, &facts) {
+        for stop in policy.stops(&facts) {
             let everything =
                 stop.update_types.is_empty() || stop.update_types.len() == UpdateType::ALL.len();
             let (message, severity) = if everything {
