@@ -150,7 +150,10 @@ fn check_read(
         Some(vars::Capped::Bytes(bytes)) => {
             // Renovate's managers read the file even where it is not UTF-8 (IM001 says
             // so), so a stray byte does not hide every dep from the Renovate rules.
-            let text = Some(crate::renovate::package_file::decode(&bytes).into_owned());
+            let text = Some(match std::str::from_utf8(&bytes) {
+                Ok(text) => text.to_string(),
+                Err(_) => crate::renovate::package_file::decode(&bytes).into_owned(),
+            });
             (None, Some(bytes), text)
         }
         Some(vars::Capped::TooLarge(size)) => (Some(vars::too_large(&vars_path, size)), None, None),

@@ -130,26 +130,36 @@ impl Manager {
     }
 }
 
-/// Whether a manager's file patterns select `path`, compiling those alone (`None` when
-/// one does not compile): what a check asks of a preset's many managers before paying
-/// for their matchStrings.
-pub fn selects(config: &ManagerConfig, path: &str) -> Option<bool> {
-    let file_match = config
-        .strings("fileMatch")
-        .iter()
-        .map(|p| FilePattern::file_match(p).ok())
-        .collect::<Option<Vec<_>>>()?;
-    let manager_file_patterns = config
-        .strings("managerFilePatterns")
-        .iter()
-        .map(|p| FilePattern::manager_file_pattern(p).ok())
-        .collect::<Option<Vec<_>>>()?;
-    Some(
-        file_match
+/// A manager's file patterns alone, compiled: what a check asks of a preset's managers
+/// before paying for their matchStrings.
+pub struct FileSelector {
+    patterns: Vec<FilePattern>,
+}
+
+impl FileSelector {
+    /// `None` when a pattern does not compile.
+    pub fn of(config: &ManagerConfig) -> Option<FileSelector> {
+        let file_match = config
+            .strings("fileMatch")
             .iter()
-            .chain(&manager_file_patterns)
-            .any(|pattern| pattern.matches(path)),
-    )
+            .map(|p| FilePattern::file_match(p).ok())
+            .collect::<Option<Vec<_>>>()?;
+        let manager_file_patterns = config
+            .strings("managerFilePatterns")
+            .iter()
+            .map(|p| FilePattern::manager_file_pattern(p).ok())
+            .collect::<Option<Vec<_>>>()?;
+        Some(FileSelector {
+            patterns: file_match
+                .into_iter()
+                .chain(manager_file_patterns)
+                .collect(),
+        })
+    }
+
+    pub fn reads(&self, path: &str) -> bool {
+        self.patterns.iter().any(|pattern| pattern.matches(path))
+    }
 }
 
 /// Which node-re2 the manager's patterns are compiled for: the one the repository's

@@ -70,7 +70,8 @@ pub fn view_file(config: &RenovateConfig, package_file: &str, text: &str) -> Fil
         // A preset's manager (config:recommended brings two on 44) rarely selects the
         // file: its matchStrings are compiled only when it does.
         if manager_config.preset.is_some()
-            && manager::selects(manager_config, package_file) == Some(false)
+            && manager::FileSelector::of(manager_config)
+                .is_some_and(|selector| !selector.reads(package_file))
         {
             view.unmatched.push(config_index);
             continue;

@@ -12,8 +12,6 @@
 //! knows (source URL, repository, branch, confidence, age) can only "maybe" match: its
 //! effect is reported as possible, never as certain.
 
-use std::collections::HashMap;
-
 use serde_json::{Map, Value};
 
 use super::file_match::FilePattern;
@@ -87,8 +85,35 @@ pub struct Policy<'a> {
     /// [`UpdateType::ALL`] index.
     objects: [Option<bool>; 4],
     rules: Vec<(Rule<'a>, Option<UpdateType>)>,
-    patterns: HashMap<&'a str, CompiledPattern>,
+    /// Each rule's matchers compiled, by index into `rules`.
+    compiled: Vec<CompiledRule>,
 }
+
+/// A rule's matchers, patterns compiled: nothing is looked up or compiled per dep.
+struct CompiledRule {
+    matchers: Vec<(Field, PatternList)>,
+    /// `matchUpdateTypes`, when the rule has it.
+    update_types: Option<PatternList>,
+}
+
+/// What a matcher reads of the dep.
+#[derive(Clone, Copy)]
+enum Field {
+    Manager,
+    PackageFile,
+    Datasource,
+    PackageName,
+    DepName,
+    DepType,
+    CurrentValue,
+    /// `matchCategories`: a regex manager's dep is in `custom` only.
+    Categories(bool),
+    /// What only the platform, a lookup or a release knows.
+    Unknowable,
+}
+
+/// A `matchRegexOrGlobList` list: each pattern with whether it is a `!` negation.
+struct PatternList(Vec<(bool, CompiledPattern)>);
 
 /// A compiled `matchRegexOrGlob` pattern.
 enum CompiledPattern {
@@ -104,24 +129,10 @@ enum CompiledPattern {
 impl<'a> Policy<'a> {
     pub fn new(root: &'a Map<String, Value>) -> Policy<'a> {
         let rules = expanded_rules(root);
-        let mut patterns = HashMap::new();
-        for (rule, _) in &rules {
-            for (key, value) in rule.rule {
-                if !key.starts_with("match") {
-                    continue;
-                }
-                let strings: Vec<&'a str> = match value {
-                    Value::Array(items) => items.iter().filter_map(Value::as_str).collect(),
-                    Value::String(one) => vec![one.as_str()],
-                    _ => Vec::new(),
-                };
-                for pattern in strings {
-                    patterns
-                        .entry(pattern)
-                        .or_insert_with(|| compile_pattern(pattern));
-                }
-            }
-        }
+        let compiled = rules
+            .iter()
+            .map(|(rule, _)| compile_rule(rule.rule))
+            .collect();
         let repository_stop = if root.get("enabled") == Some(&Value::Bool(false)) {
             Some("`enabled: false` at the top level: Renovate skips the repository".to_string())
         } else if let Some(Value::Array(managers)) = root.get("enabledManagers")
@@ -153,24 +164,7 @@ impl<'a> Policy<'a> {
             ignore_deps,
             objects,
             rules,
-            patterns,
-        }
-    }
-
-    fn pattern_matches(&self, pattern: &str, input: &str) -> Match {
-        let yes = |b: bool| if b { Match::Yes } else { Match::No };
-        let owned;
-        let compiled = match self.patterns.get(pattern) {
-            Some(compiled) => compiled,
-            None => {
-                owned = compile_pattern(pattern);
-                &owned
-            }
-        };
-        match compiled {
-            CompiledPattern::Pattern(pattern) => yes(pattern.matches(input)),
-            CompiledPattern::Glob { regex, negated } => yes(regex.is_match(input) != *negated),
-            CompiledPattern::Unknown => Match::Unknown,
+            compiled,
         }
     }
 
@@ -346,7 +340,7 @@ impl Policy<'_> {
             };
             let matched = match (
                 base[index],
-                self.types_match(rule.rule, update_type, *split_type),
+                self.types_match(index, update_type, *split_type),
             ) {
                 (Match::No, _) | (_, Match::No) => Match::No,
                 (Match::Unknown, _) | (_, Match::Unknown) => Match::Unknown,
@@ -383,8 +377,9 @@ impl Policy<'_> {
     fn base_matches(&self, dep: &DepFacts<'_>) -> Vec<Match> {
         self.rules
             .iter()
-            .map(|(rule, _)| match rule.enabled {
-                Some(_) => self.matches_rule(rule.rule, dep),
+            .zip(&self.compiled)
+            .map(|((rule, _), compiled)| match rule.enabled {
+                Some(_) => compiled.matches(dep),
                 None => Match::No,
             })
             .collect()
@@ -396,65 +391,87 @@ impl Policy<'_> {
     /// rule's own with that type appended.
     fn types_match(
         &self,
-        rule: &Map<String, Value>,
+        index: usize,
         update_type: Option<UpdateType>,
         split: Option<UpdateType>,
     ) -> Match {
-        let types = rule.get("matchUpdateTypes");
-        match (types, update_type) {
+        match (&self.compiled[index].update_types, update_type) {
             (None, None) if split.is_none() => Match::Yes,
             (_, None) => Match::No,
             (_, Some(t)) if Some(t) == split => Match::Yes,
             (None, Some(_)) if split.is_some() => Match::No,
             (None, Some(_)) => Match::Yes,
-            (Some(value), Some(t)) => self.list(value, Some(t.name())),
+            (Some(list), Some(t)) => list.matches(Some(t.name())),
         }
     }
+}
 
-    /// `matchesRule` without `matchUpdateTypes`: every matcher the rule uses must
-    /// match; a rule without any matches every dep.
-    fn matches_rule(&self, rule: &Map<String, Value>, dep: &DepFacts<'_>) -> Match {
+/// `matchesRule`'s matchers of one rule, compiled. Matchers Renovate does not have (an
+/// unmigrated legacy key, a typo) are ignored, as Renovate ignores them.
+fn compile_rule(rule: &Map<String, Value>) -> CompiledRule {
+    let mut matchers = Vec::new();
+    let mut update_types = None;
+    for (key, value) in rule {
+        let field = match key.as_str() {
+            "matchManagers" => Field::Manager,
+            "matchFileNames" => Field::PackageFile,
+            "matchDatasources" => Field::Datasource,
+            "matchPackageNames" => Field::PackageName,
+            "matchDepNames" => Field::DepName,
+            "matchDepTypes" => Field::DepType,
+            "matchCurrentValue" => Field::CurrentValue,
+            "matchCategories" => Field::Categories(
+                value
+                    .as_array()
+                    .is_some_and(|items| items.iter().any(|c| c.as_str() == Some("custom"))),
+            ),
+            "matchUpdateTypes" => {
+                update_types = Some(PatternList::of(value));
+                continue;
+            }
+            // A preset inside a rule adds matchers img-mirror does not resolve there.
+            "extends"
+            | "matchRepositories"
+            | "matchBaseBranches"
+            | "matchSourceUrls"
+            | "matchCurrentVersion"
+            | "matchNewValue"
+            | "matchConfidence"
+            | "matchCurrentAge"
+            | "matchJsonata"
+            | "matchRegistryUrls"
+            | "matchIsBreaking" => Field::Unknowable,
+            _ => continue,
+        };
+        matchers.push((field, PatternList::of(value)));
+    }
+    CompiledRule {
+        matchers,
+        update_types,
+    }
+}
+
+impl CompiledRule {
+    /// Every matcher must match; a rule without any matches every dep.
+    fn matches(&self, dep: &DepFacts<'_>) -> Match {
         let mut result = Match::Yes;
-        for (key, value) in rule {
-            let matched = match key.as_str() {
-                "matchManagers" => self.list(value, Some("custom.regex")),
-                "matchFileNames" => self.list(value, Some(dep.package_file)),
-                "matchDatasources" => self.list(value, dep.datasource),
-                "matchPackageNames" => self.list(value, dep.package_name.or(dep.dep_name)),
-                "matchDepNames" => self.list(value, dep.dep_name),
-                "matchDepTypes" => self.list(value, dep.dep_type),
-                "matchCategories" => match value {
-                    Value::Array(items) => {
-                        if items.iter().any(|c| c.as_str() == Some("custom")) {
-                            Match::Yes
-                        } else {
-                            Match::No
-                        }
+        for (field, list) in &self.matchers {
+            let matched = match field {
+                Field::Manager => list.matches(Some("custom.regex")),
+                Field::PackageFile => list.matches(Some(dep.package_file)),
+                Field::Datasource => list.matches(dep.datasource),
+                Field::PackageName => list.matches(dep.package_name.or(dep.dep_name)),
+                Field::DepName => list.matches(dep.dep_name),
+                Field::DepType => list.matches(dep.dep_type),
+                Field::CurrentValue => list.matches(dep.current_value),
+                Field::Categories(custom) => {
+                    if *custom {
+                        Match::Yes
+                    } else {
+                        Match::No
                     }
-                    _ => Match::No,
-                },
-                "matchCurrentValue" => match (value.as_str(), dep.current_value) {
-                    (Some(pattern), Some(current)) => self.pattern_matches(pattern, current),
-                    (Some(_), None) => Match::No,
-                    _ => Match::Unknown,
-                },
-                "matchUpdateTypes" => continue,
-                // A preset inside a rule adds matchers img-mirror does not resolve there.
-                "extends" => Match::Unknown,
-                // What only the platform, a lookup or a release knows.
-                "matchRepositories"
-                | "matchBaseBranches"
-                | "matchSourceUrls"
-                | "matchCurrentVersion"
-                | "matchNewValue"
-                | "matchConfidence"
-                | "matchCurrentAge"
-                | "matchJsonata"
-                | "matchRegistryUrls"
-                | "matchIsBreaking" => Match::Unknown,
-                // Matchers Renovate does not have (an unmigrated legacy key, a typo) are
-                // ignored by it.
-                _ => continue,
+                }
+                Field::Unknowable => Match::Unknown,
             };
             match matched {
                 Match::No => return Match::No,
@@ -464,23 +481,33 @@ impl Policy<'_> {
         }
         result
     }
+}
+
+impl PatternList {
+    fn of(value: &Value) -> PatternList {
+        let patterns: Vec<&str> = match value {
+            Value::Array(items) => items.iter().filter_map(Value::as_str).collect(),
+            Value::String(one) => vec![one.as_str()],
+            _ => Vec::new(),
+        };
+        PatternList(
+            patterns
+                .into_iter()
+                .map(|p| (p.starts_with('!'), compile_pattern(p)))
+                .collect(),
+        )
+    }
 
     /// `matchRegexOrGlobList(input, patterns)`; a missing input never matches.
-    fn list(&self, value: &Value, input: Option<&str>) -> Match {
+    fn matches(&self, input: Option<&str>) -> Match {
         let Some(input) = input else {
             return Match::No;
         };
-        let patterns: &[Value] = match value {
-            Value::Array(items) => items,
-            Value::String(_) => std::slice::from_ref(value),
-            _ => return Match::No,
-        };
-        let patterns = || patterns.iter().filter_map(Value::as_str);
-        if patterns().next().is_none() {
+        if self.0.is_empty() {
             return Match::No;
         }
         let mut unknown = false;
-        let mut test = |pattern: &str| match self.pattern_matches(pattern, input) {
+        let mut test = |pattern: &CompiledPattern| match pattern.test(input) {
             Match::Yes => true,
             Match::No => false,
             Match::Unknown => {
@@ -488,13 +515,28 @@ impl Policy<'_> {
                 false
             }
         };
-        let mut positives = patterns().filter(|p| !p.starts_with('!')).peekable();
-        let holds = (positives.peek().is_none() || positives.any(&mut test))
-            && patterns().filter(|p| p.starts_with('!')).all(&mut test);
+        let mut positives = self.0.iter().filter(|(negative, _)| !negative).peekable();
+        let holds = (positives.peek().is_none() || positives.any(|(_, p)| test(p)))
+            && self
+                .0
+                .iter()
+                .filter(|(negative, _)| *negative)
+                .all(|(_, p)| test(p));
         match (holds, unknown) {
             (true, _) => Match::Yes,
             (false, true) => Match::Unknown,
             (false, false) => Match::No,
+        }
+    }
+}
+
+impl CompiledPattern {
+    fn test(&self, input: &str) -> Match {
+        let yes = |b: bool| if b { Match::Yes } else { Match::No };
+        match self {
+            CompiledPattern::Pattern(pattern) => yes(pattern.matches(input)),
+            CompiledPattern::Glob { regex, negated } => yes(regex.is_match(input) != *negated),
+            CompiledPattern::Unknown => Match::Unknown,
         }
     }
 }

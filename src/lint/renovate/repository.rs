@@ -44,6 +44,13 @@ pub fn check(repository: &Repository<'_>, sources: &mut Sources) -> Vec<Diagnost
     let ignore = crate::renovate::ignore_paths(repository.config);
     let mut out = Vec::new();
     for (index, manager_config) in repository.config.managers.iter().enumerate() {
+        // A preset's manager that selects no file here is no finding: not compiled.
+        if manager_config.preset.is_some()
+            && crate::renovate::manager::FileSelector::of(manager_config)
+                .is_some_and(|selector| !repository.files.iter().any(|file| selector.reads(file)))
+        {
+            continue;
+        }
         let owned;
         let manager = match repository.compiled.iter().find(|(i, _)| *i == index) {
             Some((_, manager)) => manager,
