@@ -55,8 +55,7 @@ pub struct Manager {
     /// `<field>Template` for each of [`FIELDS`], when set.
     pub templates: Vec<Option<Template>>,
     pub auto_replace_template: Option<Template>,
-    file_match: Vec<FilePattern>,
-    manager_file_patterns: Vec<FilePattern>,
+    files: FileSelector,
 }
 
 impl Manager {
@@ -86,16 +85,7 @@ impl Manager {
             Some(source) if !source.is_empty() => Some(Template::parse(source, dialect).ok()?),
             _ => None,
         };
-        let file_match = config
-            .strings("fileMatch")
-            .iter()
-            .map(|p| FilePattern::file_match(p).ok())
-            .collect::<Option<Vec<_>>>()?;
-        let manager_file_patterns = config
-            .strings("managerFilePatterns")
-            .iter()
-            .map(|p| FilePattern::manager_file_pattern(p).ok())
-            .collect::<Option<Vec<_>>>()?;
+        let files = FileSelector::of(config)?;
         Some(Manager {
             key_path: config.shown(),
             strategy: Strategy::parse(config.string("matchStringsStrategy")),
@@ -105,18 +95,14 @@ impl Manager {
             version: config.version,
             templates,
             auto_replace_template,
-            file_match,
-            manager_file_patterns,
+            files,
         })
     }
 
     /// Whether this manager reads `path` (repository-relative, `/` separators). Either
     /// form selects the file, so a config written for either Renovate generation works.
     pub fn reads(&self, path: &str) -> bool {
-        self.file_match
-            .iter()
-            .chain(&self.manager_file_patterns)
-            .any(|pattern| pattern.matches(path))
+        self.files.reads(path)
     }
 
     /// The bytes none of the manager's patterns tell apart.
@@ -130,6 +116,7 @@ impl Manager {
     }
 }
 
+#[derive(Debug, Clone)]
 /// A manager's file patterns alone, compiled: what a check asks of a preset's managers
 /// before paying for their matchStrings.
 pub struct FileSelector {
