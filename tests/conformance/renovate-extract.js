@@ -1,6 +1,6 @@
 // Runs Renovate's own config migration and regex-manager extraction over scenarios, for
 // img-mirror's conformance test; works with Renovate 39 (CommonJS) and 44 (ES modules).
-// Usage: node renovate-extract.js RENOVATE_PREFIX RESULTS.json SCENARIOS.json
+// Usage: node renovate-extract.js RENOVATE_PREFIX SCENARIOS.json RESULTS.json
 // Each scenario: {name, configPath, configText, packageFile, contentBase64}. The config is
 // parsed as this Renovate parses a repository's config file (config/parse), and the
 // package file decoded as its extract worker reads it (UTF-8, invalid bytes replaced).
@@ -84,10 +84,10 @@ async function main() {
     return { regex };
   }
 
-  const scenarios = JSON.parse(fs.readFileSync(process.argv[4], 'utf8'));
+  const scenarios = JSON.parse(fs.readFileSync(process.argv[3], 'utf8'));
   const out = {};
   for (const scenario of scenarios) out[scenario.name] = await extract(scenario);
-  fs.writeFileSync(process.argv[3], JSON.stringify(out));
+  fs.writeFileSync(process.argv[4], JSON.stringify(out));
 }
 
 main().catch((err) => {

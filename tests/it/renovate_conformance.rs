@@ -72,26 +72,7 @@ fn renovate_results(renovate: &Renovate, scenarios: &[PathBuf]) -> serde_json::V
             })
         })
         .collect();
-    let script =
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/conformance/renovate-extract.js");
-    let results = tempfile::NamedTempFile::new().unwrap();
-    let scenarios_file = tempfile::NamedTempFile::new().unwrap();
-    std::fs::write(scenarios_file.path(), serde_json::to_vec(&input).unwrap()).unwrap();
-    let output = renovate
-        .node()
-        .arg(script)
-        .arg(&renovate.prefix)
-        .arg(results.path())
-        .arg(scenarios_file.path())
-        .env("LOG_LEVEL", "fatal")
-        .output()
-        .expect("node runs");
-    assert!(
-        output.status.success(),
-        "Renovate's extraction failed:\n{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    serde_json::from_slice(&std::fs::read(results.path()).unwrap()).unwrap()
+    renovate.batch("renovate-extract.js", &serde_json::Value::Array(input))
 }
 
 fn ours(dir: &Path, version: &str) -> serde_json::Value {
