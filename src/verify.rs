@@ -10,7 +10,7 @@ use serde::Serialize;
 use crate::mirror::plan;
 use crate::mirror_map::MirrorPrefix;
 use crate::reference::Reference;
-use crate::registry::manifest::{self, Kind};
+use crate::registry::format::{self, Kind};
 use crate::registry::{RegistryClient, RegistryError, Repo};
 use crate::vars::VarsFile;
 
@@ -178,7 +178,7 @@ pub enum InspectError {
     #[error(transparent)]
     Registry(#[from] RegistryError),
     #[error(transparent)]
-    Manifest(#[from] crate::registry::manifest::ManifestError),
+    Manifest(#[from] crate::registry::format::ManifestError),
 }
 
 /// The digest `skopeo inspect --format '{{.Digest}}'` prints (the index digest for a
@@ -192,7 +192,7 @@ pub async fn inspect(client: &RegistryClient, image: &str) -> Result<Inspection,
         .unwrap_or("latest")
         .to_string();
     let manifest = client.get_manifest(&repo, &at, reference.digest()).await?;
-    let platforms = match manifest::kind(&manifest.media_type, &manifest.bytes)? {
+    let platforms = match format::kind(&manifest.media_type, &manifest.bytes)? {
         Kind::Index { manifests } => manifests
             .iter()
             .map(|m| {

@@ -20,7 +20,7 @@ use tokio::sync::{Mutex, OnceCell};
 
 use super::plan::Job;
 use crate::mirror_map::MirrorPrefix;
-use crate::registry::manifest::{self, Descriptor, Kind, ManifestError};
+use crate::registry::format::{self, Descriptor, Kind, ManifestError};
 use crate::registry::{BlobTransfer, RawManifest, RegistryClient, RegistryError, Repo};
 
 /// Index nesting deeper than this is refused (real images nest one level at most).
@@ -286,7 +286,7 @@ pub(crate) async fn walk(
     let mut blobs: Vec<Descriptor> = Vec::new();
     let mut pending: Vec<(RawManifest, usize)> = vec![(top.clone(), 0)];
     while let Some((manifest, depth)) = pending.pop() {
-        let kind = manifest::kind(&manifest.media_type, &manifest.bytes).map_err(|error| {
+        let kind = format::kind(&manifest.media_type, &manifest.bytes).map_err(|error| {
             RegistryError::Manifest {
                 what: format!("reading manifest {}@{}", source.name, manifest.digest),
                 source: error,

@@ -5,8 +5,7 @@ use std::time::Duration;
 
 use oci_client::errors::OciDistributionError;
 
-use super::manifest::{MAX_MANIFEST_BYTES, ManifestError};
-use super::retry::Transient;
+use super::format::{MAX_MANIFEST_BYTES, ManifestError};
 
 /// What a failed registry operation was, where, and whether trying again may help.
 #[derive(Debug, thiserror::Error)]
@@ -35,6 +34,14 @@ pub enum RegistryError {
     TooLarge { what: String },
     #[error("{what}: {source}")]
     Manifest { what: String, source: ManifestError },
+}
+
+/// Whether an error is worth another attempt, and how long the server asked us to wait.
+pub trait Transient {
+    fn is_transient(&self) -> bool;
+    fn retry_after(&self) -> Option<Duration> {
+        None
+    }
 }
 
 impl Transient for RegistryError {

@@ -4,6 +4,8 @@
 use std::future::Future;
 use std::time::Duration;
 
+use crate::registry::error::Transient;
+
 /// How hard to try.
 #[derive(Debug, Clone, Copy)]
 pub struct RetryPolicy {
@@ -20,14 +22,6 @@ impl Default for RetryPolicy {
             base_delay: Duration::from_millis(250),
             max_delay: Duration::from_secs(10),
         }
-    }
-}
-
-/// Whether an error is worth another attempt, and how long the server asked us to wait.
-pub trait Transient {
-    fn is_transient(&self) -> bool;
-    fn retry_after(&self) -> Option<Duration> {
-        None
     }
 }
 
