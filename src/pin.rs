@@ -225,6 +225,7 @@ pub async fn mirror_pinned(
     client: &RegistryClient,
     pinned: &Pinned,
     prefix: &crate::mirror_map::MirrorPrefix,
+    referrers: crate::mirror::ReferrerPolicy,
     progress: &dyn crate::mirror::Progress,
 ) -> Result<Vec<crate::mirror::Outcome>, crate::mirror::PlanError> {
     let (jobs, _) = crate::mirror::plan(
@@ -238,6 +239,7 @@ pub async fn mirror_pinned(
         jobs: 1,
         blob_jobs: 4,
         prefix: prefix.clone(),
+        referrers,
     };
     Ok(crate::mirror::mirror_all(client, jobs, &copy, progress).await)
 }

@@ -5,6 +5,8 @@
 //! mirror-prefix = "quay.io/cki/mirror"   # --mirror-prefix / IMG_MIRROR_PREFIX win
 //! vars = "deploy/vars.yml"               # relative to the repository; --vars wins
 //! renovate-version = "44"                # the Renovate it runs; --renovate-version wins
+//! referrers = "signatures"               # what travels with an image: all (the
+//!                                        # default), signatures or none; --referrers wins
 //!
 //! [presets]                              # repository presets, read from local checkouts
 //! "cki-project/renovate-presets" = "../renovate-presets"
@@ -39,6 +41,7 @@ struct File {
     mirror_prefix: Option<Spanned<String>>,
     vars: Option<PathBuf>,
     renovate_version: Option<Spanned<String>>,
+    referrers: Option<crate::mirror::ReferrerPolicy>,
     #[serde(default)]
     presets: std::collections::BTreeMap<String, PathBuf>,
     #[serde(default)]
@@ -73,6 +76,8 @@ pub struct Settings {
     pub vars: Option<PathBuf>,
     /// The Renovate release the repository runs.
     pub renovate_version: Option<crate::renovate::version::RenovateVersion>,
+    /// What travels with each image copied.
+    pub referrers: Option<crate::mirror::ReferrerPolicy>,
     /// Repository presets' local checkouts, relative paths taken from the settings
     /// file's folder.
     pub presets: Vec<(String, PathBuf)>,
@@ -187,6 +192,7 @@ impl Settings {
             mirror_prefix,
             vars: file.vars,
             renovate_version,
+            referrers: file.referrers,
             presets: file
                 .presets
                 .into_iter()
@@ -247,7 +253,7 @@ mod tests {
     #[test]
     fn every_setting_is_read() {
         let settings = parse(
-            "mirror-prefix = \"quay.io/other/mirror\"\nvars = \"deploy/vars.yml\"\nrenovate-version = \"39.264\"\n\n[rules]\nIM302 = \"off\"\nneedless-mirror = \"error\"\n\n[templates]\nexclude = [\"docs/**\"]\n",
+            "mirror-prefix = \"quay.io/other/mirror\"\nvars = \"deploy/vars.yml\"\nrenovate-version = \"39.264\"\nreferrers = \"signatures\"\n\n[rules]\nIM302 = \"off\"\nneedless-mirror = \"error\"\n\n[templates]\nexclude = [\"docs/**\"]\n",
         )
         .unwrap();
         assert_eq!(
@@ -258,6 +264,10 @@ mod tests {
         assert_eq!(
             settings.renovate_version.map(|v| v.to_string()).as_deref(),
             Some("39.264.0")
+        );
+        assert_eq!(
+            settings.referrers,
+            Some(crate::mirror::ReferrerPolicy::Signatures)
         );
         let rules: Vec<(&str, Level)> = settings.rules.iter().map(|(c, l)| (c.code, *l)).collect();
         assert_eq!(rules, [("IM302", Level::Off), ("IM106", Level::Error)]);
@@ -270,7 +280,7 @@ mod tests {
         let message = |text: &str| parse(text).unwrap_err().to_string();
         assert_eq!(
             message("mirror-prefix = \"quay.io/x\"\nmirror_prefix = \"y\"\n"),
-            ".img-mirror.toml:2:1: unknown field `mirror_prefix`, expected one of `mirror-prefix`, `vars`, `renovate-version`, `presets`, `rules`, `templates`"
+            ".img-mirror.toml:2:1: unknown field `mirror_prefix`, expected one of `mirror-prefix`, `vars`, `renovate-version`, `referrers`, `presets`, `rules`, `templates`"
         );
         assert!(
             message("[rules]\nIM999 = \"off\"\n")
@@ -293,6 +303,12 @@ mod tests {
                 .starts_with(".img-mirror.toml:2:12: templates.exclude:")
         );
         assert!(message("vars = 3\n").starts_with(".img-mirror.toml:1:8:"));
+        assert!(
+            message("referrers = \"some\"\n")
+                .starts_with(".img-mirror.toml:1:13: unknown variant `some`, expected one of `all`, `signatures`, `none`"),
+            "{}",
+            message("referrers = \"some\"\n")
+        );
         assert!(
             message("renovate-version = \"latest\"\n")
                 .starts_with(".img-mirror.toml:1:20: renovate-version:")

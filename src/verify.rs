@@ -2,12 +2,15 @@
 //!
 //! `verify` is the gate before a deploy: every mirrored entry's mirror tag resolves to
 //! its pinned digest (and, `deep`, every manifest and blob under it is there); with
-//! `upstream`, every directly used entry exists at its registry by digest.
+//! `upstream`, every directly used entry exists at its registry by digest, and every
+//! referrer (signature, attestation, SBOM) the upstream has for a mirrored image is at
+//! the mirror too.
 
 use futures_util::{StreamExt, stream};
 use serde::Serialize;
 
-use crate::mirror::plan;
+use crate::mirror::referrers::{self, ReferrerCache};
+use crate::mirror::{ReferrerPolicy, plan};
 use crate::mirror_map::MirrorPrefix;
 use crate::reference::Reference;
 use crate::registry::format::{self, Kind};
@@ -43,6 +46,8 @@ pub struct VerifyOptions {
     pub deep: bool,
     pub upstream: bool,
     pub concurrency: usize,
+    /// Which upstream referrers the mirror must have (with `upstream`).
+    pub referrers: ReferrerPolicy,
 }
 
 /// Checks every mirrored entry (and, with `upstream`, every direct one).
@@ -66,16 +71,17 @@ pub async fn verify(
             detail: Some(problem.to_string()),
         })
         .collect();
-    let mut targets: Vec<(String, Repo, String, String, bool)> = jobs
+    let mut targets: Vec<(String, Repo, String, String, Option<Repo>)> = jobs
         .iter()
         .map(|job| {
             let repo = Repo::new(client.endpoints(), &job.target_domain, &job.target_path);
+            let source = Repo::new(client.endpoints(), &job.source_domain, &job.source_path);
             (
                 job.entry.clone(),
                 repo,
                 job.tag.clone(),
                 job.digest.clone(),
-                true,
+                Some(source),
             )
         })
         .collect();
@@ -92,20 +98,29 @@ pub async fn verify(
                     repo,
                     digest.to_string(),
                     digest.to_string(),
-                    false,
+                    None,
                 ));
             }
         }
     }
+    let cache = &ReferrerCache::default();
     let found: Vec<Check> = stream::iter(targets)
-        .map(|(entry, repo, reference, digest, is_tag)| async move {
-            let separator = if is_tag { ':' } else { '@' };
+        .map(|(entry, repo, reference, digest, source)| async move {
+            let separator = if source.is_some() { ':' } else { '@' };
             let target = format!("{}{separator}{reference}", repo.name);
-            let (verdict, detail) =
-                match check_one(client, &repo, &reference, &digest, options.deep).await {
-                    Ok(result) => result,
-                    Err(error) => (Verdict::Error, Some(error.to_string())),
-                };
+            let mut checked = check_one(client, &repo, &reference, &digest, options.deep).await;
+            if let (Ok((Verdict::Ok, _)), Some(source)) = (&checked, &source)
+                && options.upstream
+                && options.referrers != ReferrerPolicy::None
+            {
+                checked = referrers_at_mirror(client, cache, source, &repo, &digest, options)
+                    .await
+                    .map(|lacking| lacking.unwrap_or_else(|| checked.unwrap()));
+            }
+            let (verdict, detail) = match checked {
+                Ok(result) => result,
+                Err(error) => (Verdict::Error, Some(error.to_string())),
+            };
             Check {
                 entry,
                 target,
@@ -126,6 +141,32 @@ pub async fn verify(
             .unwrap_or(usize::MAX)
     });
     checks
+}
+
+/// `Incomplete` when the upstream has referrers of the image that the mirror lacks.
+async fn referrers_at_mirror(
+    client: &RegistryClient,
+    cache: &ReferrerCache,
+    source: &Repo,
+    target: &Repo,
+    digest: &str,
+    options: VerifyOptions,
+) -> Result<Option<(Verdict, Option<String>)>, RegistryError> {
+    let subjects = referrers::subjects_of_present(client, cache, source, target, digest).await?;
+    let found = referrers::discover(client, cache, source, &subjects, options.referrers).await?;
+    let missing = referrers::missing(client, cache, target, &found).await?;
+    if missing.is_empty() {
+        return Ok(None);
+    }
+    let names: Vec<&str> = missing.iter().map(|r| r.describe()).collect();
+    Ok(Some((
+        Verdict::Incomplete,
+        Some(format!(
+            "the upstream has {} referrer(s) the mirror lacks: {} (run `img-mirror mirror`)",
+            missing.len(),
+            names.join(", ")
+        )),
+    )))
 }
 
 async fn check_one(

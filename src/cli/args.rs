@@ -139,6 +139,11 @@ pub struct RegistryArgs {
     /// Give up on a connection or a stalled read after this many seconds (then retry)
     #[arg(long, value_name = "SECONDS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=3600))]
     pub timeout: u64,
+    /// What travels with each image: all referrers (signatures, attestations, SBOMs,
+    /// as OCI referrers or cosign tags), signatures only, or none [default: all, or
+    /// `referrers` in .img-mirror.toml]
+    #[arg(long, value_name = "all|signatures|none", env = "IMG_MIRROR_REFERRERS")]
+    pub referrers: Option<img_mirror::mirror::ReferrerPolicy>,
 }
 
 #[derive(Debug, Args)]
@@ -261,7 +266,9 @@ pub struct VerifyArgs {
     /// Also check that every manifest and blob under each mirror tag exists
     #[arg(long)]
     pub deep: bool,
-    /// Also check that directly used (approved) entries exist at their registry by digest
+    /// Also check that directly used (approved) entries exist at their registry by
+    /// digest, and that the mirror has every referrer (signature, attestation, SBOM) the
+    /// upstream has for each mirrored entry
     #[arg(long)]
     pub upstream: bool,
     /// Output format

@@ -23,6 +23,10 @@ pub enum Line<'a> {
         present: usize,
         copied: usize,
         would_copy: usize,
+        /// Present images whose missing referrers were copied.
+        completed: usize,
+        /// Referrers copied (or that would be) in all.
+        referrers: u32,
         failed: usize,
         bytes: u64,
         seconds: f64,

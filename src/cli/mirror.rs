@@ -27,6 +27,7 @@ pub fn run(args: MirrorArgs) -> Result<CliOutcome, Failure> {
         jobs: usize::from(args.jobs),
         blob_jobs: 4,
         prefix: workspace.prefix().clone(),
+        referrers: workspace.referrers(&args.registry),
     };
     let started = Instant::now();
     let reporter = Reporter::new(args.format, Sink::Stdout);
@@ -70,18 +71,33 @@ pub fn line(outcome: &Outcome, format: MirrorFormat) -> Option<String> {
         MirrorFormat::Json => Some(Line::Mirror(outcome).text()),
         MirrorFormat::Human => match outcome.status {
             Status::Present => None,
+            Status::WouldCopy if outcome.referrers > 0 => Some(format!(
+                "would copy {} referrers of {} -> {}\n",
+                outcome.referrers, outcome.source, outcome.target
+            )),
             Status::WouldCopy => Some(format!(
                 "would copy {} -> {}\n",
                 outcome.source, outcome.target
             )),
+            Status::Completed => Some(format!(
+                "completed {} -> {} ({})\n",
+                outcome.source,
+                outcome.target,
+                referrers_copied(outcome.referrers)
+            )),
             Status::Copied => Some(format!(
-                "copied   {} -> {} ({} copied, {} mounted, {} present blobs; {})\n",
+                "copied   {} -> {} ({} copied, {} mounted, {} present blobs; {}{})\n",
                 outcome.source,
                 outcome.target,
                 outcome.blobs_copied,
                 outcome.blobs_mounted,
                 outcome.blobs_present,
-                human_bytes(outcome.bytes)
+                human_bytes(outcome.bytes),
+                if outcome.referrers > 0 {
+                    format!("; {}", referrers_copied(outcome.referrers))
+                } else {
+                    String::new()
+                }
             )),
             Status::Failed => Some(format!(
                 "FAILED   IMAGES.{}: {} -> {}: {}\n",
@@ -94,6 +110,13 @@ pub fn line(outcome: &Outcome, format: MirrorFormat) -> Option<String> {
     }
 }
 
+fn referrers_copied(count: u32) -> String {
+    match count {
+        1 => "1 referrer copied".to_string(),
+        n => format!("{n} referrers copied"),
+    }
+}
+
 fn summary(outcomes: &[Outcome], failed: usize, seconds: f64, format: MirrorFormat) -> String {
     let count = |status| outcomes.iter().filter(|o| o.status == status).count();
     let bytes: u64 = outcomes.iter().map(|o| o.bytes).sum();
@@ -103,6 +126,8 @@ fn summary(outcomes: &[Outcome], failed: usize, seconds: f64, format: MirrorForm
             present: count(Status::Present),
             copied: count(Status::Copied),
             would_copy: count(Status::WouldCopy),
+            completed: count(Status::Completed),
+            referrers: outcomes.iter().map(|o| o.referrers).sum(),
             failed,
             bytes,
             seconds: (seconds * 1000.0).round() / 1000.0,
@@ -116,6 +141,10 @@ fn summary(outcomes: &[Outcome], failed: usize, seconds: f64, format: MirrorForm
                 count(Status::Copied),
                 failed
             );
+            let completed = count(Status::Completed);
+            if completed > 0 {
+                text.push_str(&format!(", {completed} completed with what refers to them"));
+            }
             let would = count(Status::WouldCopy);
             if would > 0 {
                 text.push_str(&format!(", {would} would be copied"));

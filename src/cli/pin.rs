@@ -55,6 +55,7 @@ pub fn run(args: PinArgs) -> Result<Outcome, Failure> {
             &client,
             &pinned,
             workspace.prefix(),
+            workspace.referrers(&args.registry),
             &reporter,
         ))
     })?;

@@ -12,13 +12,16 @@ use super::workspace::{Registries, Workspace};
 use super::{Failure, Outcome, output};
 
 pub fn run(args: PostUpgradeArgs) -> Result<Outcome, Failure> {
-    let options = Workspace::open(&args.repo, None)?.options;
+    let workspace = Workspace::open(&args.repo, None)?;
+    let referrers = workspace.referrers(&args.registry);
+    let options = workspace.options;
     let Registries { client, runtime } = Registries::open(&args.registry)?;
     let copy = CopyOptions {
         dry_run: false,
         jobs: usize::from(args.jobs),
         blob_jobs: 4,
         prefix: options.mirror_prefix.clone(),
+        referrers,
     };
     let claims = match &args.data_file {
         Some(path) => data_file::read(path)?,

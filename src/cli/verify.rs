@@ -23,6 +23,7 @@ pub fn run(args: VerifyArgs) -> Result<Outcome, Failure> {
             deep: args.deep,
             upstream: args.upstream,
             concurrency: 16,
+            referrers: workspace.referrers(&args.registry),
         },
     ));
     let bad = checks.iter().filter(|c| c.verdict != Verdict::Ok).count();

@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use img_mirror::check::CheckOptions;
 use img_mirror::diag::{Sources, render_human};
 use img_mirror::lint::{LintOptions, lint_vars};
+use img_mirror::mirror::ReferrerPolicy;
 use img_mirror::mirror_map::{DEFAULT_MIRROR_PREFIX, MirrorPrefix};
 use img_mirror::registry::{ClientOptions, Credentials, Endpoints, RegistryClient, RetryPolicy};
 use img_mirror::settings::Settings;
@@ -79,6 +80,14 @@ impl Workspace {
 
     pub fn prefix(&self) -> &MirrorPrefix {
         &self.options.mirror_prefix
+    }
+
+    /// What travels with each image: `--referrers`, else `.img-mirror.toml`, else all.
+    pub fn referrers(&self, registry: &RegistryArgs) -> ReferrerPolicy {
+        registry
+            .referrers
+            .or(self.options.settings.referrers)
+            .unwrap_or_default()
     }
 
     /// vars.yml for a command that acts on it (through the one capped read); when it

@@ -6,9 +6,16 @@
 //! 3. Put every blob in the mirror repository: skip it when present, mount it when this
 //!    run already put it in another repository of the mirror, else stream it with size
 //!    and digest checked. Identical blobs are transferred once per run.
-//! 4. Push child manifests by digest, then the top manifest by tag, as the exact bytes
-//!    fetched; the tag moves only once everything it points at is there.
-//! 5. HEAD the tag again: it must resolve to the pinned digest.
+//! 4. Find what refers to every digest of the image at the upstream (signatures, SBOMs,
+//!    attestations: see [`super::referrers`]).
+//! 5. Push child manifests by digest; when something refers to the image, the top
+//!    manifest by digest and then the referrers the mirror lacks; then the top manifest
+//!    by tag, as the exact bytes fetched. The tag moves only once everything it points
+//!    at, and everything that refers to it, is there.
+//! 6. HEAD the tag again: it must resolve to the pinned digest.
+//!
+//! An image already present still has its referrers checked, so a signature added
+//! upstream after the copy arrives on the next run.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -19,6 +26,7 @@ use serde::Serialize;
 use tokio::sync::{Mutex, OnceCell};
 
 use super::plan::Job;
+use super::referrers::{self, Placement, Referrer, ReferrerCache, ReferrerPolicy};
 use crate::mirror_map::MirrorPrefix;
 use crate::registry::format::{self, Descriptor, Kind, ManifestError};
 use crate::registry::{BlobTransfer, RawManifest, RegistryClient, RegistryError, Repo};
@@ -36,12 +44,16 @@ pub struct CopyOptions {
     pub blob_jobs: usize,
     /// Pushes outside this prefix are refused, whatever the plan says.
     pub prefix: MirrorPrefix,
+    /// What travels with each image.
+    pub referrers: ReferrerPolicy,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Status {
     Present,
+    /// The image was present; what refers to it was not, and has been copied.
+    Completed,
     Copied,
     WouldCopy,
     Failed,
@@ -59,6 +71,8 @@ pub struct Outcome {
     pub blobs_copied: u32,
     pub blobs_mounted: u32,
     pub blobs_present: u32,
+    /// Referrers (signatures, SBOMs, attestations) copied, or that would be.
+    pub referrers: u32,
     pub error: Option<String>,
 }
 
@@ -74,6 +88,7 @@ impl Outcome {
             blobs_copied: 0,
             blobs_mounted: 0,
             blobs_present: 0,
+            referrers: 0,
             error: None,
         }
     }
@@ -119,40 +134,99 @@ pub trait Progress: Sync {
 pub struct Silent;
 impl Progress for Silent {}
 
+/// What one run shares between its images.
+struct Run<'a> {
+    client: &'a RegistryClient,
+    options: &'a CopyOptions,
+    ledger: Ledger,
+    referrers: ReferrerCache,
+    progress: &'a dyn Progress,
+}
+
+impl Run<'_> {
+    /// The job's upstream and mirror repositories.
+    fn repos(&self, job: &Job) -> (Repo, Repo) {
+        let endpoints = self.client.endpoints();
+        (
+            Repo::new(endpoints, &job.source_domain, &job.source_path),
+            Repo::new(endpoints, &job.target_domain, &job.target_path),
+        )
+    }
+
+    /// What refers to `subjects` at the upstream, as the run's policy selects.
+    async fn discover(
+        &self,
+        source: &Repo,
+        subjects: &[String],
+    ) -> Result<Vec<Referrer>, CopyError> {
+        referrers::discover(
+            self.client,
+            &self.referrers,
+            source,
+            subjects,
+            self.options.referrers,
+        )
+        .await
+        .map_err(CopyError::Discovery)
+    }
+}
+
+/// What the HEAD of an image's mirror tag leaves to do.
+enum Checked<'a> {
+    Settled(Outcome),
+    /// The tag resolves to the pinned digest; what refers to it is still to check.
+    Present(&'a Job),
+    Copy(&'a Job),
+}
+
 /// Mirrors every job with bounded concurrency; one failure never stops the others.
 /// First every mirror tag is checked (many at once), then the images that need it are
-/// copied, `options.jobs` at a time.
+/// copied, and the referrers of those already present are completed, `options.jobs`
+/// at a time.
 pub async fn mirror_all(
     client: &RegistryClient,
     jobs: Vec<Job>,
     options: &CopyOptions,
     progress: &dyn Progress,
 ) -> Vec<Outcome> {
-    let ledger = Ledger::default();
+    let run = Run {
+        client,
+        options,
+        ledger: Ledger::default(),
+        referrers: ReferrerCache::default(),
+        progress,
+    };
     let checks = (options.jobs.max(1) * CHECKS_PER_COPY).min(64);
-    let checked: Vec<(&Job, Option<Outcome>)> = stream::iter(jobs.iter())
-        .map(|job| async move { (job, check(client, job, options).await) })
+    let checked: Vec<Checked> = stream::iter(jobs.iter())
+        .map(|job| check(client, job, options))
         .buffer_unordered(checks)
         .collect()
         .await;
     let mut outcomes = Vec::with_capacity(jobs.len());
-    let mut to_copy = Vec::new();
-    for (job, settled) in checked {
-        match settled {
-            Some(outcome) => {
+    let mut work = Vec::new();
+    for checked in checked {
+        match checked {
+            Checked::Settled(outcome) => {
                 progress.done(&outcome);
                 outcomes.push(outcome);
             }
-            None => to_copy.push(job),
+            other => work.push(other),
         }
     }
-    let copied: Vec<Outcome> = stream::iter(to_copy)
-        .map(|job| copy_image(client, job, options, &ledger, progress))
+    let run = &run;
+    let finished: Vec<Outcome> = stream::iter(work)
+        .map(|checked| async move {
+            match checked {
+                Checked::Copy(job) => copy_image(run, job).await,
+                Checked::Present(job) => complete_image(run, job).await,
+                Checked::Settled(outcome) => outcome,
+            }
+        })
         .buffer_unordered(options.jobs.max(1))
         .inspect(|outcome| progress.done(outcome))
         .collect()
         .await;
-    outcomes.extend(copied);
+    outcomes.extend(finished);
     // Report in plan order, whatever order things finished in.
     let order: HashMap<&str, usize> = jobs
         .iter()
@@ -163,13 +237,13 @@ pub async fn mirror_all(
     outcomes
 }
 
-/// The outcome when the HEAD of the mirror's tag settles it (present, a dry run, a
-/// refusal or an error); `None` when the image must be copied.
-async fn check(client: &RegistryClient, job: &Job, options: &CopyOptions) -> Option<Outcome> {
+/// What the HEAD of the mirror's tag says: settled (present with nothing more to ask,
+/// a dry run, a refusal or an error), present with referrers to check, or to copy.
+async fn check<'a>(client: &RegistryClient, job: &'a Job, options: &CopyOptions) -> Checked<'a> {
     let settle = |status, error: Option<String>| {
         let mut outcome = Outcome::new(job, status);
         outcome.error = error;
-        Some(outcome)
+        Checked::Settled(outcome)
     };
     let target_name = format!("{}/{}", job.target_domain, job.target_path);
     let prefix = options.prefix.as_str();
@@ -180,23 +254,23 @@ async fn check(client: &RegistryClient, job: &Job, options: &CopyOptions) -> Opt
     }
     let target = Repo::new(client.endpoints(), &job.target_domain, &job.target_path);
     match client.head_manifest_to_push(&target, &job.tag).await {
-        Ok(Some(head)) if head.digest == job.digest => settle(Status::Present, None),
+        Ok(Some(head)) if head.digest == job.digest => {
+            if options.referrers == ReferrerPolicy::None {
+                settle(Status::Present, None)
+            } else {
+                Checked::Present(job)
+            }
+        }
         Ok(_) if options.dry_run => settle(Status::WouldCopy, None),
-        Ok(_) => None,
+        Ok(_) => Checked::Copy(job),
         Err(error) => settle(Status::Failed, Some(error.to_string())),
     }
 }
 
 /// Copies one image the check found missing or stale, and says what happened.
-async fn copy_image(
-    client: &RegistryClient,
-    job: &Job,
-    options: &CopyOptions,
-    ledger: &Ledger,
-    progress: &dyn Progress,
-) -> Outcome {
+async fn copy_image(run: &Run<'_>, job: &Job) -> Outcome {
     let mut outcome = Outcome::new(job, Status::Copied);
-    match copy(client, job, options, ledger, progress, &mut outcome).await {
+    match copy(run, job, &mut outcome).await {
         Ok(status) => outcome.status = status,
         Err(error) => {
             outcome.status = Status::Failed;
@@ -219,47 +293,55 @@ pub enum CopyError {
     },
     #[error("after the push {target} does not exist")]
     TagMissing { target: String },
+    #[error("copying what refers to {subject} ({referrer}): {source}")]
+    Referrer {
+        subject: String,
+        referrer: String,
+        source: RegistryError,
+    },
+    #[error("finding what refers to the image: {0}")]
+    Discovery(RegistryError),
 }
 
-async fn copy(
-    client: &RegistryClient,
-    job: &Job,
-    options: &CopyOptions,
-    ledger: &Ledger,
-    progress: &dyn Progress,
-    outcome: &mut Outcome,
-) -> Result<Status, CopyError> {
-    let source = Repo::new(client.endpoints(), &job.source_domain, &job.source_path);
-    let target = Repo::new(client.endpoints(), &job.target_domain, &job.target_path);
+async fn copy(run: &Run<'_>, job: &Job, outcome: &mut Outcome) -> Result<Status, CopyError> {
+    let client = run.client;
+    let (source, target) = run.repos(job);
     let top = client
         .get_manifest(&source, &job.digest, Some(&job.digest))
         .await?;
     let (children, blobs) = walk(client, &source, &top).await?;
+    let subjects: Vec<String> = std::iter::once(top.digest.clone())
+        .chain(children.iter().map(|c| c.digest.clone()))
+        .collect();
+    let found = run.discover(&source, &subjects).await?;
 
     let bytes = Arc::new(AtomicU64::new(0));
-    progress.copying(
+    run.progress.copying(
         job,
         blobs.len(),
         blobs.iter().map(|b| b.size).sum(),
         bytes.clone(),
     );
-    let results: Vec<Result<BlobOutcome, RegistryError>> = stream::iter(blobs.iter())
-        .map(|blob| put_blob(client, &source, &target, blob, ledger, bytes.clone()))
-        .buffer_unordered(options.blob_jobs.max(1))
-        .collect()
-        .await;
-    for result in results {
+    for result in put_blobs(run, &source, &target, &blobs, &bytes).await {
         match result? {
             BlobOutcome::Present => outcome.blobs_present += 1,
             BlobOutcome::Mounted => outcome.blobs_mounted += 1,
             BlobOutcome::Copied => outcome.blobs_copied += 1,
         }
     }
-    outcome.bytes = bytes.load(Ordering::Relaxed);
 
     for child in &children {
         client.put_manifest(&target, &child.digest, child).await?;
     }
+    if !found.is_empty() {
+        // Referrers name the image by digest: it must exist before they are listed.
+        client.put_manifest(&target, &job.digest, &top).await?;
+        let missing = referrers::missing(client, &run.referrers, &target, &found)
+            .await
+            .map_err(CopyError::Discovery)?;
+        outcome.referrers = place_referrers(run, &source, &target, &missing, &bytes).await?;
+    }
+    outcome.bytes = bytes.load(Ordering::Relaxed);
     client.put_manifest(&target, &job.tag, &top).await?;
 
     match client.head_manifest(&target, &job.tag).await? {
@@ -273,6 +355,141 @@ async fn copy(
             target: job.target(),
         }),
     }
+}
+
+/// An image the mirror already has: copies what refers to it and the mirror lacks (a
+/// signature added upstream since the copy). On a registry without the referrers API
+/// this costs one upstream request (the repository's tag list, shared by every image
+/// of that repository); the image's child manifests are read from the mirror, and only
+/// when the upstream has referrer tags that may be theirs.
+async fn complete_image(run: &Run<'_>, job: &Job) -> Outcome {
+    let mut outcome = Outcome::new(job, Status::Present);
+    match complete(run, job).await {
+        Ok(0) => {}
+        Ok(count) => {
+            outcome.referrers = count;
+            outcome.status = if run.options.dry_run {
+                Status::WouldCopy
+            } else {
+                Status::Completed
+            };
+        }
+        Err(error) => {
+            outcome.status = Status::Failed;
+            outcome.error = Some(error.to_string());
+        }
+    }
+    outcome
+}
+
+async fn complete(run: &Run<'_>, job: &Job) -> Result<u32, CopyError> {
+    let client = run.client;
+    let (source, target) = run.repos(job);
+    let subjects =
+        referrers::subjects_of_present(client, &run.referrers, &source, &target, &job.digest)
+            .await
+            .map_err(CopyError::Discovery)?;
+    let found = run.discover(&source, &subjects).await?;
+    if found.is_empty() {
+        return Ok(0);
+    }
+    let missing = referrers::missing(client, &run.referrers, &target, &found)
+        .await
+        .map_err(CopyError::Discovery)?;
+    if run.options.dry_run || missing.is_empty() {
+        return Ok(missing.len() as u32);
+    }
+    let bytes = Arc::new(AtomicU64::new(0));
+    place_referrers(run, &source, &target, &missing, &bytes).await
+}
+
+/// Places the referrers the mirror lacks, naming the one that failed.
+async fn place_referrers(
+    run: &Run<'_>,
+    source: &Repo,
+    target: &Repo,
+    missing: &[Referrer],
+    bytes: &Arc<AtomicU64>,
+) -> Result<u32, CopyError> {
+    let placement = ImagePlacement {
+        run,
+        source,
+        target,
+        bytes,
+    };
+    let failed = |referrer: &Referrer, source: RegistryError| CopyError::Referrer {
+        subject: referrer.subject.clone(),
+        referrer: referrer.describe().to_string(),
+        source,
+    };
+    let mut placed = 0;
+    // One at a time, so a failure names its referrer; parents come first.
+    for referrer in missing {
+        placed += referrers::place(
+            run.client,
+            &run.referrers,
+            target,
+            std::slice::from_ref(referrer),
+            &placement,
+        )
+        .await
+        .map_err(|e| failed(referrer, e))?;
+    }
+    Ok(placed)
+}
+
+/// Fetches referrers from the upstream and fills the mirror with what is under them,
+/// through the same blob transfers (and ledger) as images.
+struct ImagePlacement<'r, 'a> {
+    run: &'r Run<'a>,
+    source: &'r Repo,
+    target: &'r Repo,
+    bytes: &'r Arc<AtomicU64>,
+}
+
+impl Placement for ImagePlacement<'_, '_> {
+    async fn fetch_and_fill(&self, referrer: &Referrer) -> Result<RawManifest, RegistryError> {
+        let client = self.run.client;
+        let manifest = client
+            .get_manifest(self.source, &referrer.digest, Some(&referrer.digest))
+            .await?;
+        if let Some(declared) = referrer.size
+            && manifest.bytes.len() as u64 != declared
+        {
+            return Err(RegistryError::Manifest {
+                what: format!("fetching {}@{}", self.source.name, referrer.digest),
+                source: ManifestError::SizeMismatch {
+                    actual: manifest.bytes.len() as u64,
+                    declared,
+                },
+            });
+        }
+        let (children, blobs) = walk(client, self.source, &manifest).await?;
+        for result in put_blobs(self.run, self.source, self.target, &blobs, self.bytes).await {
+            result?;
+        }
+        for child in &children {
+            client
+                .put_manifest(self.target, &child.digest, child)
+                .await?;
+        }
+        Ok(manifest)
+    }
+}
+
+/// Puts every blob at the mirror, `blob_jobs` at a time.
+async fn put_blobs(
+    run: &Run<'_>,
+    source: &Repo,
+    target: &Repo,
+    blobs: &[Descriptor],
+    bytes: &Arc<AtomicU64>,
+) -> Vec<Result<BlobOutcome, RegistryError>> {
+    stream::iter(blobs.iter())
+        .map(|blob| put_blob(run.client, source, target, blob, &run.ledger, bytes.clone()))
+        .buffer_unordered(run.options.blob_jobs.max(1))
+        .collect()
+        .await
 }
 
 /// Every child manifest (depth first, children before parents) and every distinct blob
@@ -419,6 +636,7 @@ mod tests {
             dry_run: false,
             jobs: 1,
             blob_jobs: 1,
+            referrers: ReferrerPolicy::All,
             prefix: MirrorPrefix::parse("quay.io/cki/mirror").unwrap(),
         };
         let runtime = tokio::runtime::Builder::new_current_thread()

@@ -2,6 +2,8 @@
 
 pub mod copy;
 pub mod plan;
+pub mod referrers;
 
 pub use copy::{CopyOptions, Outcome, Progress, Silent, Status, mirror_all};
 pub use plan::{Job, PlanError, Shard, plan};
+pub use referrers::ReferrerPolicy;

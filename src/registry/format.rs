@@ -27,6 +27,9 @@ pub struct Descriptor {
     pub size: u64,
     #[serde(default)]
     pub platform: Option<serde_json::Value>,
+    /// What a referrer is (a signature, an SBOM), as a referrers listing says.
+    #[serde(default)]
+    pub artifact_type: Option<String>,
 }
 
 impl Descriptor {

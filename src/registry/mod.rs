@@ -67,6 +67,11 @@ impl Repo {
         self.name.split('/').next().unwrap_or(&self.name)
     }
 
+    /// Where the registry is reached (`127.0.0.1:5000`, `quay.io`).
+    pub fn authority(&self) -> &str {
+        &self.endpoint.authority
+    }
+
     pub fn same_registry(&self, other: &Repo) -> bool {
         self.endpoint == other.endpoint
     }

@@ -39,7 +39,20 @@ impl RegistryClient {
                     })
                     .await?;
                 match response.status().as_u16() {
-                    404 => Ok((None, None)),
+                    // A registry with the API answers 404 only for a repository that
+                    // does not exist (NAME_UNKNOWN): nothing refers to anything there.
+                    // Any other 404 is a registry without the route.
+                    404 => {
+                        let body = response.text().await.unwrap_or_default();
+                        if body.contains("NAME_UNKNOWN") {
+                            Ok((
+                                Some(br#"{"schemaVersion":2,"manifests":[]}"#.to_vec()),
+                                None,
+                            ))
+                        } else {
+                            Ok((None, None))
+                        }
+                    }
                     200 => {
                         let next = next_page(repo, &response);
                         let body = read_capped(&what, response).await?;

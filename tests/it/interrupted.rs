@@ -44,10 +44,6 @@ impl BigWorld {
         BigWorld { base, digest }
     }
 
-    fn spawn(&self) -> Child {
-        self.spawn_into(&self.mirror)
-    }
-
     fn spawn_into(&self, mirror: &TestRegistry) -> Child {
         img_mirror()
             .args(["mirror", "--repo"])
@@ -138,9 +134,25 @@ fn sigkill_at_any_point_never_leaves_a_wrong_tag_and_the_rerun_completes() {
 #[test]
 fn two_runs_at_once_both_succeed_with_the_same_result() {
     let world = BigWorld::new();
-    let (mut first, mut second) = (world.spawn(), world.spawn());
-    assert!(first.wait().unwrap().success());
-    assert!(second.wait().unwrap().success());
+    let spawn = || {
+        img_mirror()
+            .args(["mirror", "--repo"])
+            .arg(world.repo.path())
+            .args(World::flags_to(&world.upstream.url(), &world.mirror.url()))
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap()
+    };
+    let (first, second) = (spawn(), spawn());
+    for run in [first, second] {
+        let output = run.wait_with_output().unwrap();
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
     assert_eq!(world.tag_digest().as_deref(), Some(world.digest.as_str()));
     assert!(images::copy_all_succeeds(&world.mirror.authority(), TARGET));
 }

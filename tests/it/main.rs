@@ -6,6 +6,7 @@
 mod common;
 
 mod check_cli;
+mod credential_helpers;
 mod faults;
 mod go_tables;
 mod hostile_names;
@@ -16,6 +17,7 @@ mod package_rules_differential;
 mod pin_cli;
 mod properties;
 mod re2_differential;
+mod referrers;
 mod renovate_conformance;
 mod renovate_lifecycle;
 mod renovate_presets;

@@ -140,7 +140,9 @@ fn mirrors_single_and_multi_platform_images_digest_exact_and_then_has_nothing_to
     let mirror_before = world.mirror.requests().len();
     let again = world.mirror(&[]);
     let lines = json_lines(&again);
-    // Nothing to do costs one HEAD per image at the mirror and nothing upstream.
+    // Nothing to do costs one HEAD per image at the mirror; upstream, each image's tag
+    // list (where a signature added since would show) and one probe that finds the
+    // registry has no referrers API.
     let mirror_requests = world.mirror.requests()[mirror_before..].to_vec();
     assert_eq!(mirror_requests.len(), 3, "{mirror_requests:?}");
     assert!(
@@ -149,6 +151,27 @@ fn mirrors_single_and_multi_platform_images_digest_exact_and_then_has_nothing_to
             .all(|r| r.starts_with("HEAD /v2/cki/mirror/")),
         "{mirror_requests:?}"
     );
+    let upstream_requests = world.upstream.requests()[upstream_before..].to_vec();
+    assert_eq!(
+        upstream_requests
+            .iter()
+            .filter(|r| r.starts_with("GET") && r.contains("/tags/list"))
+            .count(),
+        3,
+        "{upstream_requests:?}"
+    );
+    assert_eq!(
+        upstream_requests
+            .iter()
+            .filter(|r| r.contains("/referrers/"))
+            .count(),
+        1,
+        "{upstream_requests:?}"
+    );
+    assert_eq!(upstream_requests.len(), 4, "{upstream_requests:?}");
+    // Without referrers, nothing upstream at all.
+    let upstream_before = world.upstream.requests().len();
+    assert!(world.mirror(&["--referrers", "none"]).status.success());
     assert_eq!(world.upstream.requests().len(), upstream_before);
     assert_eq!(again.status.code(), Some(0));
     assert_eq!(lines.last().unwrap()["present"], 3);

@@ -13,7 +13,7 @@ use oci_client::client::{ClientConfig, ClientProtocol};
 use oci_client::secrets::RegistryAuth;
 
 use super::error::{from_oci, from_reqwest};
-use super::{Credentials, Endpoints, Repo, Result, Secret};
+use super::{Credentials, Endpoints, RegistryError, Repo, Result, Secret};
 use retry::RetryPolicy;
 
 /// Settings for [`RegistryClient::new`].
@@ -166,6 +166,20 @@ impl RegistryClient {
         self.options.retry
     }
 
+    /// Fails when the credential helper meant to answer for `repo`'s registry failed:
+    /// going on anonymous would only end in a 401 that does not say why.
+    fn credentials_answered(&self, repo: &Repo) -> Result<()> {
+        self.options
+            .credentials
+            .try_for_repository(&repo.name)
+            .map(|_| ())
+            .map_err(|error| RegistryError::Transport {
+                what: format!("finding credentials for {}", repo.name),
+                message: error.to_string(),
+                transient: false,
+            })
+    }
+
     fn secret(&self, repo: &Repo) -> Option<&Secret> {
         self.options.credentials.for_repository(&repo.name)
     }
@@ -180,6 +194,7 @@ impl RegistryClient {
     /// Authenticates for `repo` through oci-client (which keeps the token for its own
     /// calls) and returns the bearer token for ours; `None` for basic or anonymous.
     pub(super) async fn token(&self, repo: &Repo, push: bool) -> Result<Option<String>> {
+        self.credentials_answered(repo)?;
         let key = (repo.endpoint.authority.clone(), repo.path.clone(), push);
         if let Some(token) = self.tokens.lock().await.get(&key) {
             return Ok(token.clone());
@@ -247,6 +262,7 @@ impl RegistryClient {
         what: &str,
         build: impl Fn() -> reqwest::RequestBuilder,
     ) -> Result<reqwest::Response> {
+        self.credentials_answered(repo)?;
         let key = (repo.endpoint.authority.clone(), repo.path.clone(), push);
         let cached = self.tokens.lock().await.get(&key).cloned();
         let token = cached.clone().flatten();

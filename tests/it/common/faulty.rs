@@ -9,6 +9,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use super::referrers_api::ReferrersApi;
 use super::server::LoopbackServer;
 
 #[derive(Debug, Clone)]
@@ -88,6 +89,8 @@ pub struct Chaos {
 
 pub struct FaultyProxy {
     server: LoopbackServer,
+    /// The referrers API it serves in front of the registry, if any.
+    pub referrers: Option<Arc<ReferrersApi>>,
     rules: Arc<Mutex<Vec<Rule>>>,
     chaos: Arc<Mutex<Option<(Chaos, u64)>>>,
     injected: Arc<AtomicUsize>,
@@ -95,17 +98,35 @@ pub struct FaultyProxy {
 
 impl FaultyProxy {
     pub fn start(upstream_port: u16) -> FaultyProxy {
+        FaultyProxy::launch(upstream_port, None)
+    }
+
+    /// A proxy that serves the OCI 1.1 referrers API in front of the registry.
+    pub fn with_referrers_api(upstream_port: u16) -> FaultyProxy {
+        FaultyProxy::launch(upstream_port, Some(Arc::default()))
+    }
+
+    fn launch(upstream_port: u16, referrers: Option<Arc<ReferrersApi>>) -> FaultyProxy {
         let rules: Arc<Mutex<Vec<Rule>>> = Arc::default();
         let chaos: Arc<Mutex<Option<(Chaos, u64)>>> = Arc::default();
         let injected = Arc::new(AtomicUsize::new(0));
         let server = {
             let (rules, chaos, injected) = (rules.clone(), chaos.clone(), injected.clone());
+            let api = referrers.clone();
             LoopbackServer::start(move |stream| {
-                let _ = serve(stream, upstream_port, &rules, &chaos, &injected);
+                let _ = serve(
+                    stream,
+                    upstream_port,
+                    &rules,
+                    &chaos,
+                    &injected,
+                    api.as_deref(),
+                );
             })
         };
         FaultyProxy {
             server,
+            referrers,
             rules,
             chaos,
             injected,
@@ -159,12 +180,16 @@ fn serve(
     rules: &Mutex<Vec<Rule>>,
     chaos: &Mutex<Option<(Chaos, u64)>>,
     injected: &AtomicUsize,
+    referrers: Option<&ReferrersApi>,
 ) -> std::io::Result<()> {
     client.set_read_timeout(Some(Duration::from_secs(30)))?;
     let (head, body) = read_request(&mut client)?;
     let request_line = head.lines().next().unwrap_or_default().to_string();
     let mut parts = request_line.split(' ');
     let (method, path) = (parts.next().unwrap_or(""), parts.next().unwrap_or(""));
+    if let Some(answer) = referrers.and_then(|api| api.answer(method, path)) {
+        return client.write_all(&answer);
+    }
     let fault = {
         let mut rules = rules.lock().unwrap();
         rules
@@ -253,10 +278,17 @@ fn serve(
         .windows(4)
         .position(|w| w == b"\r\n\r\n")
         .map_or(response.len(), |i| i + 4);
-    let (mut headers, mut body) = (
+    let (mut headers, request_body, mut body) = (
         String::from_utf8_lossy(&response[..split]).into_owned(),
+        body,
         response[split..].to_vec(),
     );
+    if headers.starts_with("HTTP/1.1 201")
+        && let Some(header) =
+            referrers.and_then(|api| api.pushed(method, path, &head, &request_body))
+    {
+        headers = format!("{}\r\n{header}\r\n", headers.trim_end());
+    }
     match fault {
         Some(Fault::ResetMidBody) if !body.is_empty() => {
             client.write_all(headers.as_bytes())?;

@@ -2,8 +2,10 @@
 
 #![allow(dead_code)]
 
+pub mod artifacts;
 pub mod faulty;
 pub mod images;
+pub mod referrers_api;
 pub mod registry;
 pub mod renovate;
 pub mod rng;
