@@ -139,6 +139,11 @@ pub struct RegistryArgs {
     /// Give up on a connection or a stalled read after this many seconds (then retry)
     #[arg(long, value_name = "SECONDS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=3600))]
     pub timeout: u64,
+    /// Wait at most this long for a registry's pull limit (Docker Hub's 429) to reset;
+    /// past it, that registry's images are left behind (named, with the reset time), the
+    /// others are copied, and the run exits 1
+    #[arg(long, value_name = "SECONDS", default_value_t = 60, value_parser = clap::value_parser!(u64).range(0..=86400))]
+    pub max_rate_limit_wait: u64,
     /// What travels with each image: all referrers (signatures, attestations, SBOMs,
     /// as OCI referrers or cosign tags), signatures only, or none [default: all, or
     /// `referrers` in .img-mirror.toml]

@@ -132,6 +132,7 @@ impl Registries {
             },
             connect_timeout: std::time::Duration::from_secs(args.timeout),
             read_timeout: std::time::Duration::from_secs(args.timeout),
+            max_rate_limit_wait: std::time::Duration::from_secs(args.max_rate_limit_wait),
         })?;
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .enable_all()

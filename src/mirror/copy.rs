@@ -306,6 +306,7 @@ pub enum CopyError {
 async fn copy(run: &Run<'_>, job: &Job, outcome: &mut Outcome) -> Result<Status, CopyError> {
     let client = run.client;
     let (source, target) = run.repos(job);
+    client.rate_limit_covers(&source, 1)?;
     let top = client
         .get_manifest(&source, &job.digest, Some(&job.digest))
         .await?;
@@ -524,6 +525,7 @@ pub(crate) async fn walk(
                         source: ManifestError::NestedTooDeep(MAX_INDEX_DEPTH),
                     });
                 }
+                client.rate_limit_covers(source, manifests.len())?;
                 for descriptor in manifests {
                     let child = client
                         .get_manifest(source, &descriptor.digest, Some(&descriptor.digest))

@@ -34,6 +34,11 @@ pub enum RegistryError {
     TooLarge { what: String },
     #[error("{what}: {source}")]
     Manifest { what: String, source: ManifestError },
+    #[error("{what}: left behind: {source}")]
+    RateLimited {
+        what: String,
+        source: super::transport::RateLimited,
+    },
 }
 
 /// Whether an error is worth another attempt, and how long the server asked us to wait.

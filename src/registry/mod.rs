@@ -34,7 +34,7 @@ pub use error::{RegistryError, Transient};
 pub use manifests::{ManifestHead, PushedManifest, RawManifest};
 pub use referrers::Referrers;
 pub use transport::retry::RetryPolicy;
-pub use transport::{ClientBuildError, ClientOptions, RegistryClient};
+pub use transport::{ClientBuildError, ClientOptions, RateLimited, RegistryClient};
 pub use verified::sha256_digest;
 
 type Result<T, E = RegistryError> = std::result::Result<T, E>;

@@ -16,6 +16,7 @@ mod mirror_cli;
 mod package_rules_differential;
 mod pin_cli;
 mod properties;
+mod pull_limits;
 mod re2_differential;
 mod referrers;
 mod renovate_conformance;

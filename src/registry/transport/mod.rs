@@ -2,6 +2,7 @@
 //! own requests, configured alike), bearer tokens fetched lazily and cached, every
 //! request logged, and retries with backoff.
 
+mod rate_limit;
 pub mod retry;
 mod roots;
 
@@ -14,6 +15,8 @@ use oci_client::secrets::RegistryAuth;
 
 use super::error::{from_oci, from_reqwest};
 use super::{Credentials, Endpoints, RegistryError, Repo, Result, Secret};
+pub use rate_limit::RateLimited;
+use rate_limit::RateLimits;
 use retry::RetryPolicy;
 
 /// Settings for [`RegistryClient::new`].
@@ -28,6 +31,9 @@ pub struct ClientOptions {
     pub read_timeout: Duration,
     /// Hosts (or host:port) whose TLS certificates are not verified.
     pub insecure_tls: Vec<String>,
+    /// The longest a registry's pull limit is waited for; past it, its images are left
+    /// behind and the others go on.
+    pub max_rate_limit_wait: Duration,
 }
 
 impl Default for ClientOptions {
@@ -39,6 +45,7 @@ impl Default for ClientOptions {
             connect_timeout: Duration::from_secs(10),
             read_timeout: Duration::from_secs(60),
             insecure_tls: Vec::new(),
+            max_rate_limit_wait: Duration::from_secs(60),
         }
     }
 }
@@ -51,6 +58,7 @@ pub struct RegistryClient {
     options: ClientOptions,
     /// Bearer tokens by (endpoint, repository path, push), so each is fetched once.
     tokens: tokio::sync::Mutex<HashMap<(String, String, bool), Option<String>>>,
+    limits: RateLimits,
 }
 
 /// oci-client and our own reqwest client, configured alike.
@@ -133,6 +141,7 @@ impl RegistryClient {
         Ok(RegistryClient {
             verified,
             unverified,
+            limits: RateLimits::new(options.max_rate_limit_wait),
             options,
             tokens: Default::default(),
         })
@@ -164,6 +173,18 @@ impl RegistryClient {
 
     pub fn retry_policy(&self) -> RetryPolicy {
         self.options.retry
+    }
+
+    /// Refuses when `gets` more manifest GETs from `repo`'s registry exceed what its
+    /// pull limit has left and the limit will not reset within the bound: an image that
+    /// cannot finish is not started.
+    pub fn rate_limit_covers(&self, repo: &Repo, gets: usize) -> Result<()> {
+        self.limits
+            .covers(&repo.endpoint.authority, repo.registry(), gets as u64)
+            .map_err(|source| RegistryError::RateLimited {
+                what: format!("copying from {}", repo.name),
+                source,
+            })
     }
 
     /// Fails when the credential helper meant to answer for `repo`'s registry failed:
@@ -293,6 +314,17 @@ impl RegistryClient {
             .build()
             .map_err(|e| from_reqwest(what, e))?;
         let (method, url) = (request.method().clone(), crate::redact::url(request.url()));
+        let manifest_get =
+            method == reqwest::Method::GET && request.url().path().contains("/manifests/");
+        let limited = |source| RegistryError::RateLimited {
+            what: what.to_string(),
+            source,
+        };
+        let pass = self
+            .limits
+            .before_send(&repo.endpoint.authority, repo.registry(), manifest_get)
+            .await
+            .map_err(limited)?;
         let auth = match (token, self.secret(repo)) {
             (Some(_), _) => "bearer",
             (None, Some(_)) => "basic",
@@ -319,6 +351,14 @@ impl RegistryClient {
             challenge,
             "request"
         );
+        self.limits
+            .after_response(
+                &pass,
+                repo.registry(),
+                response.status().as_u16(),
+                response.headers(),
+            )
+            .map_err(limited)?;
         Ok(response)
     }
 }

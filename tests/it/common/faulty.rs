@@ -9,7 +9,14 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use super::pull_limit::{PullLimit, Verdict};
 use super::referrers_api::ReferrersApi;
+
+/// What a proxy serves in front of the registry besides its faults.
+struct Layers {
+    referrers: Option<Arc<ReferrersApi>>,
+    pull_limit: Option<Arc<PullLimit>>,
+}
 use super::server::LoopbackServer;
 
 #[derive(Debug, Clone)]
@@ -91,6 +98,8 @@ pub struct FaultyProxy {
     server: LoopbackServer,
     /// The referrers API it serves in front of the registry, if any.
     pub referrers: Option<Arc<ReferrersApi>>,
+    /// The pull limit it enforces in front of the registry, if any.
+    pub pull_limit: Option<Arc<PullLimit>>,
     rules: Arc<Mutex<Vec<Rule>>>,
     chaos: Arc<Mutex<Option<(Chaos, u64)>>>,
     injected: Arc<AtomicUsize>,
@@ -98,35 +107,41 @@ pub struct FaultyProxy {
 
 impl FaultyProxy {
     pub fn start(upstream_port: u16) -> FaultyProxy {
-        FaultyProxy::launch(upstream_port, None)
+        FaultyProxy::launch(upstream_port, None, None)
     }
 
     /// A proxy that serves the OCI 1.1 referrers API in front of the registry.
     pub fn with_referrers_api(upstream_port: u16) -> FaultyProxy {
-        FaultyProxy::launch(upstream_port, Some(Arc::default()))
+        FaultyProxy::launch(upstream_port, Some(Arc::default()), None)
     }
 
-    fn launch(upstream_port: u16, referrers: Option<Arc<ReferrersApi>>) -> FaultyProxy {
+    /// A proxy that enforces Docker Hub's kind of pull limit in front of the registry.
+    pub fn with_pull_limit(upstream_port: u16, limit: PullLimit) -> FaultyProxy {
+        FaultyProxy::launch(upstream_port, None, Some(Arc::new(limit)))
+    }
+
+    fn launch(
+        upstream_port: u16,
+        referrers: Option<Arc<ReferrersApi>>,
+        pull_limit: Option<Arc<PullLimit>>,
+    ) -> FaultyProxy {
         let rules: Arc<Mutex<Vec<Rule>>> = Arc::default();
         let chaos: Arc<Mutex<Option<(Chaos, u64)>>> = Arc::default();
         let injected = Arc::new(AtomicUsize::new(0));
         let server = {
             let (rules, chaos, injected) = (rules.clone(), chaos.clone(), injected.clone());
-            let api = referrers.clone();
+            let layers = Layers {
+                referrers: referrers.clone(),
+                pull_limit: pull_limit.clone(),
+            };
             LoopbackServer::start(move |stream| {
-                let _ = serve(
-                    stream,
-                    upstream_port,
-                    &rules,
-                    &chaos,
-                    &injected,
-                    api.as_deref(),
-                );
+                let _ = serve(stream, upstream_port, &rules, &chaos, &injected, &layers);
             })
         };
         FaultyProxy {
             server,
             referrers,
+            pull_limit,
             rules,
             chaos,
             injected,
@@ -180,8 +195,9 @@ fn serve(
     rules: &Mutex<Vec<Rule>>,
     chaos: &Mutex<Option<(Chaos, u64)>>,
     injected: &AtomicUsize,
-    referrers: Option<&ReferrersApi>,
+    layers: &Layers,
 ) -> std::io::Result<()> {
+    let referrers = layers.referrers.as_deref();
     client.set_read_timeout(Some(Duration::from_secs(30)))?;
     let (head, body) = read_request(&mut client)?;
     let request_line = head.lines().next().unwrap_or_default().to_string();
@@ -190,6 +206,11 @@ fn serve(
     if let Some(answer) = referrers.and_then(|api| api.answer(method, path)) {
         return client.write_all(&answer);
     }
+    let limit_headers = match layers.pull_limit.as_deref().map(|l| l.judge(method, path)) {
+        Some(Verdict::Refuse(answer)) => return client.write_all(&answer),
+        Some(Verdict::Forward(headers)) => headers,
+        None => String::new(),
+    };
     let fault = {
         let mut rules = rules.lock().unwrap();
         rules
@@ -283,6 +304,9 @@ fn serve(
         body,
         response[split..].to_vec(),
     );
+    if !limit_headers.is_empty() {
+        headers = format!("{}\r\n{limit_headers}\r\n", headers.trim_end());
+    }
     if headers.starts_with("HTTP/1.1 201")
         && let Some(header) =
             referrers.and_then(|api| api.pushed(method, path, &head, &request_body))

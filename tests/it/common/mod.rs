@@ -5,6 +5,7 @@
 pub mod artifacts;
 pub mod faulty;
 pub mod images;
+pub mod pull_limit;
 pub mod referrers_api;
 pub mod registry;
 pub mod renovate;

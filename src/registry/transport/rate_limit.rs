@@ -1,0 +1,298 @@
+//! Registries' pull limits, met without a storm of 429s.
+//!
+//! Docker Hub counts manifest GETs (HEADs are free) and says how many are left on every
+//! answer: `RateLimit-Limit: 100;w=21600` and `RateLimit-Remaining: 76;w=21600` (the
+//! count may be missing: `;w=21600`). Past the limit it answers 429, with `Retry-After`
+//! or without. Per registry, this module:
+//! - keeps the remaining budget from the headers, counting down as manifest GETs leave;
+//! - once the budget is spent or a 429 arrived, lets one request at a time through, so
+//!   at most one meets the 429 that says how long to wait, and holds the others until
+//!   then;
+//! - refuses at once, without asking, when the wait is longer than the bound
+//!   (`--max-rate-limit-wait`): the run finishes the other registries' images and names
+//!   what it left behind and when the limit resets.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant, SystemTime};
+
+use reqwest::header::HeaderMap;
+
+/// Why a request was not sent: the registry's limit will not reset within the bound.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "{registry}'s pull limit is spent{limit}; it resets by {resets} at the latest, and waiting longer than {bound} s is not done (--max-rate-limit-wait)"
+)]
+pub struct RateLimited {
+    pub registry: String,
+    /// ` (100 manifest GETs per 21600 s)`, or empty when the registry did not say.
+    limit: String,
+    /// `2026-12-06 12:34 UTC`.
+    resets: String,
+    bound: u64,
+}
+
+/// The limits of every registry a run reaches.
+#[derive(Debug)]
+pub struct RateLimits {
+    by_registry: Mutex<HashMap<String, Arc<Limit>>>,
+    max_wait: Duration,
+}
+
+#[derive(Debug, Default)]
+struct Limit {
+    state: Mutex<State>,
+    /// Held by the one request let through while the budget is spent.
+    probe: Arc<tokio::sync::Mutex<()>>,
+}
+
+#[derive(Debug, Default, Clone, Copy)]
+struct State {
+    /// Manifest GETs left, as last said and counted down since.
+    remaining: Option<u64>,
+    limit: Option<u64>,
+    window: Option<u64>,
+    /// No request until then (a 429's `Retry-After`, or its window).
+    blocked_until: Option<(Instant, SystemTime)>,
+    /// Whether the block holds every request, or only the manifest GETs the limit
+    /// counts (a 429 to a manifest GET: Docker Hub still serves blobs and tag lists).
+    blocks_all: bool,
+    /// Whether the registry has answered yet: until it has, requests go one at a time,
+    /// so that a run's first burst does not spend a budget it has not been told.
+    answered: bool,
+}
+
+/// A request's pass through the limit: while the budget is spent, the one request out.
+pub struct Pass {
+    limit: Arc<Limit>,
+    manifest_get: bool,
+    _probe: Option<tokio::sync::OwnedMutexGuard<()>>,
+}
+
+impl RateLimits {
+    pub fn new(max_wait: Duration) -> RateLimits {
+        RateLimits {
+            by_registry: Mutex::default(),
+            max_wait,
+        }
+    }
+
+    fn limit(&self, registry: &str) -> Arc<Limit> {
+        self.by_registry
+            .lock()
+            .unwrap()
+            .entry(registry.to_string())
+            .or_default()
+            .clone()
+    }
+
+    /// Waits until a request to `registry` may go (a short block), or refuses it (a
+    /// long one). A manifest GET counts against the budget.
+    pub async fn before_send(
+        &self,
+        registry: &str,
+        name: &str,
+        manifest_get: bool,
+    ) -> Result<Pass, RateLimited> {
+        let limit = self.limit(registry);
+        loop {
+            let state = *limit.state.lock().unwrap();
+            if manifest_get
+                && state.remaining == Some(0)
+                && state.blocked_until.is_none()
+                && let Some(window) = state.window.map(Duration::from_secs)
+                && window > self.max_wait
+            {
+                // Spent, and the registry counts in a window longer than the bound: a
+                // request would only meet the 429.
+                return Err(self.refusal(name, &state, SystemTime::now() + window));
+            }
+            if let Some((until, resets)) = state.blocked_until
+                && (state.blocks_all || manifest_get)
+            {
+                let now = Instant::now();
+                if until > now {
+                    let wait = until - now;
+                    if wait > self.max_wait {
+                        return Err(self.refusal(name, &state, resets));
+                    }
+                    tracing::debug!(
+                        registry,
+                        wait_ms = wait.as_millis() as u64,
+                        "waiting for the pull limit"
+                    );
+                    tokio::time::sleep(wait).await;
+                    continue;
+                }
+            }
+            break;
+        }
+        let spent = {
+            let mut state = limit.state.lock().unwrap();
+            let spent =
+                state.remaining == Some(0) || state.blocked_until.is_some() || !state.answered;
+            if manifest_get && let Some(remaining) = state.remaining.as_mut() {
+                *remaining = remaining.saturating_sub(1);
+            }
+            spent
+        };
+        let probe = if spent {
+            Some(limit.probe.clone().lock_owned().await)
+        } else {
+            None
+        };
+        Ok(Pass {
+            limit,
+            manifest_get,
+            _probe: probe,
+        })
+    }
+
+    /// Whether `gets` more manifest GETs fit the budget, or the wait for it is too long.
+    /// An image whose GETs do not fit is not started.
+    pub fn covers(&self, registry: &str, name: &str, gets: u64) -> Result<(), RateLimited> {
+        let limit = self.limit(registry);
+        let state = *limit.state.lock().unwrap();
+        match (state.remaining, state.window) {
+            (Some(remaining), Some(window))
+                if remaining < gets && Duration::from_secs(window) > self.max_wait =>
+            {
+                let resets = SystemTime::now() + Duration::from_secs(window);
+                Err(self.refusal(name, &state, resets))
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// Reads the answer's limit headers; after a 429, blocks the registry for as long as
+    /// it said (or its window), and refuses when that is longer than the bound.
+    pub fn after_response(
+        &self,
+        pass: &Pass,
+        name: &str,
+        status: u16,
+        headers: &HeaderMap,
+    ) -> Result<(), RateLimited> {
+        let header = |key: &str| headers.get(key).and_then(|v| v.to_str().ok());
+        let mut state = pass.limit.state.lock().unwrap();
+        state.answered = true;
+        let told = header("ratelimit-remaining").map(parse_quota);
+        if let Some((count, window)) = told {
+            if count.is_some() {
+                state.remaining = count;
+            }
+            state.window = window.or(state.window);
+        }
+        if status != 429
+            && told.is_none_or(|(count, _)| count.is_none())
+            && state.remaining == Some(0)
+        {
+            // The zero was our guess after a 429 from a registry that does not count
+            // aloud; it let this request through, so the block is over.
+            state.remaining = None;
+        }
+        if let Some((count, window)) = header("ratelimit-limit").map(parse_quota) {
+            state.limit = count.or(state.limit);
+            state.window = window.or(state.window);
+        }
+        if status != 429 {
+            if state.remaining != Some(0) {
+                state.blocked_until = None;
+                state.blocks_all = false;
+            }
+            return Ok(());
+        }
+        state.remaining = Some(0);
+        let wait = header("retry-after")
+            .and_then(|v| v.trim().parse::<u64>().ok())
+            .or(state.window)
+            .map(Duration::from_secs)
+            // A 429 that says nothing: a second, then one request tries again (and the
+            // retry's own backoff grows from there).
+            .unwrap_or(Duration::from_secs(1));
+        let until = (Instant::now() + wait, SystemTime::now() + wait);
+        if state
+            .blocked_until
+            .is_none_or(|(current, _)| current < until.0)
+        {
+            state.blocked_until = Some(until);
+        }
+        state.blocks_all |= !pass.manifest_get;
+        tracing::debug!(
+            registry = name,
+            wait_s = wait.as_secs(),
+            "pull limit reached (429)"
+        );
+        if wait > self.max_wait {
+            return Err(self.refusal(name, &state, until.1));
+        }
+        Ok(())
+    }
+
+    fn refusal(&self, name: &str, state: &State, resets: SystemTime) -> RateLimited {
+        let limit = match (state.limit, state.window) {
+            (Some(limit), Some(window)) => format!(" ({limit} manifest GETs per {window} s)"),
+            (None, Some(window)) => format!(" (its window is {window} s)"),
+            _ => String::new(),
+        };
+        RateLimited {
+            registry: name.to_string(),
+            limit,
+            resets: utc(resets),
+            bound: self.max_wait.as_secs(),
+        }
+    }
+}
+
+/// `100;w=21600` -> (Some(100), Some(21600)); `;w=21600` -> (None, Some(21600)).
+fn parse_quota(value: &str) -> (Option<u64>, Option<u64>) {
+    let mut parts = value.split(';');
+    let count = parts.next().and_then(|c| c.trim().parse().ok());
+    let window = parts
+        .filter_map(|p| p.trim().strip_prefix("w="))
+        .find_map(|w| w.trim().parse().ok());
+    (count, window)
+}
+
+/// `2026-12-06 12:34 UTC`.
+fn utc(time: SystemTime) -> String {
+    let seconds = time
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
+    let (days, rest) = (seconds / 86_400, seconds % 86_400);
+    // Howard Hinnant's civil_from_days.
+    let z = days as i64 + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02} {:02}:{:02} UTC",
+        rest / 3600,
+        rest % 3600 / 60
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quotas_parse_with_and_without_a_count() {
+        assert_eq!(parse_quota("100;w=21600"), (Some(100), Some(21600)));
+        assert_eq!(parse_quota(";w=21600"), (None, Some(21600)));
+        assert_eq!(parse_quota("76"), (Some(76), None));
+    }
+
+    #[test]
+    fn times_print_as_utc() {
+        assert_eq!(utc(SystemTime::UNIX_EPOCH), "1970-01-01 00:00 UTC");
+        let t = SystemTime::UNIX_EPOCH + Duration::from_secs(1_796_557_500);
+        assert_eq!(utc(t), "2026-12-06 11:45 UTC");
+    }
+}
