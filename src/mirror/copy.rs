@@ -23,13 +23,13 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use futures_util::{StreamExt, stream};
 use serde::Serialize;
-use tokio::sync::{Mutex, OnceCell};
 
+use super::blobs::{BlobOutcome, Ledger, put_blob};
 use super::plan::Job;
 use super::referrers::{self, Placement, Referrer, ReferrerCache, ReferrerPolicy};
 use crate::mirror_map::MirrorPrefix;
 use crate::registry::format::{self, Descriptor, Kind, ManifestError};
-use crate::registry::{BlobTransfer, RawManifest, RegistryClient, RegistryError, Repo};
+use crate::registry::{RawManifest, RegistryClient, RegistryError, Repo};
 
 /// Index nesting deeper than this is refused (real images nest one level at most).
 const MAX_INDEX_DEPTH: usize = 3;
@@ -91,28 +91,6 @@ impl Outcome {
             referrers: 0,
             error: None,
         }
-    }
-}
-
-/// Which mirror repository each blob went to during this run, so the next image that
-/// needs it mounts it instead of copying it again.
-#[derive(Default)]
-struct Ledger {
-    cells: Mutex<HashMap<(String, String), Arc<BlobHome>>>,
-}
-
-/// Set once, by the first copy of a blob to a registry: the repository it went to, or
-/// `None` when that copy failed (later images then try their own).
-type BlobHome = OnceCell<Option<Repo>>;
-
-impl Ledger {
-    async fn cell(&self, registry: &str, digest: &str) -> Arc<BlobHome> {
-        self.cells
-            .lock()
-            .await
-            .entry((registry.to_string(), digest.to_string()))
-            .or_default()
-            .clone()
     }
 }
 
@@ -331,9 +309,7 @@ async fn copy(run: &Run<'_>, job: &Job, outcome: &mut Outcome) -> Result<Status,
         }
     }
 
-    for child in &children {
-        client.put_manifest(&target, &child.digest, child).await?;
-    }
+    push_children(client, &target, &children).await?;
     if !found.is_empty() {
         // Referrers name the image by digest: it must exist before they are listed.
         client.put_manifest(&target, &job.digest, &top).await?;
@@ -343,13 +319,21 @@ async fn copy(run: &Run<'_>, job: &Job, outcome: &mut Outcome) -> Result<Status,
         outcome.referrers = place_referrers(run, &source, &target, &missing, &bytes).await?;
     }
     outcome.bytes = bytes.load(Ordering::Relaxed);
-    client.put_manifest(&target, &job.tag, &top).await?;
+    let pushed = client.put_manifest(&target, &job.tag, &top).await?;
 
-    match client.head_manifest(&target, &job.tag).await? {
-        Some(head) if head.digest == job.digest => Ok(Status::Copied),
-        Some(head) => Err(CopyError::TagMoved {
+    // The registry says what the tag now holds; one that does not say is asked.
+    let stored = match pushed.digest {
+        Some(digest) => Some(digest),
+        None => client
+            .head_manifest(&target, &job.tag)
+            .await?
+            .map(|head| head.digest),
+    };
+    match stored {
+        Some(digest) if digest == job.digest => Ok(Status::Copied),
+        Some(actual) => Err(CopyError::TagMoved {
             target: job.target(),
-            actual: head.digest,
+            actual,
             pinned: job.digest.clone(),
         }),
         None => Err(CopyError::TagMissing {
@@ -469,11 +453,7 @@ impl Placement for ImagePlacement<'_, '_> {
         for result in put_blobs(self.run, self.source, self.target, &blobs, self.bytes).await {
             result?;
         }
-        for child in &children {
-            client
-                .put_manifest(self.target, &child.digest, child)
-                .await?;
-        }
+        push_children(client, self.target, &children).await?;
         Ok(manifest)
     }
 }
@@ -491,6 +471,58 @@ async fn put_blobs(
         .buffer_unordered(run.options.blob_jobs.max(1))
         .collect()
         .await
+}
+
+/// Child manifests fetched or pushed at once within one image.
+const CHILDREN_AT_ONCE: usize = 8;
+
+/// One child manifest of an index, by digest, its size checked against the index's.
+async fn fetch_child(
+    client: &RegistryClient,
+    source: &Repo,
+    descriptor: Descriptor,
+) -> Result<RawManifest, RegistryError> {
+    let child = client
+        .get_manifest(source, &descriptor.digest, Some(&descriptor.digest))
+        .await?;
+    if child.bytes.len() as u64 != descriptor.size {
+        return Err(RegistryError::Manifest {
+            what: format!("fetching manifest {}@{}", source.name, descriptor.digest),
+            source: ManifestError::SizeMismatch {
+                actual: child.bytes.len() as u64,
+                declared: descriptor.size,
+            },
+        });
+    }
+    Ok(child)
+}
+
+/// Pushes child manifests by digest: the platform images at once, then nested
+/// indexes in order, so an index is never pushed before what it lists.
+async fn push_children(
+    client: &RegistryClient,
+    target: &Repo,
+    children: &[RawManifest],
+) -> Result<(), RegistryError> {
+    let is_index = |m: &RawManifest| {
+        matches!(
+            format::kind(&m.media_type, &m.bytes),
+            Ok(Kind::Index { .. })
+        )
+    };
+    let pushed: Vec<Result<_, RegistryError>> =
+        stream::iter(children.iter().filter(|c| !is_index(c)))
+            .map(|child| client.put_manifest(target, &child.digest, child))
+            .buffer_unordered(CHILDREN_AT_ONCE)
+            .collect()
+            .await;
+    for result in pushed {
+        result?;
+    }
+    for index in children.iter().filter(|c| is_index(c)) {
+        client.put_manifest(target, &index.digest, index).await?;
+    }
+    Ok(())
 }
 
 /// Every child manifest (depth first, children before parents) and every distinct blob
@@ -526,23 +558,15 @@ pub(crate) async fn walk(
                     });
                 }
                 client.rate_limit_covers(source, manifests.len())?;
-                for descriptor in manifests {
-                    let child = client
-                        .get_manifest(source, &descriptor.digest, Some(&descriptor.digest))
-                        .await?;
-                    if child.bytes.len() as u64 != descriptor.size {
-                        return Err(RegistryError::Manifest {
-                            what: format!(
-                                "fetching manifest {}@{}",
-                                source.name, descriptor.digest
-                            ),
-                            source: ManifestError::SizeMismatch {
-                                actual: child.bytes.len() as u64,
-                                declared: descriptor.size,
-                            },
-                        });
-                    }
-                    pending.push((child, depth + 1));
+                // The platforms are fetched at once; each is checked against its
+                // descriptor (digest and size).
+                let fetched: Vec<Result<RawManifest, RegistryError>> = stream::iter(manifests)
+                    .map(|descriptor| fetch_child(client, source, descriptor))
+                    .buffered(CHILDREN_AT_ONCE)
+                    .collect()
+                    .await;
+                for child in fetched {
+                    pending.push((child?, depth + 1));
                 }
             }
         }
@@ -553,60 +577,6 @@ pub(crate) async fn walk(
     // Children were discovered parents-first; push them leaves-first.
     children.reverse();
     Ok((children, blobs))
-}
-
-enum BlobOutcome {
-    Present,
-    Mounted,
-    Copied,
-}
-
-async fn put_blob(
-    client: &RegistryClient,
-    source: &Repo,
-    target: &Repo,
-    blob: &Descriptor,
-    ledger: &Ledger,
-    bytes: Arc<AtomicU64>,
-) -> Result<BlobOutcome, RegistryError> {
-    if client.blob_exists(target, &blob.digest).await? {
-        return Ok(BlobOutcome::Present);
-    }
-    let cell = ledger.cell(target.registry(), &blob.digest).await;
-    let mut transferred_here = None;
-    let home = cell
-        .get_or_init(|| async {
-            match client
-                .transfer_blob(source, target, None, blob, bytes.clone())
-                .await
-            {
-                Ok(transfer) => {
-                    transferred_here = Some(Ok(transfer));
-                    Some(target.clone())
-                }
-                Err(error) => {
-                    transferred_here = Some(Err(error));
-                    None
-                }
-            }
-        })
-        .await
-        .clone();
-    match transferred_here {
-        Some(Ok(_)) => return Ok(BlobOutcome::Copied),
-        Some(Err(error)) => return Err(error),
-        None => {}
-    }
-    if home.as_ref() == Some(target) {
-        return Ok(BlobOutcome::Present);
-    }
-    match client
-        .transfer_blob(source, target, home.as_ref(), blob, bytes)
-        .await?
-    {
-        BlobTransfer::Mounted => Ok(BlobOutcome::Mounted),
-        BlobTransfer::Copied { .. } => Ok(BlobOutcome::Copied),
-    }
 }
 
 #[cfg(test)]

@@ -1,5 +1,6 @@
 //! Mirroring: which `IMAGES` entries to copy ([`plan`]) and how ([`copy`]).
 
+mod blobs;
 pub mod copy;
 pub mod plan;
 pub mod referrers;

@@ -102,8 +102,10 @@ impl RegistryClient {
             let separator = if location.contains('?') { '&' } else { '?' };
             let put_url = format!("{location}{separator}digest={digest}");
             let body = reqwest::Body::wrap_stream(verified);
-            // Not through `send`: a streamed body cannot be replayed after a 401.
-            let token = self.token(to, true).await?;
+            // Not through `send`: a streamed body cannot be replayed after a 401. The
+            // upload's POST went through `send`, so the token it needed (if any) is
+            // cached; asking oci-client again would cost an anonymous registry a ping.
+            let token = self.cached_token(to, true).await;
             let put = self
                 .clients(to)
                 .http

@@ -30,6 +30,8 @@ pub struct PushedManifest {
     /// `OCI-Subject`: a registry with the referrers API names the subject of a pushed
     /// manifest that has one; a registry without it says nothing.
     pub subject: Option<String>,
+    /// `Docker-Content-Digest`: the digest of what the registry stored.
+    pub digest: Option<String>,
 }
 
 impl RegistryClient {
@@ -201,7 +203,12 @@ impl RegistryClient {
                 .get("oci-subject")
                 .and_then(|v| v.to_str().ok())
                 .map(str::to_string);
-            Ok(PushedManifest { subject })
+            let digest = response
+                .headers()
+                .get("docker-content-digest")
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_string);
+            Ok(PushedManifest { subject, digest })
         })
         .await
     }

@@ -4,6 +4,7 @@
 
 use std::path::Path;
 
+use crate::common::artifacts;
 use crate::common::images::{self, Platform, layer, two_platforms};
 use crate::common::registry::TestRegistry;
 use crate::common::world::World;
@@ -402,4 +403,63 @@ fn tls_certificates_are_verified_unless_the_host_is_named_insecure() {
     let accepted = run(&["--insecure-tls".into(), "127.0.0.1".into()]);
     assert_eq!(accepted.status.code(), Some(0), "{}", stdout(&accepted));
     assert_eq!(by_entry(&json_lines(&accepted), "app")["status"], "copied");
+}
+
+#[test]
+fn blobs_are_put_without_a_head_and_a_blob_deleted_at_the_mirror_is_uploaded_again() {
+    let world = World::logged();
+    let layers = || vec![layer(11, 64 * 1024), layer(12, 32 * 1024)];
+    let digest = world.publish(
+        "org/app",
+        "1",
+        vec![Platform {
+            architecture: "amd64",
+            layers: layers(),
+        }],
+    );
+    world.write_images(&[("app", format!("{PREFIX}/org/app:1@{digest}"))]);
+    assert!(world.mirror(&[]).status.success());
+    let requests = world.mirror.requests();
+    assert!(
+        !requests
+            .iter()
+            .any(|r| r.starts_with("HEAD") && r.contains("/blobs/")),
+        "a blob upload opens as a mount from the repository itself, no HEAD first: {requests:#?}"
+    );
+
+    // Behind the run's back: the layer leaves the mirror repository, and so does the tag.
+    let mirror = world.mirror.authority();
+    let repo = "cki/mirror/org/app";
+    let layer_digest = images::digest(&layers()[0].gzip);
+    let (status, _, _) = artifacts::request(
+        &mirror,
+        "DELETE",
+        &format!("/v2/{repo}/blobs/{layer_digest}"),
+        &[],
+        &[],
+    );
+    assert_eq!(status, 202, "the blob was deleted");
+    let (status, _, _) = artifacts::request(
+        &mirror,
+        "DELETE",
+        &format!("/v2/{repo}/manifests/{digest}"),
+        &[],
+        &[],
+    );
+    assert_eq!(status, 202, "the manifest was deleted");
+    assert!(!world.in_mirror(&format!("{repo}:1")));
+
+    let again = world.mirror(&[]);
+    assert!(
+        again.status.success(),
+        "{}",
+        String::from_utf8_lossy(&again.stderr)
+    );
+    let copied = by_entry(&json_lines(&again), "app");
+    assert_eq!(copied["status"], "copied");
+    assert_eq!(
+        copied["blobs_copied"], 1,
+        "the deleted layer was uploaded again: {copied}"
+    );
+    assert!(world.in_mirror(&format!("{repo}:1")));
 }

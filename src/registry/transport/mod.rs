@@ -251,6 +251,12 @@ impl RegistryClient {
         Ok(token)
     }
 
+    /// The token [`Self::send`] last used for `repo`, without fetching one.
+    pub(super) async fn cached_token(&self, repo: &Repo, push: bool) -> Option<String> {
+        let key = (repo.endpoint.authority.clone(), repo.path.clone(), push);
+        self.tokens.lock().await.get(&key).cloned().flatten()
+    }
+
     async fn forget_token(&self, repo: &Repo, push: bool) {
         let key = (repo.endpoint.authority.clone(), repo.path.clone(), push);
         self.tokens.lock().await.remove(&key);
