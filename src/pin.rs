@@ -236,7 +236,7 @@ pub async fn mirror_pinned(
     )?;
     let copy = crate::mirror::CopyOptions {
         dry_run: false,
-        jobs: 1,
+        jobs: crate::mirror::Jobs::Fixed(1),
         blob_jobs: 4,
         prefix: prefix.clone(),
         referrers,

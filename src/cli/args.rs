@@ -160,9 +160,10 @@ pub struct MirrorArgs {
     /// Mirror only this IMAGES entry; repeatable [default: every mirrored entry]
     #[arg(long = "entry", value_name = "NAME")]
     pub entries: Vec<String>,
-    /// Images copied at once
-    #[arg(long, value_name = "N", default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=64))]
-    pub jobs: u16,
+    /// Images copied at once [default: adaptive: from 4, one more for each image the
+    /// registries took without pushing back (429, 503), halved when one did, up to 32]
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub jobs: Option<u16>,
     /// Only check the mirror and say what would be copied
     #[arg(long)]
     pub dry_run: bool,
@@ -238,9 +239,10 @@ pub struct PostUpgradeArgs {
         conflicts_with_all = ["dep_name", "new_value", "new_digest"]
     )]
     pub data_file: Option<std::path::PathBuf>,
-    /// Images copied at once
-    #[arg(long, value_name = "N", default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=64))]
-    pub jobs: u16,
+    /// Images copied at once [default: adaptive: from 4, one more for each image the
+    /// registries took without pushing back (429, 503), halved when one did, up to 32]
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub jobs: Option<u16>,
 }
 
 #[derive(Debug, Args)]

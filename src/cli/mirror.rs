@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
 
-use img_mirror::mirror::{CopyOptions, Job, Outcome, Progress, Status, mirror_all, plan};
+use img_mirror::mirror::{CopyOptions, Job, Jobs, Outcome, Progress, Status, mirror_all, plan};
 
 use super::args::{MirrorArgs, MirrorFormat};
 use super::json_lines::Line;
@@ -24,7 +24,9 @@ pub fn run(args: MirrorArgs) -> Result<CliOutcome, Failure> {
     let Registries { client, runtime } = Registries::open(&args.registry)?;
     let copy_options = CopyOptions {
         dry_run: args.dry_run,
-        jobs: usize::from(args.jobs),
+        jobs: args
+            .jobs
+            .map_or_else(Jobs::default, |n| Jobs::Fixed(usize::from(n))),
         blob_jobs: 4,
         prefix: workspace.prefix().clone(),
         referrers: workspace.referrers(&args.registry),

@@ -3,7 +3,7 @@
 //! stderr, which Renovate puts in its "Artifact update problem" comment.
 
 use img_mirror::diag::render_human;
-use img_mirror::mirror::{CopyOptions, Status};
+use img_mirror::mirror::{CopyOptions, Jobs, Status};
 use img_mirror::post_upgrade::{RenovateClaim, data_file, post_upgrade};
 
 use super::args::PostUpgradeArgs;
@@ -18,7 +18,9 @@ pub fn run(args: PostUpgradeArgs) -> Result<Outcome, Failure> {
     let Registries { client, runtime } = Registries::open(&args.registry)?;
     let copy = CopyOptions {
         dry_run: false,
-        jobs: usize::from(args.jobs),
+        jobs: args
+            .jobs
+            .map_or_else(Jobs::default, |n| Jobs::Fixed(usize::from(n))),
         blob_jobs: 4,
         prefix: options.mirror_prefix.clone(),
         referrers,

@@ -25,6 +25,7 @@ use futures_util::{StreamExt, stream};
 use serde::Serialize;
 
 use super::blobs::{BlobOutcome, Ledger, put_blob};
+use super::concurrency::{Jobs, run_all};
 use super::plan::Job;
 use super::referrers::{self, Placement, Referrer, ReferrerCache, ReferrerPolicy};
 use crate::mirror_map::MirrorPrefix;
@@ -39,7 +40,7 @@ pub struct CopyOptions {
     /// Only HEAD the mirror and report what would be copied.
     pub dry_run: bool,
     /// Images copied at once.
-    pub jobs: usize,
+    pub jobs: Jobs,
     /// Blobs transferred at once within one image.
     pub blob_jobs: usize,
     /// Pushes outside this prefix are refused, whatever the plan says.
@@ -174,7 +175,7 @@ pub async fn mirror_all(
         referrers: ReferrerCache::default(),
         progress,
     };
-    let checks = (options.jobs.max(1) * CHECKS_PER_COPY).min(64);
+    let checks = (options.jobs.ceiling() * CHECKS_PER_COPY).min(64);
     let checked: Vec<Checked> = stream::iter(jobs.iter())
         .map(|job| check(client, job, options))
         .buffer_unordered(checks)
@@ -192,18 +193,20 @@ pub async fn mirror_all(
         }
     }
     let run = &run;
-    let finished: Vec<Outcome> = stream::iter(work)
-        .map(|checked| async move {
+    let finished: Vec<Outcome> = run_all(
+        work,
+        options.jobs,
+        || client.pushbacks(),
+        |checked| async move {
             match checked {
                 Checked::Copy(job) => copy_image(run, job).await,
                 Checked::Present(job) => complete_image(run, job).await,
                 Checked::Settled(outcome) => outcome,
             }
-        })
-        .buffer_unordered(options.jobs.max(1))
-        .inspect(|outcome| progress.done(outcome))
-        .collect()
-        .await;
+        },
+        |outcome| progress.done(outcome),
+    )
+    .await;
     outcomes.extend(finished);
     // Report in plan order, whatever order things finished in.
     let order: HashMap<&str, usize> = jobs
@@ -606,7 +609,7 @@ mod tests {
         };
         let options = CopyOptions {
             dry_run: false,
-            jobs: 1,
+            jobs: Jobs::Fixed(1),
             blob_jobs: 1,
             referrers: ReferrerPolicy::All,
             prefix: MirrorPrefix::parse("quay.io/cki/mirror").unwrap(),

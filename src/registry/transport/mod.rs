@@ -59,6 +59,8 @@ pub struct RegistryClient {
     /// Bearer tokens by (endpoint, repository path, push), so each is fetched once.
     tokens: tokio::sync::Mutex<HashMap<(String, String, bool), Option<String>>>,
     limits: RateLimits,
+    /// 429 and 503 answers so far: the registries asking for less.
+    pushbacks: std::sync::atomic::AtomicU64,
 }
 
 /// oci-client and our own reqwest client, configured alike.
@@ -144,6 +146,7 @@ impl RegistryClient {
             limits: RateLimits::new(options.max_rate_limit_wait),
             options,
             tokens: Default::default(),
+            pushbacks: Default::default(),
         })
     }
 
@@ -169,6 +172,11 @@ impl RegistryClient {
 
     pub fn endpoints(&self) -> &Endpoints {
         &self.options.endpoints
+    }
+
+    /// How many times registries pushed back (429, 503) so far.
+    pub fn pushbacks(&self) -> u64 {
+        self.pushbacks.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     pub fn retry_policy(&self) -> RetryPolicy {
@@ -357,6 +365,10 @@ impl RegistryClient {
             challenge,
             "request"
         );
+        if matches!(response.status().as_u16(), 429 | 503) {
+            self.pushbacks
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        }
         self.limits
             .after_response(
                 &pass,
