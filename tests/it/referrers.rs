@@ -250,6 +250,16 @@ fn a_signature_added_upstream_later_arrives_and_a_no_op_run_costs_one_upstream_r
     let signature = cosign_signature("docker.io/grafana/grafana", &digest, 1);
     let tag = format!("{}.sig", fallback_tag(&digest));
     signature.push(&world.upstream.authority(), "grafana/grafana", &tag);
+    let verify = world.run(&["verify", "--upstream"]);
+    let report = String::from_utf8_lossy(&verify.stdout);
+    assert_eq!(verify.status.code(), Some(1), "{report}");
+    assert!(
+        report.contains("INCOMPLETE IMAGES.grafana")
+            && report.contains(&format!(
+                "the upstream has 1 referrer(s) the mirror lacks: {tag}"
+            )),
+        "{report}"
+    );
     let second = world.run(&["mirror", "--format", "json"]);
     assert!(second.status.success());
     let completed = outcome(&second);
