@@ -11,6 +11,7 @@ pub mod check;
 pub mod classify;
 pub mod diag;
 pub mod diff;
+pub mod extract;
 pub mod fix;
 pub mod lint;
 pub mod mirror;

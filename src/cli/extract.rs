@@ -1,8 +1,9 @@
-//! `img-mirror extract`: what Renovate's regex managers see in vars.yml.
+//! `img-mirror extract`: what Renovate's regex managers see in the repository (or in
+//! the vars file `--vars` names).
 
 use std::fmt::Write as _;
 
-use img_mirror::check::{ExtractReport, extract};
+use img_mirror::extract::{ExtractReport, FileExtract, Scope, extract};
 use img_mirror::renovate::extract::Dep;
 
 use super::args::{ExtractArgs, ExtractFormat};
@@ -11,7 +12,12 @@ use super::{Failure, Outcome, output};
 
 pub fn run(args: ExtractArgs) -> Result<Outcome, Failure> {
     let workspace = Workspace::open(&args.repo, args.config.clone())?;
-    let report = extract(&workspace.options)?;
+    let scope = if args.repo.vars.is_some() {
+        Scope::VarsFile
+    } else {
+        Scope::Repository
+    };
+    let report = extract(&workspace.options, scope)?;
     let text = match args.format {
         ExtractFormat::Json => json_text(&report),
         ExtractFormat::Human => table(&report),
@@ -20,9 +26,10 @@ pub fn run(args: ExtractArgs) -> Result<Outcome, Failure> {
     Ok(Outcome::Clean)
 }
 
-/// Renovate's `packageFiles` shape: one element per manager that extracted deps.
-/// Serialised straight from the deps: a `serde_json::Value` copy of 10,000 of them
-/// costs more than extracting them.
+/// Renovate's `packageFiles` shape: under `regex`, one element per manager and file
+/// that extracted deps, manager by manager (Renovate runs each custom manager over its
+/// files in turn). Serialised straight from the deps: a `serde_json::Value` copy of
+/// 10,000 of them costs more than extracting them.
 fn json_text(report: &ExtractReport) -> String {
     #[derive(serde::Serialize)]
     #[serde(rename_all = "camelCase")]
@@ -34,16 +41,19 @@ fn json_text(report: &ExtractReport) -> String {
     struct PackageFiles<'a> {
         regex: Vec<PackageFile<'a>>,
     }
-    let regex = report
-        .view
-        .runs
-        .iter()
-        .filter(|run| !run.extraction.deps.is_empty())
-        .map(|run| PackageFile {
-            package_file: &report.package_file,
-            deps: &run.extraction.deps,
-        })
-        .collect();
+    let mut regex = Vec::new();
+    for (config_index, _) in &report.managers {
+        for file in &report.files {
+            for run in file.runs.iter().filter(|r| r.config_index == *config_index) {
+                if !run.extraction.deps.is_empty() {
+                    regex.push(PackageFile {
+                        package_file: &file.package_file,
+                        deps: &run.extraction.deps,
+                    });
+                }
+            }
+        }
+    }
     let mut text = serde_json::to_string(&PackageFiles { regex })
         .expect("deps serialise: strings and lists only");
     text.push('\n');
@@ -52,11 +62,12 @@ fn json_text(report: &ExtractReport) -> String {
 
 fn table(report: &ExtractReport) -> String {
     let mut out = String::new();
-    if let Some(entry) = &report.view.ignored_by {
+    for file in report.files.iter().filter(|f| f.ignored_by.is_some()) {
         let _ = writeln!(
             out,
-            "ignorePaths entry `{entry}` hides {} from every manager",
-            report.package_file
+            "ignorePaths entry `{}` hides {} from every manager",
+            file.ignored_by.as_deref().unwrap_or_default(),
+            file.package_file
         );
     }
     for migration in &report.migrations {
@@ -69,20 +80,26 @@ fn table(report: &ExtractReport) -> String {
     for (_, note) in &report.manager_notes {
         let _ = writeln!(out, "{note}");
     }
-    if report.view.runs.is_empty()
-        && report.manager_notes.is_empty()
-        && report.view.ignored_by.is_none()
-    {
+    if report.managers.is_empty() && report.manager_notes.is_empty() {
         let _ = writeln!(out, "the config has no regex custom manager");
     }
-    for run in &report.view.runs {
+    for file in &report.files {
+        file_table(&mut out, report, file);
+    }
+    out
+}
+
+/// Each manager's deps in one file, a row per dep.
+fn file_table(out: &mut String, report: &ExtractReport, file: &FileExtract) {
+    for run in &file.runs {
+        let manager = report.manager(run.config_index);
         let _ = writeln!(
             out,
             "{} on {} (as Renovate {} runs it, with node-re2 {}): {} deps, {} dropped",
-            run.manager.key_path,
-            report.package_file,
-            run.manager.version,
-            match run.manager.engine {
+            manager.key_path,
+            file.package_file,
+            manager.version,
+            match manager.engine {
                 img_mirror::renovate::re2::NodeRe2::V1_21 => "1.21",
                 img_mirror::renovate::re2::NodeRe2::V1_26 => "1.26",
             },
@@ -96,9 +113,9 @@ fn table(report: &ExtractReport) -> String {
             .map(|dep| {
                 let line = dep.span.as_ref().map_or(String::new(), |span| {
                     let start = span.start
-                        + (report.text[span.clone()].len()
-                            - report.text[span.clone()].trim_start().len());
-                    (report.text[..start].matches('\n').count() + 1).to_string()
+                        + (file.text[span.clone()].len()
+                            - file.text[span.clone()].trim_start().len());
+                    (file.text[..start].matches('\n').count() + 1).to_string()
                 });
                 [
                     line,
@@ -131,7 +148,6 @@ fn table(report: &ExtractReport) -> String {
             let _ = writeln!(out, "  {}", cells.join("  ").trim_end());
         }
     }
-    out
 }
 
 fn short_digest(digest: &str) -> String {

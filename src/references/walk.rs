@@ -1,6 +1,7 @@
 //! The repository as git sees it (tracked files and untracked ones that are not
 //! ignored), walked as ripgrep walks it: `.gitignore`, `.ignore` and `.git/info/exclude`
-//! respected, hidden directories such as `.gitlab/` included, `.git` itself skipped.
+//! respected, hidden directories such as `.gitlab/` included, `.git` itself skipped,
+//! symbolic links to files listed (not followed into directories).
 //! Binary files (a NUL byte in the first 8 KiB, as ripgrep and git decide) and files
 //! over the size cap are skipped unread past that.
 
@@ -49,7 +50,11 @@ pub fn walk(root: &Path, leave_out: &(dyn Fn(&str) -> bool + Sync)) -> Walked {
             let Ok(entry) = entry else {
                 return ignore::WalkState::Continue;
             };
-            if !entry.file_type().is_some_and(|t| t.is_file()) {
+            // A symbolic link to a file is a file, as git lists it and Renovate reads it.
+            let is_file = entry
+                .file_type()
+                .is_some_and(|t| t.is_file() || (t.is_symlink() && entry.path().is_file()));
+            if !is_file {
                 return ignore::WalkState::Continue;
             }
             let relative = relative(root, entry.path());

@@ -661,3 +661,92 @@ fn check_fix_rewrites_what_passes_in_the_files_own_convention() {
     );
     assert_eq!(fixed.status.code(), Some(1));
 }
+
+#[test]
+fn extract_reads_every_file_its_managers_select_in_a_repository_without_vars_yml() {
+    let dir = tempfile::tempdir().unwrap();
+    let write = |path: &str, text: &str| {
+        let path = dir.path().join(path);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    };
+    write(
+        "renovate.json",
+        r##"{
+  "customManagers": [
+    {
+      "customType": "regex",
+      "managerFilePatterns": ["/(^|/)Dockerfile$/"],
+      "matchStrings": ["# renovate: datasource=(?<datasource>\\S+) depName=(?<depName>\\S+)\\nARG \\S+=(?<currentValue>\\S+)"]
+    },
+    {
+      "customType": "regex",
+      "managerFilePatterns": ["/\\.gitlab-ci\\.yml$/"],
+      "matchStrings": ["image: (?<depName>[^:\\s]+):(?<currentValue>\\S+)"],
+      "datasourceTemplate": "docker"
+    },
+    {
+      "customType": "regex",
+      "managerFilePatterns": ["/\\.nothing$/"],
+      "matchStrings": ["x(?<depName>y)(?<currentValue>z)"],
+      "datasourceTemplate": "docker"
+    }
+  ]
+}
+"##,
+    );
+    write(
+        "Dockerfile",
+        "FROM scratch\n# renovate: datasource=github-releases depName=helm/helm\nARG HELM_VERSION=v3.16.1\n",
+    );
+    write(
+        "tools/Dockerfile",
+        "# renovate: datasource=github-releases depName=kubernetes-sigs/kustomize\nARG KUSTOMIZE=v5.4.3\n",
+    );
+    write(".gitlab-ci.yml", "lint:\n  image: python:3.12\n");
+    write("README.md", "ARG NOTHING=1\n");
+    let repo = dir.path().to_str().unwrap();
+
+    let output = run(&["extract", "--repo", repo, "--format", "json"]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let extracted: serde_json::Value = serde_json::from_str(&stdout(&output)).unwrap();
+    let files: Vec<(&str, Vec<&str>)> = extracted["regex"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|file| {
+            (
+                file["packageFile"].as_str().unwrap(),
+                file["deps"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|d| d["depName"].as_str().unwrap())
+                    .collect(),
+            )
+        })
+        .collect();
+    // Manager by manager, each over its files in path order, as Renovate groups them.
+    assert_eq!(
+        files,
+        [
+            ("Dockerfile", vec!["helm/helm"]),
+            ("tools/Dockerfile", vec!["kubernetes-sigs/kustomize"]),
+            (".gitlab-ci.yml", vec!["python"]),
+        ]
+    );
+
+    let human = stdout(&run(&["extract", "--repo", repo]));
+    assert!(
+        human.contains("customManagers[2] selects no file of the repository"),
+        "{human}"
+    );
+    assert!(
+        human.contains("customManagers[0] on tools/Dockerfile (as Renovate 44.121.2 runs it"),
+        "{human}"
+    );
+    assert!(
+        human.contains("  1     kubernetes-sigs/kustomize  v5.4.3"),
+        "{human}"
+    );
+}
