@@ -120,7 +120,13 @@ struct Run<'a> {
     ledger: Ledger,
     referrers: ReferrerCache,
     progress: &'a dyn Progress,
+    /// Blob transfers in flight across the run: however many images the window lets
+    /// run, memory and sockets stay bounded.
+    blob_slots: tokio::sync::Semaphore,
 }
+
+/// Blob transfers in flight across a run.
+const BLOBS_AT_ONCE: usize = 8;
 
 impl Run<'_> {
     /// The job's upstream and mirror repositories.
@@ -174,6 +180,7 @@ pub async fn mirror_all(
         ledger: Ledger::default(),
         referrers: ReferrerCache::default(),
         progress,
+        blob_slots: tokio::sync::Semaphore::new(BLOBS_AT_ONCE),
     };
     let checks = (options.jobs.ceiling() * CHECKS_PER_COPY).min(64);
     let checked: Vec<Checked> = stream::iter(jobs.iter())
@@ -470,7 +477,10 @@ async fn put_blobs(
     bytes: &Arc<AtomicU64>,
 ) -> Vec<Result<BlobOutcome, RegistryError>> {
     stream::iter(blobs.iter())
-        .map(|blob| put_blob(run.client, source, target, blob, &run.ledger, bytes.clone()))
+        .map(|blob| async {
+            let _slot = run.blob_slots.acquire().await.expect("never closed");
+            put_blob(run.client, source, target, blob, &run.ledger, bytes.clone()).await
+        })
         .buffer_unordered(run.options.blob_jobs.max(1))
         .collect()
         .await

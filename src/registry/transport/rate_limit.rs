@@ -95,6 +95,7 @@ impl RateLimits {
         manifest_get: bool,
     ) -> Result<Pass, RateLimited> {
         let limit = self.limit(registry);
+        let mut probe = None;
         loop {
             let state = *limit.state.lock().unwrap();
             if manifest_get
@@ -121,26 +122,28 @@ impl RateLimits {
                         wait_ms = wait.as_millis() as u64,
                         "waiting for the pull limit"
                     );
+                    probe = None;
                     tokio::time::sleep(wait).await;
                     continue;
                 }
             }
-            break;
-        }
-        let spent = {
-            let mut state = limit.state.lock().unwrap();
             let spent =
                 state.remaining == Some(0) || state.blocked_until.is_some() || !state.answered;
+            if spent && probe.is_none() {
+                // One at a time from here; the state is read again once it is our turn
+                // (the request before may have cleared it, and then nobody waits).
+                probe = Some(limit.probe.clone().lock_owned().await);
+                continue;
+            }
+            if !spent {
+                probe = None;
+            }
+            let mut state = limit.state.lock().unwrap();
             if manifest_get && let Some(remaining) = state.remaining.as_mut() {
                 *remaining = remaining.saturating_sub(1);
             }
-            spent
-        };
-        let probe = if spent {
-            Some(limit.probe.clone().lock_owned().await)
-        } else {
-            None
-        };
+            break;
+        }
         Ok(Pass {
             limit,
             manifest_get,
@@ -281,6 +284,73 @@ fn utc(time: SystemTime) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    async fn pass(limits: &RateLimits) -> Option<Pass> {
+        tokio::time::timeout(
+            Duration::from_millis(100),
+            limits.before_send("r", "r", true),
+        )
+        .await
+        .ok()
+        .map(|pass| pass.unwrap())
+    }
+
+    #[tokio::test]
+    async fn the_first_request_goes_alone_and_then_everyone_goes_at_once() {
+        let limits = RateLimits::new(Duration::from_secs(60));
+        let first = pass(&limits).await.unwrap();
+        assert!(pass(&limits).await.is_none(), "waits for the first answer");
+        limits
+            .after_response(&first, "r", 200, &HeaderMap::new())
+            .unwrap();
+        drop(first);
+        let (a, b) = (pass(&limits).await, pass(&limits).await);
+        assert!(a.is_some() && b.is_some(), "not one at a time any more");
+    }
+
+    #[tokio::test]
+    async fn a_budget_counted_down_to_nothing_in_a_long_window_refuses_without_asking() {
+        let limits = RateLimits::new(Duration::from_secs(60));
+        let first = pass(&limits).await.unwrap();
+        let mut headers = HeaderMap::new();
+        headers.insert("ratelimit-limit", "2;w=21600".parse().unwrap());
+        headers.insert("ratelimit-remaining", "1;w=21600".parse().unwrap());
+        limits.after_response(&first, "r", 200, &headers).unwrap();
+        drop(first);
+        // The last GET the budget covers goes; the one after is refused before it is
+        // sent, while the last is still out.
+        let _last = pass(&limits).await.unwrap();
+        let refused = limits
+            .before_send("r", "docker.io", true)
+            .await
+            .err()
+            .unwrap();
+        assert!(
+            refused.to_string().starts_with(
+                "docker.io's pull limit is spent (2 manifest GETs per 21600 s); it resets by "
+            ),
+            "{refused}"
+        );
+        // What the limit does not count still goes.
+        assert!(limits.before_send("r", "docker.io", false).await.is_ok());
+    }
+
+    #[tokio::test]
+    async fn a_429_in_a_short_window_holds_everyone_until_it_passes() {
+        let limits = RateLimits::new(Duration::from_secs(60));
+        let first = pass(&limits).await.unwrap();
+        let mut headers = HeaderMap::new();
+        headers.insert("retry-after", "1".parse().unwrap());
+        limits.after_response(&first, "r", 429, &headers).unwrap();
+        drop(first);
+        assert!(
+            pass(&limits).await.is_none(),
+            "held for the second it asked"
+        );
+        let started = std::time::Instant::now();
+        let after = limits.before_send("r", "r", true).await;
+        assert!(after.is_ok() && started.elapsed() >= Duration::from_millis(700));
+    }
 
     #[test]
     fn quotas_parse_with_and_without_a_count() {

@@ -57,7 +57,7 @@ impl TestRegistry {
         tls: bool,
         auth_config: Option<String>,
     ) -> TestRegistry {
-        let dir = tempfile::tempdir().expect("temp dir");
+        let mut dir = tempfile::tempdir().expect("temp dir");
         let port = free_port();
         // A logged registry with users logs each response at info level too: those
         // lines name the user the request authenticated as.
@@ -99,18 +99,32 @@ impl TestRegistry {
             );
         }
         let config_path = dir.path().join("config.yml");
-        std::fs::write(&config_path, config).unwrap();
-        let log = std::fs::File::create(dir.path().join("access.log")).unwrap();
-        let child = Command::new("docker-registry")
-            .arg("serve")
-            .arg(&config_path)
-            .stdout(log.try_clone().unwrap())
-            .stderr(log)
-            .spawn()
-            .expect("docker-registry is installed by tests/run.sh");
-        let registry = TestRegistry { child, port, dir };
-        registry.wait_ready();
-        registry
+        std::fs::write(&config_path, &config).unwrap();
+        // The port was free when asked for, but another test may take it before the
+        // registry binds it (the registry then exits, and whatever holds the port would
+        // answer in its place): a registry counts as started only once its own process
+        // holds the listening socket; otherwise it is started again on another port.
+        let mut port = port;
+        for _ in 0..5 {
+            let log = std::fs::File::create(dir.path().join("access.log")).unwrap();
+            let child = Command::new("docker-registry")
+                .arg("serve")
+                .arg(&config_path)
+                .env("REGISTRY_HTTP_ADDR", format!("127.0.0.1:{port}"))
+                .stdout(log.try_clone().unwrap())
+                .stderr(log)
+                .spawn()
+                .expect("docker-registry is installed by tests/run.sh");
+            let mut registry = TestRegistry { child, port, dir };
+            if registry.wait_ready() {
+                return registry;
+            }
+            let _ = registry.child.kill();
+            let _ = registry.child.wait();
+            dir = std::mem::replace(&mut registry.dir, tempfile::tempdir().unwrap());
+            port = free_port();
+        }
+        panic!("docker-registry did not start on any of 5 ports");
     }
 
     pub fn authority(&self) -> String {
@@ -154,21 +168,54 @@ impl TestRegistry {
             .count()
     }
 
-    fn wait_ready(&self) {
+    /// Whether this registry's own process came to listen on its port (and answers);
+    /// `false` when it exited, as it does when the port was taken meanwhile.
+    fn wait_ready(&mut self) -> bool {
         let deadline = Instant::now() + Duration::from_secs(10);
         while Instant::now() < deadline {
-            if let Ok(mut stream) = TcpStream::connect(("127.0.0.1", self.port)) {
+            if !matches!(self.child.try_wait(), Ok(None)) {
+                return false;
+            }
+            if listens(self.child.id(), self.port)
+                && let Ok(mut stream) = TcpStream::connect(("127.0.0.1", self.port))
+            {
                 let _ = stream.write_all(b"GET /v2/ HTTP/1.0\r\nHost: localhost\r\n\r\n");
                 let mut answer = String::new();
                 let _ = stream.read_to_string(&mut answer);
                 if answer.starts_with("HTTP/1.") {
-                    return;
+                    return true;
                 }
             }
             std::thread::sleep(Duration::from_millis(20));
         }
         panic!("docker-registry on port {} did not start", self.port);
     }
+}
+
+/// Whether process `pid` holds the socket listening on 127.0.0.1:`port` (Linux: the
+/// socket's inode in /proc/net/tcp among the process's open files).
+fn listens(pid: u32, port: u16) -> bool {
+    let Ok(table) = std::fs::read_to_string("/proc/net/tcp") else {
+        // Not Linux: trust the answer.
+        return true;
+    };
+    let local = format!("0100007F:{port:04X}");
+    let Some(inode) = table.lines().skip(1).find_map(|line| {
+        let fields: Vec<&str> = line.split_whitespace().collect();
+        (fields.get(1) == Some(&local.as_str()) && fields.get(3) == Some(&"0A"))
+            .then(|| fields.get(9).map(|i| i.to_string()))
+            .flatten()
+    }) else {
+        return false;
+    };
+    let socket = format!("socket:[{inode}]");
+    std::fs::read_dir(format!("/proc/{pid}/fd"))
+        .map(|fds| {
+            fds.flatten().any(|fd| {
+                std::fs::read_link(fd.path()).is_ok_and(|target| target.to_string_lossy() == socket)
+            })
+        })
+        .unwrap_or(false)
 }
 
 impl Drop for TestRegistry {
