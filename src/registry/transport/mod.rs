@@ -63,10 +63,21 @@ pub struct RegistryClient {
     pushbacks: std::sync::atomic::AtomicU64,
 }
 
-/// oci-client and our own reqwest client, configured alike.
+/// oci-client and our own reqwest client, configured alike. oci-client only fetches
+/// tokens: it is built when the first registry asks for one, so a run against
+/// anonymous registries never pays for its TLS setup and its copy of the roots.
 pub(super) struct Clients {
-    oci: oci_client::Client,
+    oci: std::sync::OnceLock<Result<oci_client::Client, String>>,
+    oci_config: OciSettings,
     pub(super) http: reqwest::Client,
+}
+
+/// What oci-client is built from.
+struct OciSettings {
+    plain_http: Vec<String>,
+    connect_timeout: Duration,
+    read_timeout: Duration,
+    accept_invalid_certificates: bool,
 }
 
 impl Clients {
@@ -74,16 +85,12 @@ impl Clients {
         options: &ClientOptions,
         accept_invalid_certificates: bool,
     ) -> Result<Clients, ClientBuildError> {
-        let config = ClientConfig {
-            protocol: ClientProtocol::HttpsExcept(options.endpoints.plain_http_authorities()),
-            connect_timeout: Some(options.connect_timeout),
-            read_timeout: Some(options.read_timeout),
+        let oci_config = OciSettings {
+            plain_http: options.endpoints.plain_http_authorities(),
+            connect_timeout: options.connect_timeout,
+            read_timeout: options.read_timeout,
             accept_invalid_certificates,
-            extra_root_certificates: roots::for_oci_client(),
-            ..ClientConfig::default()
         };
-        let oci = oci_client::Client::try_from(config)
-            .map_err(|e| ClientBuildError::Registry(e.to_string()))?;
         let bundled_roots =
             roots::for_reqwest().map_err(|e| ClientBuildError::Http(e.to_string()))?;
         let http = reqwest::Client::builder()
@@ -95,7 +102,30 @@ impl Clients {
             .user_agent(concat!("img-mirror/", env!("CARGO_PKG_VERSION")))
             .build()
             .map_err(|e| ClientBuildError::Http(e.to_string()))?;
-        Ok(Clients { oci, http })
+        Ok(Clients {
+            oci: std::sync::OnceLock::new(),
+            oci_config,
+            http,
+        })
+    }
+
+    /// oci-client, built on first use.
+    fn oci(&self) -> Result<&oci_client::Client, ClientBuildError> {
+        self.oci
+            .get_or_init(|| {
+                let settings = &self.oci_config;
+                let config = ClientConfig {
+                    protocol: ClientProtocol::HttpsExcept(settings.plain_http.clone()),
+                    connect_timeout: Some(settings.connect_timeout),
+                    read_timeout: Some(settings.read_timeout),
+                    accept_invalid_certificates: settings.accept_invalid_certificates,
+                    extra_root_certificates: roots::for_oci_client(),
+                    ..ClientConfig::default()
+                };
+                oci_client::Client::try_from(config).map_err(|e| e.to_string())
+            })
+            .as_ref()
+            .map_err(|message| ClientBuildError::Registry(message.clone()))
     }
 }
 
@@ -241,9 +271,15 @@ impl RegistryClient {
             "asking for a token"
         );
         let token = retry::retry(self.options.retry, || async {
-            self.clients(repo)
-                .oci
-                .auth(&repo.oci(None), &self.registry_auth(repo), operation)
+            let oci = self
+                .clients(repo)
+                .oci()
+                .map_err(|e| RegistryError::Transport {
+                    what: what.clone(),
+                    message: e.to_string(),
+                    transient: false,
+                })?;
+            oci.auth(&repo.oci(None), &self.registry_auth(repo), operation)
                 .await
                 .map_err(|e| from_oci(&what, e))
         })
