@@ -438,7 +438,8 @@ pub async fn place(
                 cache.learn_api(target, true);
                 continue;
             }
-            if cache.serves_api(target) != Some(true) {
+            // Silence says "no API" only about a manifest that has a subject to name.
+            if has_subject(&manifest) && cache.serves_api(target) != Some(true) {
                 cache.learn_api(target, false);
             }
             manifest
@@ -455,6 +456,11 @@ pub async fn place(
         merge_fallback_index(client, target, &subject, entries).await?;
     }
     Ok(pushed)
+}
+
+fn has_subject(manifest: &RawManifest) -> bool {
+    serde_json::from_slice::<serde_json::Value>(&manifest.bytes)
+        .is_ok_and(|body| body.get("subject").is_some_and(|s| s.is_object()))
 }
 
 /// The fallback index's entry for `manifest`, as a registry with the API lists it:
