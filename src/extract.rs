@@ -173,7 +173,9 @@ fn repository(
     let mut files = Vec::new();
     let mut selected_any = vec![false; managers.len()];
     for package_file in &walked.files {
-        if ignore.excluding(package_file).is_some() {
+        if !crate::renovate::included(config, package_file)
+            || ignore.excluding(package_file).is_some()
+        {
             continue;
         }
         let readers: Vec<usize> = managers

@@ -244,6 +244,13 @@ impl IgnorePaths {
         }
     }
 
+    /// Whether an entry names `path` as `includePaths` does: the path itself, or a glob.
+    pub fn names(&self, path: &str) -> bool {
+        self.entries.iter().any(|(pattern, glob)| {
+            path == pattern || glob.as_ref().is_some_and(|g| g.is_match(path))
+        })
+    }
+
     /// The pattern that excludes `path`, if any.
     pub fn excluding(&self, path: &str) -> Option<&str> {
         self.entries

@@ -131,11 +131,17 @@ impl FileSelector {
             .iter()
             .map(|p| FilePattern::file_match(p).ok())
             .collect::<Option<Vec<_>>>()?;
-        let manager_file_patterns = config
-            .strings("managerFilePatterns")
-            .iter()
-            .map(|p| FilePattern::manager_file_pattern(p).ok())
-            .collect::<Option<Vec<_>>>()?;
+        // Before 40.2 Renovate's file matching reads `fileMatch` alone: a
+        // `managerFilePatterns` there selects nothing (and fails validation, IM202).
+        let manager_file_patterns = if config.version.has_manager_file_patterns() {
+            config
+                .strings("managerFilePatterns")
+                .iter()
+                .map(|p| FilePattern::manager_file_pattern(p).ok())
+                .collect::<Option<Vec<_>>>()?
+        } else {
+            Vec::new()
+        };
         Some(FileSelector {
             patterns: file_match
                 .into_iter()

@@ -66,7 +66,12 @@ pub fn view_file(config: &RenovateConfig, package_file: &str, text: &str) -> Fil
             .map(str::to_string),
         ..FileView::default()
     };
+    let included = included(config, package_file);
     for (config_index, manager_config) in config.managers.iter().enumerate() {
+        if !included {
+            view.unmatched.push(config_index);
+            continue;
+        }
         // A preset's manager (config:recommended brings two on 44) rarely selects the
         // file: its matchStrings are compiled only when it does.
         if manager_config.preset.is_some()
@@ -97,6 +102,18 @@ pub fn view_file(config: &RenovateConfig, package_file: &str, text: &str) -> Fil
         });
     }
     view
+}
+
+/// Whether `includePaths` (when the config sets any) lets Renovate's managers see `path`.
+pub fn included(config: &RenovateConfig, path: &str) -> bool {
+    let Some(patterns) = config.root.get("includePaths").and_then(|v| v.as_array()) else {
+        return true;
+    };
+    let patterns: Vec<String> = patterns
+        .iter()
+        .filter_map(|p| p.as_str().map(str::to_string))
+        .collect();
+    patterns.is_empty() || IgnorePaths::new(&patterns).names(path)
 }
 
 /// `ignorePaths` of the resolved config (presets such as `config:recommended` set it

@@ -1,6 +1,8 @@
 //! Conformance with real Renovate: for every scenario under fixtures/ (a folder with a
 //! Renovate config and a vars.yml), `img-mirror extract --format json` must give the
-//! same deps, fields and order as Renovate's own `extractPackageFile`, after Renovate's
+//! same deps, fields and order as Renovate's own `extractPackageFile`, for the package
+//! file alone (`--vars`) and for the whole repository (each manager's files chosen by
+//! Renovate's own `getMatchingFiles`, file by file), after Renovate's
 //! own config parsing and migration, run with RE2 loaded, in Renovate 39.264.1 and
 //! 44.121.2 (img-mirror told which with `--renovate-version`). Each
 //! Renovate and its Node are installed once per machine (tests/tools/renovate.sh); a
@@ -63,31 +65,48 @@ fn renovate_results(renovate: &Renovate, scenarios: &[PathBuf]) -> serde_json::V
             let config = img_mirror::renovate::config::find_config_for(dir, version).unwrap();
             // The package file's bytes, which need not be UTF-8: Renovate decodes them.
             let content = std::fs::read(dir.join(package_file(dir))).unwrap();
+            // Every file of the scenario's repository, as `extract` walks it.
+            let files: Vec<serde_json::Value> = img_mirror::references::walk(dir, &|_| true)
+                .files
+                .iter()
+                .map(|file| {
+                    let bytes = std::fs::read(dir.join(file)).unwrap();
+                    serde_json::json!({
+                        "packageFile": file,
+                        "contentBase64": base64::engine::general_purpose::STANDARD.encode(bytes),
+                    })
+                })
+                .collect();
             serde_json::json!({
                 "name": scenario_name(dir),
                 "configPath": config.to_string_lossy(),
                 "configText": std::fs::read_to_string(&config).unwrap(),
                 "packageFile": package_file(dir),
                 "contentBase64": base64::engine::general_purpose::STANDARD.encode(content),
+                "files": files,
             })
         })
         .collect();
     renovate.batch("renovate-extract.js", &serde_json::Value::Array(input))
 }
 
-fn ours(dir: &Path, version: &str) -> serde_json::Value {
+/// `img-mirror extract` on the scenario: its package file alone (`--vars`), or the
+/// whole repository.
+fn ours(dir: &Path, version: &str, whole_repository: bool) -> serde_json::Value {
     let vars = dir.join(package_file(dir));
-    let output = run(&[
+    let mut args = vec![
         "extract",
         "--repo",
         dir.to_str().unwrap(),
-        "--vars",
-        vars.to_str().unwrap(),
         "--renovate-version",
         version,
         "--format",
         "json",
-    ]);
+    ];
+    if !whole_repository {
+        args.extend(["--vars", vars.to_str().unwrap()]);
+    }
+    let output = run(&args);
     if output.status.code() == Some(2) {
         let stderr = String::from_utf8_lossy(&output.stderr);
         assert!(
@@ -119,12 +138,23 @@ fn extraction_matches_renovate_on_every_scenario() {
         for dir in scenarios.iter().filter(|dir| runs_on(dir, version)) {
             compared += 1;
             let name = scenario_name(dir);
-            let expected = &theirs[&name];
-            let found = ours(dir, version);
-            if &found != expected {
-                mismatches.push(format!(
-                    "Renovate {version}, {name}:\n  renovate:   {expected}\n  img-mirror: {found}"
-                ));
+            let result = &theirs[&name];
+            let (file, repository) = match result.get("error") {
+                Some(_) => (result.clone(), result.clone()),
+                None => (
+                    serde_json::json!({"regex": result["regex"]}),
+                    result["repository"].clone(),
+                ),
+            };
+            for (what, expected, found) in [
+                ("the package file", file, ours(dir, version, false)),
+                ("the whole repository", repository, ours(dir, version, true)),
+            ] {
+                if found != expected {
+                    mismatches.push(format!(
+                        "Renovate {version}, {name}, {what}:\n  renovate:   {expected}\n  img-mirror: {found}"
+                    ));
+                }
             }
         }
     }
