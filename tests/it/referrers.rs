@@ -44,6 +44,20 @@ fn publish_grafana(world: &World, platforms: Vec<Platform>) -> (String, serde_js
     )
 }
 
+/// Puts `artifact` upstream, listed in the fallback index of `digest` (the referrers tag
+/// schema, as a registry without the API keeps it).
+fn referred_by_fallback_tag(world: &World, digest: &str, artifact: &Artifact) {
+    let upstream = world.upstream.authority();
+    artifact.push_by_digest(&upstream, "grafana/grafana");
+    artifacts::push_manifest(
+        &upstream,
+        "grafana/grafana",
+        &fallback_tag(digest),
+        OCI_INDEX,
+        &artifacts::fallback_index(&[artifact]),
+    );
+}
+
 /// `img-mirror ARGS` with the upstream names sent to `upstream` and quay.io to `mirror`.
 fn run_via(world: &World, upstream: &str, mirror: &str, args: &[&str]) -> Output {
     img_mirror()
@@ -160,15 +174,7 @@ fn a_mirror_with_the_referrers_api_lists_what_the_upstreams_fallback_tag_held() 
     let api = FaultyProxy::with_referrers_api(world.mirror.port);
     let (digest, image) = publish_grafana(&world, one_platform(2));
     let document = sbom(image, 2);
-    let upstream = world.upstream.authority();
-    document.push_by_digest(&upstream, "grafana/grafana");
-    artifacts::push_manifest(
-        &upstream,
-        "grafana/grafana",
-        &fallback_tag(&digest),
-        OCI_INDEX,
-        &artifacts::fallback_index(&[&document]),
-    );
+    referred_by_fallback_tag(&world, &digest, &document);
 
     mirror_via(&world, &world.upstream.url(), &api.url());
     let api_state = api.referrers.as_ref().unwrap();
@@ -326,15 +332,7 @@ fn an_entry_someone_else_put_in_the_mirrors_fallback_index_survives() {
         &artifacts::fallback_index(&[&theirs]),
     );
     let ours = sigstore_bundle(image);
-    let upstream = world.upstream.authority();
-    ours.push_by_digest(&upstream, "grafana/grafana");
-    artifacts::push_manifest(
-        &upstream,
-        "grafana/grafana",
-        &fallback_tag(&digest),
-        OCI_INDEX,
-        &artifacts::fallback_index(&[&ours]),
-    );
+    referred_by_fallback_tag(&world, &digest, &ours);
 
     mirror_via(&world, &world.upstream.url(), &world.mirror.url());
     assert_eq!(
@@ -350,15 +348,7 @@ fn a_referrer_whose_blob_lies_fails_the_image_by_name_and_the_tag_does_not_move(
     let proxy = FaultyProxy::start(world.upstream.port);
     let (digest, image) = publish_grafana(&world, one_platform(8));
     let bundle = sigstore_bundle(image);
-    let upstream = world.upstream.authority();
-    bundle.push_by_digest(&upstream, "grafana/grafana");
-    artifacts::push_manifest(
-        &upstream,
-        "grafana/grafana",
-        &fallback_tag(&digest),
-        OCI_INDEX,
-        &artifacts::fallback_index(&[&bundle]),
-    );
+    referred_by_fallback_tag(&world, &digest, &bundle);
     let layer = serde_json::from_slice::<serde_json::Value>(&bundle.manifest).unwrap()["layers"][0]
         ["digest"]
         .as_str()
@@ -389,5 +379,40 @@ fn a_referrer_whose_blob_lies_fails_the_image_by_name_and_the_tag_does_not_move(
         world.mirror_digest("cki/mirror/grafana/grafana:11.2.0"),
         None,
         "the tag waits for its referrers"
+    );
+}
+
+#[test]
+fn a_writer_that_replaces_the_mirrors_fallback_index_meanwhile_is_outlasted_and_both_entries_stay()
+{
+    let world = World::new();
+    let mirror_proxy = FaultyProxy::start(world.mirror.port);
+    let (digest, image) = publish_grafana(&world, one_platform(9));
+    let ours = sigstore_bundle(image.clone());
+    referred_by_fallback_tag(&world, &digest, &ours);
+    // Another writer's SBOM, and its index written right after our first write, without
+    // ours in it.
+    let theirs = sbom(image, 90);
+    theirs.push_by_digest(&world.mirror.authority(), MIRRORED);
+    let path: &'static str =
+        Box::leak(format!("/v2/{MIRRORED}/manifests/{}", fallback_tag(&digest)).into_boxed_str());
+    mirror_proxy.add(Rule::once(
+        "PUT",
+        path,
+        Fault::OverwriteAfter {
+            content_type: OCI_INDEX,
+            body: artifacts::fallback_index(&[&theirs]),
+        },
+    ));
+
+    mirror_via(&world, &world.upstream.url(), &mirror_proxy.url());
+    assert_eq!(mirror_proxy.injected(), 1, "the other writer wrote");
+    let mut listed = listed(&world.mirror.authority(), MIRRORED, &fallback_tag(&digest));
+    listed.sort();
+    let mut expected = vec![theirs.digest.clone(), ours.digest.clone()];
+    expected.sort();
+    assert_eq!(
+        listed, expected,
+        "read back, merged again: nobody's entry is lost"
     );
 }

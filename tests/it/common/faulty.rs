@@ -53,6 +53,12 @@ pub enum Fault {
     /// repository that does not exist yet; forward once it has. Counted only when it
     /// answers 401.
     UnauthorizedUntilTagged,
+    /// Forward, then put this manifest at the same path as another writer would, right
+    /// after ours and without merging it: the last writer wins at the registry.
+    OverwriteAfter {
+        content_type: &'static str,
+        body: Vec<u8>,
+    },
 }
 
 #[derive(Debug, Clone)]
@@ -295,6 +301,13 @@ fn serve(
         _ => {}
     }
     let response = forward(upstream_port, &head, &body)?;
+    if let Some(Fault::OverwriteAfter { content_type, body }) = &fault {
+        let theirs = format!(
+            "PUT {path} HTTP/1.1\r\nHost: 127.0.0.1:{upstream_port}\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\n",
+            body.len()
+        );
+        forward(upstream_port, &theirs, body)?;
+    }
     let split = response
         .windows(4)
         .position(|w| w == b"\r\n\r\n")
