@@ -52,6 +52,16 @@ pub trait Transient {
 impl Transient for RegistryError {
     fn is_transient(&self) -> bool {
         match self {
+            // A manifest push refused for a blob the registry does not see yet, right
+            // after the blob was put: S3-backed registries answer this until their
+            // storage catches up, and so does docker-registry while another writer is
+            // committing the same blob. Worth another try; a blob truly missing still
+            // fails after the last.
+            RegistryError::Status {
+                status: 400,
+                detail,
+                ..
+            } if detail.contains("BLOB_UNKNOWN") => true,
             RegistryError::Status { status, .. } => {
                 *status >= 500 || *status == 429 || *status == 408
             }
@@ -238,5 +248,14 @@ mod tests {
         assert!(error(429).is_transient());
         assert!(!error(404).is_transient());
         assert!(!error(401).is_transient());
+        let refused = |detail: &str| RegistryError::Status {
+            what: "x".into(),
+            url: "u".into(),
+            status: 400,
+            detail: detail.into(),
+            retry_after: None,
+        };
+        assert!(refused(r#": {"errors":[{"code":"MANIFEST_BLOB_UNKNOWN"}]}"#).is_transient());
+        assert!(!refused(r#": {"errors":[{"code":"MANIFEST_INVALID"}]}"#).is_transient());
     }
 }

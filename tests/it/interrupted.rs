@@ -139,7 +139,7 @@ fn two_runs_at_once_both_succeed_with_the_same_result() {
             .args(["mirror", "--repo"])
             .arg(world.repo.path())
             .args(World::flags_to(&world.upstream.url(), &world.mirror.url()))
-            .stdout(Stdio::null())
+            .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
             .unwrap()
@@ -149,7 +149,8 @@ fn two_runs_at_once_both_succeed_with_the_same_result() {
         let output = run.wait_with_output().unwrap();
         assert!(
             output.status.success(),
-            "{}",
+            "{}{}",
+            String::from_utf8_lossy(&output.stdout),
             String::from_utf8_lossy(&output.stderr)
         );
     }
