@@ -385,10 +385,16 @@ async fn fallback_index(
     subject: &str,
 ) -> Result<Option<(Vec<serde_json::Value>, serde_json::Value)>, RegistryError> {
     let tag = fallback_tag(subject);
-    if client.head_manifest_to_push(target, &tag).await?.is_none() {
-        return Ok(None);
-    }
-    let index = client.get_manifest(target, &tag, None).await?;
+    // One GET: a tag that is not there (or, on quay.io and Docker Hub, a repository
+    // that does not exist yet, answered 401) is no index.
+    let index = match client.get_manifest(target, &tag, None).await {
+        Ok(index) => index,
+        Err(RegistryError::Status {
+            status: 401 | 403 | 404,
+            ..
+        }) => return Ok(None),
+        Err(error) => return Err(error),
+    };
     let mut value: serde_json::Value =
         serde_json::from_slice(&index.bytes).map_err(|e| RegistryError::Manifest {
             what: format!("reading {}:{tag}", target.name),
