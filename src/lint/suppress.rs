@@ -23,9 +23,10 @@ fn suppressions(text: &str) -> Vec<Suppression> {
     text.lines()
         .enumerate()
         .filter_map(|(index, line)| {
-            let hash = line.find('#')?;
-            let comment = &line[hash + 1..];
-            let after_marker = comment.trim_start().strip_prefix(MARKER)?;
+            // The line may hold other comments first (`# renovate: ...`).
+            let after_marker = line
+                .match_indices('#')
+                .find_map(|(hash, _)| line[hash + 1..].trim_start().strip_prefix(MARKER))?;
             let list = after_marker.trim_start().strip_prefix("ignore")?;
             if !list.starts_with(char::is_whitespace) {
                 return None;

@@ -55,6 +55,8 @@ pub struct Manager {
     /// `<field>Template` for each of [`FIELDS`], when set.
     pub templates: Vec<Option<Template>>,
     pub auto_replace_template: Option<Template>,
+    /// The manager comes from a preset, which serves many repositories.
+    pub from_preset: bool,
     files: FileSelector,
 }
 
@@ -95,6 +97,7 @@ impl Manager {
             version: config.version,
             templates,
             auto_replace_template,
+            from_preset: config.preset.is_some(),
             files,
         })
     }

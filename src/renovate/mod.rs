@@ -11,6 +11,7 @@ pub mod extract;
 pub mod file_match;
 pub mod manager;
 pub mod migrate;
+pub mod near_miss;
 pub mod package_file;
 pub mod package_rules;
 pub mod presets;

@@ -13,6 +13,7 @@ mod hostile_names;
 mod integration_files;
 mod interrupted;
 mod mirror_cli;
+mod near_miss;
 mod package_rules_differential;
 mod pin_cli;
 mod properties;

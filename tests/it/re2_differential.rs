@@ -490,6 +490,15 @@ fn compare(renovate: &Renovate, cases: &[Case], tally: &mut Tally) -> Vec<String
                     let mine = ours(compiled, haystack);
                     tally.matches += theirs.count;
                     let first = &mine[..mine.len().min(COMPARED_MATCHES)];
+                    if theirs.count <= COMPARED_MATCHES {
+                        tally.attempts += near_misses_outside(
+                            compiled,
+                            haystack,
+                            &theirs.first,
+                            &case.pattern,
+                            &mut differences,
+                        );
+                    }
                     if mine.len() != theirs.count || first != theirs.first.as_slice() {
                         differences.push(format!(
                             "{:?} on {haystack:?}:\n    RE2:        {} matches {:?}\n    img-mirror: {} matches {:?}",
@@ -507,6 +516,31 @@ fn compare(renovate: &Renovate, cases: &[Case], tally: &mut Tally) -> Vec<String
     differences
 }
 
+/// Where img-mirror says a match gave up (a near miss, and every lesser attempt), RE2
+/// must not match: no attempt starts inside an RE2 match, and none has an RE2 match
+/// start inside the text it read. The attempts counted.
+fn near_misses_outside(
+    compiled: &re2::Pattern,
+    haystack: &str,
+    theirs: &Run,
+    pattern: &str,
+    differences: &mut Vec<String>,
+) -> usize {
+    let attempts = img_mirror::renovate::near_miss::of_pattern(compiled, haystack);
+    for miss in &attempts {
+        let (start, stop) = (miss.attempt.start, miss.attempt.stop);
+        let hit = theirs.iter().find(|(from, to, _)| {
+            (*from <= start && start < (*to).max(*from + 1)) || (start <= *from && *from < stop)
+        });
+        if let Some((from, to, _)) = hit {
+            differences.push(format!(
+                "{pattern:?} on {haystack:?}: img-mirror says an attempt from {start} gave up at {stop}, RE2 matches {from}..{to}"
+            ));
+        }
+    }
+    attempts.len()
+}
+
 #[derive(Debug, Default)]
 struct Tally {
     patterns: usize,
@@ -515,6 +549,8 @@ struct Tally {
     unsupported: usize,
     haystacks: usize,
     matches: usize,
+    /// Attempts img-mirror found where RE2 does not match (near misses among them).
+    attempts: usize,
 }
 
 fn settings() -> (Vec<u64>, usize) {
@@ -556,6 +592,7 @@ fn generated_patterns_agree_with_re2_in_both_renovate_versions() {
         eprintln!("Renovate {version}: {tally:?} (seeds {seeds:x?})");
         assert!(tally.compiled > tally.patterns / 5, "{tally:?}");
         assert!(tally.matches > tally.haystacks / 2, "{tally:?}");
+        assert!(tally.attempts > tally.haystacks / 2, "{tally:?}");
     }
     assert!(
         failures.is_empty(),

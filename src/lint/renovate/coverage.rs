@@ -93,6 +93,24 @@ fn region(image: &ImageEntry, line_starts: &[usize], len: usize) -> Range<usize>
     start..end
 }
 
+/// Where each line of a text starts, to place many offsets in a large file.
+#[derive(Debug)]
+pub struct LineIndex(Vec<usize>);
+
+impl LineIndex {
+    pub fn new(text: &str) -> LineIndex {
+        LineIndex(line_starts(text))
+    }
+
+    /// 1-based line and column of a byte offset, as [`position`] gives them.
+    pub fn position(&self, text: &str, offset: usize) -> (usize, usize) {
+        let offset = offset.min(text.len());
+        let line = self.0.partition_point(|&start| start <= offset);
+        let start = self.0[line - 1];
+        (line, text[start..offset].chars().count() + 1)
+    }
+}
+
 /// 1-based line and column of a byte offset.
 pub fn position(text: &str, offset: usize) -> (usize, usize) {
     let before = &text[..offset.min(text.len())];

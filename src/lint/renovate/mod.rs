@@ -30,6 +30,39 @@ pub struct RenovateContext<'a> {
     /// until the checks that read it).
     pub proven_bumps: HashSet<DepRef>,
     pub coverage: Coverage<'a>,
+    /// Where each manager's matchStrings gave up in the vars file, by run, worked out
+    /// once for the rules that explain them.
+    attempts: std::sync::OnceLock<Vec<(usize, crate::renovate::near_miss::NearMiss)>>,
+    lines: std::sync::OnceLock<coverage::LineIndex>,
+}
+
+impl RenovateContext<'_> {
+    /// Every attempt of every manager run on the vars file that no match of it covers,
+    /// with the run's index ([`crate::renovate::near_miss::attempts`]).
+    pub(crate) fn attempts(&self) -> &[(usize, crate::renovate::near_miss::NearMiss)] {
+        self.attempts.get_or_init(|| {
+            self.view
+                .runs
+                .iter()
+                .enumerate()
+                .flat_map(|(index, run)| {
+                    crate::renovate::near_miss::attempts(
+                        &run.manager,
+                        &run.extraction,
+                        &self.vars.text,
+                    )
+                    .into_iter()
+                    .map(move |miss| (index, miss))
+                })
+                .collect()
+        })
+    }
+
+    /// The vars file's lines, to place findings without counting from the top each time.
+    pub(crate) fn lines(&self) -> &coverage::LineIndex {
+        self.lines
+            .get_or_init(|| coverage::LineIndex::new(&self.vars.text))
+    }
 }
 
 /// The proof of the simulated bumps: the deps whose bump verified, once it is done.
@@ -94,6 +127,8 @@ pub fn check(inputs: Inputs<'_>, prepared: Prepared<'_>) -> Vec<Diagnostic> {
         view,
         proven_bumps: HashSet::new(),
         coverage,
+        attempts: Default::default(),
+        lines: Default::default(),
     };
     let [before_proof, after_proof] = rules::CHECKS;
     let mut out = Vec::new();

@@ -16,9 +16,9 @@ use crate::renovate::manager::{Manager, Strategy};
 use crate::renovate::re2::{self, NodeRe2};
 use crate::renovate::{DepRef, FileView, ManagerRun};
 
-use super::coverage::position;
+use super::coverage::{LineIndex, position};
 use super::rules::update_would_fail;
-use super::rules::{dep_dropped, manager_selects_nothing, match_string_matches_nothing};
+use super::rules::{dep_dropped, manager_selects_nothing, match_string_matches_nothing, near_miss};
 
 /// Files shown by name in a finding before "and N more".
 const LISTED: usize = 5;
@@ -43,6 +43,9 @@ pub struct Repository<'a> {
 pub fn check(repository: &Repository<'_>, sources: &mut Sources) -> Vec<Diagnostic> {
     let ignore = crate::renovate::ignore_paths(repository.config);
     let mut out = Vec::new();
+    // Files with an `img-mirror: ignore` comment, whose findings it may silence once
+    // every manager has been through them.
+    let mut suppressible: Vec<(std::path::PathBuf, String)> = Vec::new();
     for (index, manager_config) in repository.config.managers.iter().enumerate() {
         // A preset's manager that selects no file here is no finding: not compiled.
         if manager_config.preset.is_some()
@@ -132,6 +135,19 @@ pub fn check(repository: &Repository<'_>, sources: &mut Sources) -> Vec<Diagnost
             let shown = crate::check::display_join(repository.repo, file);
             let before = out.len();
             dropped(manager, &extraction, &text, &shown, &mut out);
+            if !from_preset {
+                let misses: Vec<_> =
+                    crate::renovate::near_miss::attempts(manager, &extraction, &text)
+                        .into_iter()
+                        .filter(|miss| miss.is_significant())
+                        .collect();
+                if !misses.is_empty() {
+                    let lines = LineIndex::new(&text);
+                    out.extend(misses.iter().map(|miss| {
+                        near_miss::diagnostic(miss, &manager.key_path, &text, &lines, &shown)
+                    }));
+                }
+            }
             updates_that_fail(
                 index,
                 manager,
@@ -142,6 +158,9 @@ pub fn check(repository: &Repository<'_>, sources: &mut Sources) -> Vec<Diagnost
                 repository.prefix,
                 &mut out,
             );
+            if text.contains(SUPPRESSION_MARKER) && !suppressible.iter().any(|(p, _)| *p == shown) {
+                suppressible.push((shown.clone(), text.clone()));
+            }
             if out.len() > before {
                 sources.add(&shown, text);
             }
@@ -164,8 +183,17 @@ pub fn check(repository: &Repository<'_>, sources: &mut Sources) -> Vec<Diagnost
             }
         }
     }
+    for (shown, text) in suppressible {
+        crate::lint::suppress::apply(&mut out, &shown, &text);
+        if out.iter().any(|d| d.path == shown) {
+            sources.add(shown, text);
+        }
+    }
     out
 }
+
+/// What every suppression comment holds ([`crate::lint::suppress`]).
+const SUPPRESSION_MARKER: &str = "img-mirror:";
 
 /// Why a manager selects nothing: files ignorePaths hides, and managerFilePatterns
 /// entries that are regexes written without their slashes.

@@ -12,6 +12,7 @@
 mod emit;
 mod node;
 mod parse;
+mod reach;
 mod tables;
 mod unicode;
 
@@ -20,6 +21,8 @@ use std::sync::OnceLock;
 use regex::{Regex, RegexBuilder};
 
 pub use node::NodeRe2;
+pub use parse::{Assertion, negate};
+pub use reach::{Attempt, Expected};
 
 /// The crate's own limits sit far above RE2's program budget, so that whatever RE2
 /// compiles compiles here too; RE2's budget is checked first ([`compile`]).
@@ -69,6 +72,9 @@ pub struct Pattern {
     matches_bytes: bool,
     can_match_empty: bool,
     byte_classes: OnceLock<ByteClasses>,
+    /// RE2's reading of the pattern, for [`Pattern::attempts`].
+    tree: std::sync::Arc<parse::Node>,
+    reach: std::sync::Arc<OnceLock<Option<reach::Program>>>,
 }
 
 impl Pattern {
@@ -108,6 +114,18 @@ impl Pattern {
                 .build(self.regex.as_str());
             nfa.map_or_else(|_| ByteClasses::singletons(), |nfa| ByteClasses::of(&nfa))
         })
+    }
+
+    /// Where matching gives up in `region` of `haystack`, start by start: attempts
+    /// that match, or take a character past the region, are left out. Nothing for a
+    /// pattern that can match the empty string or is too large to follow.
+    pub fn attempts(&self, haystack: &str, region: std::ops::Range<usize>) -> Vec<Attempt> {
+        let program = self
+            .reach
+            .get_or_init(|| reach::Program::compile(&self.tree, self.names.len()));
+        program
+            .as_ref()
+            .map_or_else(Vec::new, |program| program.attempts(haystack, region))
     }
 
     pub fn is_match(&self, haystack: &str) -> bool {
@@ -179,6 +197,8 @@ pub fn compile(
         can_match_empty,
         names: parsed.names,
         byte_classes: OnceLock::new(),
+        tree: std::sync::Arc::new(parsed.node),
+        reach: Default::default(),
     })
 }
 

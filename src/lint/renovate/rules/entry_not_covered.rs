@@ -2,7 +2,9 @@
 
 use crate::diag::{Code, Diagnostic, Severity};
 use crate::lint::renovate::RenovateContext;
+use crate::lint::renovate::rules::near_miss as near_miss_rule;
 use crate::renovate::extract::DropReason;
+use crate::renovate::near_miss::NearMiss;
 
 pub static CODE: Code = Code {
     code: "IM205",
@@ -20,7 +22,22 @@ pub(crate) fn check(ctx: &RenovateContext<'_>, out: &mut Vec<Diagnostic>) {
     if ctx.view.runs.is_empty() {
         return;
     }
-    for coverage in ctx.coverage.entries.iter().filter(|c| c.deps.is_empty()) {
+    let mut missed = ctx
+        .coverage
+        .entries
+        .iter()
+        .filter(|c| c.deps.is_empty())
+        .peekable();
+    if missed.peek().is_none() {
+        return;
+    }
+    let text = &ctx.vars.text;
+    let attempts: Vec<(&str, &NearMiss)> = ctx
+        .attempts()
+        .iter()
+        .map(|(run, miss)| (ctx.view.runs[*run].manager.key_path.as_str(), miss))
+        .collect();
+    for coverage in missed {
         let dropped = ctx
             .view
             .runs
@@ -50,11 +67,41 @@ pub(crate) fn check(ctx: &RenovateContext<'_>, out: &mut Vec<Diagnostic>) {
             }
             None => (
                 format!(
-                    "no Renovate matchString matches IMAGES.{name}, so Renovate never bumps it"
+                    "no Renovate matchString matches IMAGES.{name}, so Renovate never bumps it{}",
+                    furthest_on(&attempts, &lines_of(text, &coverage.region))
+                        .map(|(key_path, miss)| {
+                            format!(
+                                ": {}",
+                                near_miss_rule::explanation(miss, key_path, text, ctx.lines())
+                            )
+                        })
+                        .unwrap_or_default()
                 ),
                 "run `img-mirror extract` to see what the managers match, and widen the regex",
             ),
         };
         out.push(ctx.entry_diagnostic(&CODE, coverage, message).help(help));
     }
+}
+
+/// The whole lines `region` lies on, without the last line's end.
+pub(crate) fn lines_of(text: &str, region: &std::ops::Range<usize>) -> std::ops::Range<usize> {
+    let start = text[..region.start].rfind('\n').map_or(0, |i| i + 1);
+    let end = text[region.end..]
+        .find('\n')
+        .map_or(text.len(), |i| region.end + i);
+    start..end
+}
+
+/// The attempt that gave up furthest into the entry's lines: most groups read, then
+/// furthest.
+fn furthest_on<'a>(
+    attempts: &[(&'a str, &'a NearMiss)],
+    region: &std::ops::Range<usize>,
+) -> Option<(&'a str, &'a NearMiss)> {
+    attempts
+        .iter()
+        .filter(|(_, miss)| region.contains(&miss.attempt.stop) || miss.attempt.stop == region.end)
+        .max_by_key(|(_, miss)| (miss.captured.len(), miss.attempt.stop))
+        .map(|(key_path, miss)| (*key_path, *miss))
 }

@@ -8,6 +8,7 @@ pub mod invalid_renovate_config;
 pub mod manager_selects_nothing;
 pub mod match_cap_reached;
 pub mod match_string_matches_nothing;
+pub mod near_miss;
 pub mod preset_unresolved;
 pub mod renovate_config_error;
 pub mod renovate_config_pitfall;
@@ -40,6 +41,7 @@ pub static ALL: &[&Code] = &[
     &manager_selects_nothing::CODE,
     &match_string_matches_nothing::CODE,
     &dep_dropped::CODE,
+    &near_miss::CODE,
     &preset_unresolved::CODE,
     &updates_disabled::CODE,
 ];
@@ -59,6 +61,7 @@ pub(super) static CHECKS: [&[Check]; 2] = [
         wrong_current_value::check,
         wrong_datasource::check,
         updates_disabled::check,
+        near_miss::check,
     ],
     &[update_would_fail::check, dep_outside_images::check],
 ];
