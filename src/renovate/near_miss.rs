@@ -176,8 +176,9 @@ fn gaps(matched: &[Range<usize>], len: usize) -> Vec<Range<usize>> {
 }
 
 fn in_gaps(pattern: &Pattern, index: usize, text: &str, gaps: &[Range<usize>]) -> Vec<NearMiss> {
-    gaps.iter()
-        .flat_map(|gap| pattern.attempts(text, gap.clone()))
+    pattern
+        .attempts(text, gaps)
+        .into_iter()
         .map(|attempt| NearMiss::of(pattern, index, attempt, text))
         .collect()
 }
@@ -187,8 +188,7 @@ fn in_gaps(pattern: &Pattern, index: usize, text: &str, gaps: &[Range<usize>]) -
 fn first_failing_string(manager: &Manager, text: &str) -> Vec<NearMiss> {
     for (index, pattern) in manager.regexes.iter().enumerate() {
         if !pattern.is_match(text) {
-            let whole = std::iter::once(0..text.len()).collect::<Vec<_>>();
-            return in_gaps(pattern, index, text, &whole);
+            return in_gaps(pattern, index, text, std::slice::from_ref(&(0..text.len())));
         }
     }
     Vec::new()
@@ -210,7 +210,7 @@ fn first_failing_level(
     let found = re2::match_all(pattern, inside);
     if found.is_empty() {
         // The parent's match is the whole text this level sees.
-        let attempts = pattern.attempts(inside, 0..inside.len());
+        let attempts = pattern.attempts(inside, std::slice::from_ref(&(0..inside.len())));
         out.extend(attempts.into_iter().map(|mut attempt| {
             shift(&mut attempt, region.start);
             NearMiss::of(pattern, level, attempt, text)

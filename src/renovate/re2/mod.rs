@@ -116,16 +116,16 @@ impl Pattern {
         })
     }
 
-    /// Where matching gives up in `region` of `haystack`, start by start: attempts
-    /// that match, or take a character past the region, are left out. Nothing for a
+    /// Where matching gives up in `regions` of `haystack`, start by start: attempts
+    /// that match, or take a character past their region, are left out. Nothing for a
     /// pattern that can match the empty string or is too large to follow.
-    pub fn attempts(&self, haystack: &str, region: std::ops::Range<usize>) -> Vec<Attempt> {
+    pub fn attempts(&self, haystack: &str, regions: &[std::ops::Range<usize>]) -> Vec<Attempt> {
         let program = self
             .reach
             .get_or_init(|| reach::Program::compile(&self.tree, self.names.len()));
         program
             .as_ref()
-            .map_or_else(Vec::new, |program| program.attempts(haystack, region))
+            .map_or_else(Vec::new, |program| program.attempts(haystack, regions))
     }
 
     pub fn is_match(&self, haystack: &str) -> bool {

@@ -187,12 +187,15 @@ impl Program {
         (from..to).find(|&at| self.can_start(text[at]))
     }
 
-    /// Every attempt that starts in `region` and fails without reaching past it: the
-    /// text from `region.end` on is a match (or the end), and an attempt that takes a
-    /// character of it is no miss of its own. In order of start.
-    pub fn attempts(&self, text: &str, region: Range<usize>) -> Vec<Attempt> {
+    /// Every attempt that starts in one of `regions` and fails without reaching past
+    /// it: the text from a region's end on is a match (or the end), and an attempt that
+    /// takes a character of it is no miss of its own. In order of start. One machine
+    /// serves every region.
+    pub fn attempts(&self, text: &str, regions: &[Range<usize>]) -> Vec<Attempt> {
         let mut vm = Vm::new(self, text);
-        vm.run(region);
+        for region in regions {
+            vm.run(region.clone());
+        }
         vm.finish()
     }
 }
@@ -758,7 +761,7 @@ mod tests {
             super::super::parse::parse(pattern, super::super::parse::Flags::initial(false))
                 .unwrap();
         let program = Program::compile(&parsed.node, parsed.names.len()).unwrap();
-        program.attempts(text, 0..text.len())
+        program.attempts(text, std::slice::from_ref(&(0..text.len())))
     }
 
     fn furthest(pattern: &str, text: &str) -> Attempt {
@@ -814,10 +817,10 @@ mod tests {
             super::super::parse::parse("ab+c", super::super::parse::Flags::initial(false)).unwrap();
         let program = Program::compile(&parsed.node, 1).unwrap();
         // `abbb` runs into the region's end: the rest is another match's text.
-        let found = program.attempts("abbbc", 0..3);
+        let found = program.attempts("abbbc", std::slice::from_ref(&(0..3)));
         assert!(found.iter().all(|a| a.start != 0), "{found:?}");
         // Stopping right at the region's end is a miss of its own.
-        let found = program.attempts("abbx", 0..3);
+        let found = program.attempts("abbx", std::slice::from_ref(&(0..3)));
         assert!(found.iter().any(|a| a.start == 0 && a.stop == 3));
     }
 
@@ -836,7 +839,7 @@ mod tests {
             super::super::parse::parse("(?i)ARG x", super::super::parse::Flags::initial(false))
                 .unwrap();
         let program = Program::compile(&parsed.node, 1).unwrap();
-        let found = program.attempts("arg y", 0..5);
+        let found = program.attempts("arg y", std::slice::from_ref(&(0..5)));
         assert_eq!(
             found[0].expected,
             vec![Expected::Literal {
