@@ -7,6 +7,8 @@
 //! renovate-version = "44"                # the Renovate it runs; --renovate-version wins
 //! referrers = "signatures"               # what travels with an image: all (the
 //!                                        # default), signatures or none; --referrers wins
+//! keep-revisions = 20                    # prune keeps what the last N revisions of
+//!                                        # vars.yml reference; --keep-revisions wins
 //!
 //! [presets]                              # repository presets, read from local checkouts
 //! "cki-project/renovate-presets" = "../renovate-presets"
@@ -42,6 +44,7 @@ struct File {
     vars: Option<PathBuf>,
     renovate_version: Option<Spanned<String>>,
     referrers: Option<crate::mirror::ReferrerPolicy>,
+    keep_revisions: Option<usize>,
     #[serde(default)]
     presets: std::collections::BTreeMap<String, PathBuf>,
     #[serde(default)]
@@ -78,6 +81,8 @@ pub struct Settings {
     pub renovate_version: Option<crate::renovate::version::RenovateVersion>,
     /// What travels with each image copied.
     pub referrers: Option<crate::mirror::ReferrerPolicy>,
+    /// How many revisions of vars.yml `prune` keeps the images of.
+    pub keep_revisions: Option<usize>,
     /// Repository presets' local checkouts, relative paths taken from the settings
     /// file's folder.
     pub presets: Vec<(String, PathBuf)>,
@@ -193,6 +198,7 @@ impl Settings {
             vars: file.vars,
             renovate_version,
             referrers: file.referrers,
+            keep_revisions: file.keep_revisions,
             presets: file
                 .presets
                 .into_iter()
@@ -280,7 +286,7 @@ mod tests {
         let message = |text: &str| parse(text).unwrap_err().to_string();
         assert_eq!(
             message("mirror-prefix = \"quay.io/x\"\nmirror_prefix = \"y\"\n"),
-            ".img-mirror.toml:2:1: unknown field `mirror_prefix`, expected one of `mirror-prefix`, `vars`, `renovate-version`, `referrers`, `presets`, `rules`, `templates`"
+            ".img-mirror.toml:2:1: unknown field `mirror_prefix`, expected one of `mirror-prefix`, `vars`, `renovate-version`, `referrers`, `keep-revisions`, `presets`, `rules`, `templates`"
         );
         assert!(
             message("[rules]\nIM999 = \"off\"\n")

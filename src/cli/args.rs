@@ -37,6 +37,9 @@ pub enum Command {
     Pin(PinArgs),
     /// Check that every mirrored entry's digest is in the mirror (the gate before a deploy)
     Verify(VerifyArgs),
+    /// Delete mirror tags that vars.yml no longer references, now or in its last N
+    /// revisions (a dry run unless --apply)
+    Prune(PruneArgs),
     /// Show an image's digest (as skopeo inspect reports it), media type and platforms
     Inspect(InspectArgs),
     /// Show what a diagnostic code means, why it matters, and an example
@@ -278,6 +281,28 @@ pub struct VerifyArgs {
     /// upstream has for each mirrored entry
     #[arg(long)]
     pub upstream: bool,
+    /// Output format
+    #[arg(long, value_enum, default_value_t = MirrorFormat::Human)]
+    pub format: MirrorFormat,
+}
+
+#[derive(Debug, Args)]
+pub struct PruneArgs {
+    #[command(flatten)]
+    pub repo: RepoArgs,
+    #[command(flatten)]
+    pub registry: RegistryArgs,
+    /// Keep what the last N revisions that changed vars.yml reference, HEAD's included
+    /// [default: `keep-revisions` in REPO/.img-mirror.toml, else 20]
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    pub keep_revisions: Option<u32>,
+    /// Also keep what this git ref's last N revisions reference: a staging branch, an
+    /// open merge request (repeatable)
+    #[arg(long = "ref", value_name = "REF")]
+    pub refs: Vec<String>,
+    /// Delete; without it, only list what would be deleted
+    #[arg(long)]
+    pub apply: bool,
     /// Output format
     #[arg(long, value_enum, default_value_t = MirrorFormat::Human)]
     pub format: MirrorFormat,

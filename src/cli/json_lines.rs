@@ -1,4 +1,4 @@
-//! The JSON lines `mirror`, `verify` (and `pin --mirror`, `post-upgrade` through them)
+//! The JSON lines `mirror`, `verify`, `prune` (and `pin --mirror`, `post-upgrade` through them)
 //! print: one serde-tagged enum, so every line's shape is declared in one place.
 
 use serde::Serialize;
@@ -34,6 +34,27 @@ pub enum Line<'a> {
     /// The end of a `verify` run.
     #[serde(rename = "summary")]
     VerifySummary { checked: usize, failed: usize },
+    /// One mirror tag `prune` deletes, would delete, or spares.
+    Prune {
+        status: &'static str,
+        repository: &'a str,
+        tag: &'a str,
+        digest: &'a str,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        size: Option<u64>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        reason: Option<&'a str>,
+    },
+    /// The end of a `prune` run.
+    #[serde(rename = "summary")]
+    PruneSummary {
+        revisions: usize,
+        repositories: usize,
+        kept: usize,
+        removed: usize,
+        deleted: usize,
+        applied: bool,
+    },
 }
 
 impl Line<'_> {

@@ -157,7 +157,7 @@ fn summary(outcomes: &[Outcome], failed: usize, seconds: f64, format: MirrorForm
     }
 }
 
-fn human_bytes(bytes: u64) -> String {
+pub(super) fn human_bytes(bytes: u64) -> String {
     const UNITS: [&str; 4] = ["B", "KiB", "MiB", "GiB"];
     let mut value = bytes as f64;
     let mut unit = 0;

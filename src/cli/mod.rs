@@ -14,6 +14,7 @@ mod mirror;
 mod output;
 mod pin;
 mod post_upgrade;
+mod prune;
 mod verify;
 mod workspace;
 
@@ -59,6 +60,7 @@ pub fn main() -> u8 {
         Command::PostUpgrade(args) => post_upgrade::run(args),
         Command::Pin(args) => pin::run(args),
         Command::Verify(args) => verify::run(args),
+        Command::Prune(args) => prune::run(args),
         Command::Inspect(args) => inspect::run(args),
         Command::Explain(args) => explain::run(args),
     };

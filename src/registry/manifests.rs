@@ -16,6 +16,16 @@ pub struct ManifestHead {
     pub media_type: Option<String>,
 }
 
+/// What a `DELETE` of a manifest did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Deleted {
+    Deleted,
+    /// Nothing was there (deleted before, by us in an interrupted run or by someone).
+    Missing,
+    /// The registry refuses deletes (405: docker-registry without `storage.delete`).
+    Disabled,
+}
+
 /// A manifest's exact bytes, their digest and media type.
 #[derive(Debug, Clone)]
 pub struct RawManifest {
@@ -172,6 +182,25 @@ impl RegistryClient {
                 digest,
                 media_type,
             })
+        })
+        .await
+    }
+
+    /// `DELETE /v2/<name>/manifests/<digest>`: the manifest goes, and with it every tag
+    /// that points at it (registries delete by digest). One request.
+    pub async fn delete_manifest(&self, repo: &Repo, digest: &str) -> Result<Deleted> {
+        let what = format!("deleting {}@{digest}", repo.name);
+        let url = repo.url(&format!("manifests/{digest}"));
+        retry::retry(self.retry_policy(), || async {
+            let response = self
+                .send(repo, true, &what, || self.clients(repo).http.delete(&url))
+                .await?;
+            match response.status().as_u16() {
+                200 | 202 | 204 => Ok(Deleted::Deleted),
+                404 => Ok(Deleted::Missing),
+                405 => Ok(Deleted::Disabled),
+                _ => Err(status_error(&what, &url, response, Access::Write).await),
+            }
         })
         .await
     }

@@ -1,6 +1,6 @@
 //! The OCI distribution client img-mirror copies with, split as regclient splits its
 //! registry code: [`transport`] (the clients, tokens, sending and logging, retries),
-//! [`manifests`], [`blobs`] and [`referrers`] (the requests of each kind), and
+//! [`manifests`], [`blobs`], [`referrers`] and [`listing`] (the requests of each kind), and
 //! [`format`] (what a manifest says).
 //!
 //! oci-client does the protocol work it does well: auth challenges and tokens. A thin
@@ -20,6 +20,7 @@ pub mod credentials;
 pub mod endpoints;
 mod error;
 pub mod format;
+mod listing;
 mod manifests;
 mod referrers;
 mod transport;
@@ -31,7 +32,7 @@ pub use blobs::BlobTransfer;
 pub use credentials::{Credentials, Secret};
 pub use endpoints::{Endpoint, Endpoints};
 pub use error::{RegistryError, Transient};
-pub use manifests::{ManifestHead, PushedManifest, RawManifest};
+pub use manifests::{Deleted, ManifestHead, PushedManifest, RawManifest};
 pub use referrers::Referrers;
 pub use transport::retry::RetryPolicy;
 pub use transport::{ClientBuildError, ClientOptions, RateLimited, RegistryClient};
@@ -93,5 +94,10 @@ impl Repo {
 
     pub(crate) fn url(&self, suffix: &str) -> String {
         format!("{}/v2/{}/{suffix}", self.endpoint.base_url(), self.path)
+    }
+
+    /// A URL of the registry itself (`/v2/_catalog`).
+    pub(crate) fn registry_url(&self, suffix: &str) -> String {
+        format!("{}/v2/{suffix}", self.endpoint.base_url())
     }
 }

@@ -36,7 +36,7 @@ fn pre_commit_hook_runs_check_on_vars_and_renovate_config_changes() {
 }
 
 #[test]
-fn gitlab_template_has_the_check_diff_and_sharded_nightly_jobs() {
+fn gitlab_template_has_the_check_diff_sharded_nightly_and_prune_jobs() {
     let template = yaml("gitlab/img-mirror.gitlab-ci.yml");
     let check = &template["img-mirror-check"];
     assert_eq!(
@@ -67,6 +67,16 @@ fn gitlab_template_has_the_check_diff_and_sharded_nightly_jobs() {
             .unwrap()
             .contains("--shard \"$CI_NODE_INDEX/$CI_NODE_TOTAL\"")
     );
+    // The prune job: scheduled on its own, whole history, a dry run unless told.
+    let prune = &template["img-mirror-prune"];
+    assert_eq!(
+        prune["rules"][0]["if"],
+        "$ONLY_JOB_NAME == \"img-mirror-prune\""
+    );
+    assert_eq!(prune["variables"]["GIT_DEPTH"], 0);
+    assert_eq!(prune["variables"]["IMG_MIRROR_PRUNE_APPLY"], "false");
+    let script = prune["script"][1].as_str().unwrap();
+    assert!(script.contains("if [ \"$IMG_MIRROR_PRUNE_APPLY\" = \"true\" ]; then\n  img-mirror prune --apply\nelse\n  img-mirror prune\n"), "{script}");
 }
 
 /// The global config's allowedCommands, as Renovate compiles them (unanchored tests).

@@ -17,6 +17,7 @@ mod near_miss;
 mod package_rules_differential;
 mod pin_cli;
 mod properties;
+mod prune;
 mod pull_limits;
 mod re2_differential;
 mod referrers;

@@ -53,6 +53,11 @@ pub enum Fault {
     /// repository that does not exist yet; forward once it has. Counted only when it
     /// answers 401.
     UnauthorizedUntilTagged,
+    /// Forward with the listing's page size (`n=`) set to this, as a registry that pages
+    /// small (Quay pages its catalog by 100) answers; counted on every page.
+    PageSize(u32),
+    /// Forward after this long (a slow registry, to stop a run in the middle).
+    Delay(Duration),
     /// Forward, then put this manifest at the same path as another writer would, right
     /// after ours and without merging it: the last writer wins at the registry.
     OverwriteAfter {
@@ -195,6 +200,18 @@ fn draw(chaos: &Mutex<Option<(Chaos, u64)>>) -> Option<Fault> {
     })
 }
 
+/// The request head with `n=` in its path set to `size` (added when missing).
+fn with_page_size(head: &str, path: &str, size: u32) -> String {
+    let (route, query) = path.split_once('?').unwrap_or((path, ""));
+    let mut params: Vec<String> = query
+        .split('&')
+        .filter(|p| !p.is_empty() && !p.starts_with("n="))
+        .map(str::to_string)
+        .collect();
+    params.push(format!("n={size}"));
+    head.replacen(path, &format!("{route}?{}", params.join("&")), 1)
+}
+
 fn serve(
     mut client: TcpStream,
     upstream_port: u16,
@@ -299,6 +316,13 @@ fn serve(
             return Ok(());
         }
         _ => {}
+    }
+    let head = match &fault {
+        Some(Fault::PageSize(size)) => with_page_size(&head, path, *size),
+        _ => head,
+    };
+    if let Some(Fault::Delay(duration)) = &fault {
+        std::thread::sleep(*duration);
     }
     let response = forward(upstream_port, &head, &body)?;
     if let Some(Fault::OverwriteAfter { content_type, body }) = &fault {
