@@ -3,7 +3,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use crate::diag::{self, Diagnostic, Sources};
+use crate::diag::{self, Diagnostic, Sources, display_join};
 use crate::lint::{self, LintOptions, RenovateInput};
 use crate::mirror_map::MirrorPrefix;
 use crate::renovate::config;
@@ -104,7 +104,7 @@ pub fn check(options: &CheckOptions) -> Result<CheckReport, CheckError> {
     // system: it runs beside everything else.
     std::thread::scope(|scope| {
         let walk = scope.spawn(|| {
-            crate::references::walk(&options.repo, &|relative| {
+            crate::template_refs::walk(&options.repo, &|relative| {
                 options.settings.excludes_template(relative)
             })
         });
@@ -125,7 +125,7 @@ pub fn check_text(options: &CheckOptions, text: &str) -> Result<CheckReport, Che
 }
 
 /// The template references of the repository, once its walk is done.
-type ReferencesJob<'scope> = Box<dyn FnOnce() -> crate::references::Walked + 'scope>;
+type ReferencesJob<'scope> = Box<dyn FnOnce() -> crate::template_refs::Walked + 'scope>;
 
 /// The check of what was read of the vars file (`None`: the repository has none), with
 /// the repository's files when `references` walks them.
@@ -168,7 +168,8 @@ fn check_read(
         let (config_path, text, package_file) = (&config_path, &text, &package_file);
         let renovate_job = scope.spawn(move || {
             let path = config_path.as_deref()?;
-            let loaded = config::load(path, options.renovate_version, &options.presets);
+            let loaded =
+                crate::renovate::resolve::load(path, options.renovate_version, &options.presets);
             let view = match &loaded {
                 Ok(Ok(config)) => text
                     .as_deref()
@@ -260,7 +261,7 @@ fn check_read(
         ));
         let walked = references.map(|walk| walk());
         if let (Some(vars), Some(walked)) = (vars, &walked) {
-            report.diagnostics.extend(lint::references::check(
+            report.diagnostics.extend(lint::template_refs::check(
                 vars,
                 &vars_path,
                 &options.repo,
@@ -291,13 +292,4 @@ fn check_read(
         diag::sort(&mut report.diagnostics);
         Ok(report)
     })
-}
-
-/// `repo/name` as a user would type it: `vars.yml` rather than `./vars.yml`.
-pub fn display_join(repo: &Path, name: &str) -> PathBuf {
-    if repo.as_os_str().is_empty() || repo == Path::new(".") {
-        PathBuf::from(name)
-    } else {
-        repo.join(name)
-    }
 }

@@ -85,12 +85,13 @@ pub fn extract(options: &CheckOptions, scope: Scope) -> Result<ExtractReport, Ex
     let config_path = options
         .config_path()
         .ok_or_else(|| ExtractError::NoConfig(options.repo.display().to_string()))?;
-    let config = config::load(&config_path, options.renovate_version, &options.presets)
-        .map_err(|e| read_error(&config_path, e))?
-        .map_err(|error| ExtractError::InvalidConfig {
-            path: config_path.display().to_string(),
-            error,
-        })?;
+    let config =
+        crate::renovate::resolve::load(&config_path, options.renovate_version, &options.presets)
+            .map_err(|e| read_error(&config_path, e))?
+            .map_err(|error| ExtractError::InvalidConfig {
+                path: config_path.display().to_string(),
+                error,
+            })?;
     match scope {
         Scope::VarsFile => vars_file(options, &config),
         Scope::Repository => repository(options, &config),
@@ -159,7 +160,7 @@ fn repository(
     options: &CheckOptions,
     config: &RenovateConfig,
 ) -> Result<ExtractReport, ExtractError> {
-    let walked = crate::references::walk(&options.repo, &|_| true);
+    let walked = crate::template_refs::walk(&options.repo, &|_| true);
     let ignore = ignore_paths(config);
     let mut managers = Vec::new();
     let mut dropped = Vec::new();
@@ -187,7 +188,7 @@ fn repository(
         if readers.is_empty() {
             continue;
         }
-        let path = crate::check::display_join(&options.repo, package_file);
+        let path = crate::diag::display_join(&options.repo, package_file);
         let bytes = std::fs::metadata(&path).map_or(0, |m| m.len());
         if bytes > vars::MAX_FILE_BYTES as u64 {
             return Err(ExtractError::TooLarge {

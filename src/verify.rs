@@ -186,7 +186,7 @@ async fn check_one(
         return Ok((Verdict::Ok, None));
     }
     let top = client.get_manifest(repo, digest, Some(digest)).await?;
-    let (_, blobs) = match crate::mirror::copy::walk(client, repo, &top).await {
+    let (_, blobs) = match crate::mirror::tree::walk(client, repo, &top).await {
         Ok(found) => found,
         Err(error) => return Ok((Verdict::Incomplete, Some(error.to_string()))),
     };

@@ -8,9 +8,9 @@ cd "$(dirname "$0")/.."
 # the basic-auth registry (apache2-utils), npm to fetch Node and Renovate for the
 # conformance tests (tests/tools/renovate.sh), GNU time for peak-RSS checks, readelf
 # (binutils) and buildah for the static binary and the image, pip for the pre-commit
-# tool.
+# tool, python3 for the module graph check.
 need_packages=()
-for pair in docker-registry:docker-registry skopeo:skopeo htpasswd:apache2-utils node:nodejs npm:npm openssl:openssl git:git /usr/bin/time:time readelf:binutils buildah:buildah; do
+for pair in docker-registry:docker-registry skopeo:skopeo htpasswd:apache2-utils node:nodejs npm:npm openssl:openssl git:git /usr/bin/time:time readelf:binutils buildah:buildah python3:python3; do
     command -v "${pair%%:*}" >/dev/null 2>&1 || need_packages+=("${pair#*:}")
 done
 if [ "${#need_packages[@]}" -gt 0 ]; then
@@ -27,6 +27,10 @@ fi
 # empty chroot and builds into an image.
 IMG_MIRROR_STATIC_BINARY=$(dist/build-static.sh | tail -1)
 export IMG_MIRROR_STATIC_BINARY
+
+# No two modules of the library import each other (tests/tools/module-graph.py prints
+# the cycles it finds).
+python3 tests/tools/module-graph.py
 
 cargo test --locked --all-targets "$@"
 

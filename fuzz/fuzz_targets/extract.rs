@@ -5,7 +5,7 @@ use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &str| {
     let (config, text) = data.split_once('\u{0}').unwrap_or((data, ""));
-    let Ok(config) = img_mirror::renovate::config::parse(
+    let Ok(config) = img_mirror::renovate::resolve::parse(
         std::path::Path::new("renovate.json5"),
         config.as_bytes().to_vec(),
         img_mirror::renovate::version::RenovateVersion::CURRENT,

@@ -23,7 +23,7 @@ fuzz_target!(|data: &[u8]| {
         assert_eq!(stripped.matches('\n').count(), text.matches('\n').count());
     }
     if let Ok(config) =
-        img_mirror::renovate::config::parse(std::path::Path::new(path), data.to_vec(), version)
+        img_mirror::renovate::resolve::parse(std::path::Path::new(path), data.to_vec(), version)
     {
         let _ = img_mirror::renovate::validate::validate(&config);
     }

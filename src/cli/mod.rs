@@ -15,6 +15,7 @@ mod output;
 mod pin;
 mod post_upgrade;
 mod prune;
+mod reporter;
 mod verify;
 mod workspace;
 

@@ -5,7 +5,7 @@ use img_mirror::pin::{Form, mirror_pinned, pin};
 use img_mirror::vars::edit::write_atomically;
 
 use super::args::{MirrorFormat, PinArgs};
-use super::mirror::{Reporter, Sink};
+use super::reporter::{Reporter, Sink};
 use super::workspace::{Registries, Workspace};
 use super::{Failure, Outcome, output};
 

@@ -7,7 +7,7 @@ use img_mirror::mirror::{CopyOptions, Jobs, Status};
 use img_mirror::post_upgrade::{RenovateClaim, data_file, post_upgrade};
 
 use super::args::PostUpgradeArgs;
-use super::mirror::{Reporter, Sink};
+use super::reporter::{Reporter, Sink};
 use super::workspace::{Registries, Workspace};
 use super::{Failure, Outcome, output};
 

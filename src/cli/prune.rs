@@ -7,7 +7,7 @@ use img_mirror::prune::{self, MirrorTag, Outcome as Pruned};
 
 use super::args::{MirrorFormat, PruneArgs};
 use super::json_lines::Line;
-use super::mirror::human_bytes;
+use super::output::human_bytes;
 use super::workspace::{Registries, Workspace};
 use super::{Failure, Outcome, output};
 

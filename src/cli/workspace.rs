@@ -63,7 +63,7 @@ impl Workspace {
             settings
                 .vars
                 .as_ref()
-                .map(|vars| img_mirror::check::display_join(&repo.repo, &vars.to_string_lossy()))
+                .map(|vars| img_mirror::diag::display_join(&repo.repo, &vars.to_string_lossy()))
         });
         Ok(Workspace {
             options: CheckOptions {

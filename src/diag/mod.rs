@@ -8,7 +8,7 @@
 mod render;
 
 use std::fmt;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 pub use render::{Sources, render_gitlab, render_human, render_json_lines};
 
@@ -149,4 +149,13 @@ pub fn sort(diagnostics: &mut [Diagnostic]) {
             b.column.unwrap_or(0),
         ))
     });
+}
+
+/// `repo/name` as a user would type it: `vars.yml` rather than `./vars.yml`.
+pub fn display_join(repo: &Path, name: &str) -> PathBuf {
+    if repo.as_os_str().is_empty() || repo == Path::new(".") {
+        PathBuf::from(name)
+    } else {
+        repo.join(name)
+    }
 }

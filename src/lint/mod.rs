@@ -5,10 +5,10 @@
 //! a file under `rules/` with its [`Code`] and its check; [`codes`] lists them all.
 
 mod entry;
-pub mod references;
 pub mod renovate;
 pub mod rules;
 pub mod suppress;
+pub mod template_refs;
 
 use std::path::Path;
 
@@ -42,7 +42,7 @@ pub struct Context<'a> {
 pub fn codes() -> Vec<&'static Code> {
     let mut all = rules::ALL.to_vec();
     all.extend(renovate::rules::ALL);
-    all.extend(references::rules::ALL);
+    all.extend(template_refs::rules::ALL);
     all.sort_by_key(|code| code.code);
     all
 }

@@ -5,6 +5,7 @@ pub mod concurrency;
 pub mod copy;
 pub mod plan;
 pub mod referrers;
+pub(crate) mod tree;
 
 pub use concurrency::Jobs;
 pub use copy::{CopyOptions, Outcome, Progress, Silent, Status, mirror_all};

@@ -175,7 +175,7 @@ pub async fn subjects_of_present(
         return Ok(subjects);
     }
     let top = client.get_manifest(target, digest, Some(digest)).await?;
-    let (children, _) = super::copy::walk(client, target, &top).await?;
+    let (children, _) = super::tree::walk(client, target, &top).await?;
     subjects.extend(children.into_iter().map(|c| c.digest));
     Ok(subjects)
 }

@@ -35,10 +35,21 @@ pub enum RegistryError {
     #[error("{what}: {source}")]
     Manifest { what: String, source: ManifestError },
     #[error("{what}: left behind: {source}")]
-    RateLimited {
-        what: String,
-        source: super::transport::RateLimited,
-    },
+    RateLimited { what: String, source: RateLimited },
+}
+
+/// Why a request was not sent: the registry's limit will not reset within the bound.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "{registry}'s pull limit is spent{limit}; it resets by {resets} at the latest, and waiting longer than {bound} s is not done (--max-rate-limit-wait)"
+)]
+pub struct RateLimited {
+    pub registry: String,
+    /// ` (100 manifest GETs per 21600 s)`, or empty when the registry did not say.
+    pub(super) limit: String,
+    /// `2026-12-06 12:34 UTC`.
+    pub(super) resets: String,
+    pub(super) bound: u64,
 }
 
 /// Whether an error is worth another attempt, and how long the server asked us to wait.

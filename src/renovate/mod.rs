@@ -16,6 +16,7 @@ pub mod package_file;
 pub mod package_rules;
 pub mod presets;
 pub mod re2;
+pub mod resolve;
 pub mod template;
 pub mod validate;
 pub mod version;

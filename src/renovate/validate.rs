@@ -446,7 +446,7 @@ mod tests {
     fn messages_for(manager: serde_json::Value, version: RenovateVersion) -> Vec<String> {
         let text = serde_json::json!({"customManagers": [manager]}).to_string();
         let config =
-            super::super::config::parse(Path::new("renovate.json"), text.into_bytes(), version)
+            crate::renovate::resolve::parse(Path::new("renovate.json"), text.into_bytes(), version)
                 .unwrap();
         validate(&config).into_iter().map(|m| m.message).collect()
     }
@@ -628,7 +628,7 @@ mod tests {
     #[test]
     fn a_regex_managers_list_beside_custom_managers_is_named() {
         let text = r#"{"customManagers": [], "regexManagers": [{"fileMatch": ["x"], "matchStrings": ["y"]}]}"#;
-        let config = super::super::config::parse(
+        let config = crate::renovate::resolve::parse(
             Path::new("renovate.json"),
             text.as_bytes().to_vec(),
             RenovateVersion::CURRENT,

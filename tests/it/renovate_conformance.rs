@@ -66,7 +66,7 @@ fn renovate_results(renovate: &Renovate, scenarios: &[PathBuf]) -> serde_json::V
             // The package file's bytes, which need not be UTF-8: Renovate decodes them.
             let content = std::fs::read(dir.join(package_file(dir))).unwrap();
             // Every file of the scenario's repository, as `extract` walks it.
-            let files: Vec<serde_json::Value> = img_mirror::references::walk(dir, &|_| true)
+            let files: Vec<serde_json::Value> = img_mirror::template_refs::walk(dir, &|_| true)
                 .files
                 .iter()
                 .map(|file| {

@@ -262,7 +262,7 @@ fn simulated_rewrite(
     } else {
         img_mirror::renovate::version::RenovateVersion::CURRENT
     };
-    let config = img_mirror::renovate::config::load(
+    let config = img_mirror::renovate::resolve::load(
         &Path::new(env!("CARGO_MANIFEST_DIR")).join(preset),
         version,
         &Default::default(),

@@ -132,7 +132,7 @@ pub fn check(repository: &Repository<'_>, sources: &mut Sources) -> Vec<Diagnost
             }
             let text = text.into_owned();
             let extraction = extract(manager, &text, file);
-            let shown = crate::check::display_join(repository.repo, file);
+            let shown = crate::diag::display_join(repository.repo, file);
             let before = out.len();
             dropped(manager, &extraction, &text, &shown, &mut out);
             if !from_preset {

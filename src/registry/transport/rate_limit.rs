@@ -18,19 +18,7 @@ use std::time::{Duration, Instant, SystemTime};
 
 use reqwest::header::HeaderMap;
 
-/// Why a request was not sent: the registry's limit will not reset within the bound.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error(
-    "{registry}'s pull limit is spent{limit}; it resets by {resets} at the latest, and waiting longer than {bound} s is not done (--max-rate-limit-wait)"
-)]
-pub struct RateLimited {
-    pub registry: String,
-    /// ` (100 manifest GETs per 21600 s)`, or empty when the registry did not say.
-    limit: String,
-    /// `2026-12-06 12:34 UTC`.
-    resets: String,
-    bound: u64,
-}
+pub use super::super::error::RateLimited;
 
 /// The limits of every registry a run reaches.
 #[derive(Debug)]

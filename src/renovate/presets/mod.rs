@@ -86,12 +86,7 @@ pub enum Origin {
     Preset { name: String, index: usize },
 }
 
-/// A preset Renovate would resolve and img-mirror could not.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Unresolved {
-    pub preset: String,
-    pub reason: String,
-}
+pub use super::config::Unresolved;
 
 /// The config with its presets merged in.
 #[derive(Debug, Clone)]

@@ -262,7 +262,7 @@ fn a_presets_broken_manager_is_a_warning_not_renovates_error() {
     let sources = PresetSources {
         checkouts: vec![("org/presets".into(), checkout.path().to_path_buf())],
     };
-    let config = crate::renovate::config::parse_with(
+    let config = crate::renovate::resolve::parse_with(
         Path::new("renovate.json"),
         br#"{"extends": ["org/presets"]}"#.to_vec(),
         RenovateVersion::CURRENT,

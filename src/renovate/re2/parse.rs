@@ -12,8 +12,7 @@ use super::unicode;
 
 /// RE2's repetition limit (`maximum_repeat_count`).
 const MAX_REPEAT: u32 = 1000;
-/// The largest code point (`Runemax`).
-pub const MAX_RUNE: u32 = 0x10FFFF;
+pub use super::unicode::MAX_RUNE;
 /// Groups nested deeper than this are not followed: RE2 has no limit, but the tree is
 /// walked recursively here, and no real matchString comes near it.
 pub const MAX_DEPTH: usize = 500;

@@ -4,8 +4,10 @@
 
 use std::borrow::Cow;
 
-use super::parse::MAX_RUNE;
 use super::tables::{FOLD_NEXT, GROUPS};
+
+/// The largest code point (`Runemax`).
+pub const MAX_RUNE: u32 = 0x10FFFF;
 
 /// An ASCII class and whether it is the negated form (`\D`, `[:^alpha:]`).
 pub struct AsciiGroup {

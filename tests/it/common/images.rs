@@ -197,15 +197,7 @@ pub fn copy_all_succeeds(authority: &str, reference: &str) -> bool {
 }
 
 fn run(mut command: Command) -> Vec<u8> {
-    let output = command
-        .output()
-        .expect("skopeo is installed by tests/run.sh");
-    assert!(
-        output.status.success(),
-        "{command:?} failed: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    output.stdout
+    super::tool_output(&mut command)
 }
 
 /// A ustar archive holding one regular file.

@@ -17,24 +17,33 @@ pub mod world;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-/// `git ARGS` in `repo`, as a test user; panics with git's stderr when it fails.
-pub fn git(repo: &Path, args: &[&str]) {
-    let output = Command::new("git")
-        .arg("-C")
-        .arg(repo)
-        .args([
-            "-c",
-            "user.name=img-mirror test",
-            "-c",
-            "user.email=test@example.invalid",
-        ])
-        .args(args)
+/// Runs an external tool (git, skopeo, openssl, node...), which must succeed; its
+/// stdout. A tool missing or failing panics with the command and its stderr.
+pub fn tool_output(command: &mut Command) -> Vec<u8> {
+    let output = command
         .output()
-        .unwrap();
+        .unwrap_or_else(|e| panic!("{command:?}: {e} (tests/run.sh installs the tools)"));
     assert!(
         output.status.success(),
-        "git {args:?}: {}",
+        "{command:?} failed:\n{}",
         String::from_utf8_lossy(&output.stderr)
+    );
+    output.stdout
+}
+
+/// `git ARGS` in `repo`, as a test user, which must succeed.
+pub fn git(repo: &Path, args: &[&str]) {
+    tool_output(
+        Command::new("git")
+            .arg("-C")
+            .arg(repo)
+            .args([
+                "-c",
+                "user.name=img-mirror test",
+                "-c",
+                "user.email=test@example.invalid",
+            ])
+            .args(args),
     );
 }
 
@@ -75,16 +84,7 @@ pub fn self_signed_certificate(
 
 /// `openssl ARGS` in `dir`, which must succeed.
 fn openssl(dir: &Path, args: &[&str]) {
-    let made = Command::new("openssl")
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .expect("openssl is installed by tests/run.sh");
-    assert!(
-        made.status.success(),
-        "{}",
-        String::from_utf8_lossy(&made.stderr)
-    );
+    tool_output(Command::new("openssl").args(args).current_dir(dir));
 }
 
 /// A server certificate for `subject_alt_name` (`IP:127.0.0.1`) issued by a CA made for

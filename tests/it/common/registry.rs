@@ -73,12 +73,8 @@ impl TestRegistry {
         );
         if let Some((user, password)) = basic_auth {
             let htpasswd = dir.path().join("htpasswd");
-            let output = Command::new("htpasswd")
-                .args(["-Bbn", user, password])
-                .output()
-                .expect("htpasswd (apache2-utils) is installed by tests/run.sh");
-            assert!(output.status.success());
-            std::fs::write(&htpasswd, output.stdout).unwrap();
+            let line = super::tool_output(Command::new("htpasswd").args(["-Bbn", user, password]));
+            std::fs::write(&htpasswd, line).unwrap();
             config.push_str(&format!(
                 "auth: {{htpasswd: {{realm: img-mirror-test, path: {}}}}}\n",
                 htpasswd.display()

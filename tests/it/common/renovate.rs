@@ -27,17 +27,8 @@ impl Renovate {
             return found.clone();
         }
         let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/tools/renovate.sh");
-        let output = Command::new("bash")
-            .arg(script)
-            .arg(version)
-            .output()
-            .expect("bash runs");
-        assert!(
-            output.status.success(),
-            "installing Renovate {version} failed:\n{}",
-            String::from_utf8_lossy(&output.stderr)
-        );
-        let stdout = String::from_utf8_lossy(&output.stdout);
+        let output = super::tool_output(Command::new("bash").arg(script).arg(version));
+        let stdout = String::from_utf8_lossy(&output);
         let prefix = PathBuf::from(stdout.lines().last().expect("the prefix").trim());
         let renovate = Renovate { version, prefix };
         installed.push(renovate.clone());
@@ -70,21 +61,13 @@ impl Renovate {
         let path = Path::new(env!("CARGO_MANIFEST_DIR"))
             .join("tests/conformance")
             .join(script);
-        let output = self
-            .node()
-            .arg(path)
-            .arg(&self.prefix)
-            .args(args)
-            .env("LOG_LEVEL", "fatal")
-            .output()
-            .expect("node runs");
-        assert!(
-            output.status.success(),
-            "{script} failed on Renovate {}:\n{}",
-            self.version,
-            String::from_utf8_lossy(&output.stderr)
-        );
-        output.stdout
+        super::tool_output(
+            self.node()
+                .arg(path)
+                .arg(&self.prefix)
+                .args(args)
+                .env("LOG_LEVEL", "fatal"),
+        )
     }
 
     /// A batch script (`script PREFIX CASES.json RESULTS.json`): the cases written to

@@ -43,15 +43,14 @@ impl TokenServer {
         let dir = tempfile::tempdir().unwrap();
         let (cert, key) =
             super::self_signed_certificate(dir.path(), "img-mirror-test-token-issuer", None);
-        let der = Command::new("openssl")
-            .args(["x509", "-outform", "DER", "-in"])
-            .arg(&cert)
-            .output()
-            .unwrap();
-        assert!(der.status.success());
+        let der = super::tool_output(
+            Command::new("openssl")
+                .args(["x509", "-outform", "DER", "-in"])
+                .arg(&cert),
+        );
         let signer = Signer {
             key,
-            x5c: STANDARD.encode(der.stdout),
+            x5c: STANDARD.encode(der),
         };
 
         let expected = format!("Basic {}", STANDARD.encode(format!("{user}:{password}")));

@@ -1,12 +1,12 @@
 //! Reference checks: does every template reference name an `IMAGES` entry, and does
-//! some file reference each entry? Works on what `references::walk` found; offline.
+//! some file reference each entry? Works on what `template_refs::walk` found; offline.
 
 pub mod rules;
 
 use std::path::Path;
 
 use crate::diag::{Diagnostic, Sources};
-use crate::references::FileScan;
+use crate::template_refs::FileScan;
 use crate::vars::VarsFile;
 
 /// A name this close to an unknown one is offered as what was meant.
@@ -28,7 +28,7 @@ pub fn check(
         .map(|entry| entry.name.as_str())
         .collect();
     for file in files {
-        let path = crate::check::display_join(repo_display, &file.relative);
+        let path = crate::diag::display_join(repo_display, &file.relative);
         let before = out.len();
         for found in &file.scan.found {
             if !known.contains(found.name.as_str()) {

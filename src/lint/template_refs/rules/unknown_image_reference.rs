@@ -17,7 +17,7 @@ pub static CODE: Code = Code {
 
 pub(crate) fn diagnostic(
     path: &std::path::Path,
-    found: &crate::references::Found,
+    found: &crate::template_refs::Found,
     closest: Option<&str>,
 ) -> Diagnostic {
     let help = match closest {
