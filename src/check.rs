@@ -182,7 +182,7 @@ fn check_read(
                 &view,
                 text,
                 package_file,
-                &options.mirror_prefix,
+                options.mirror_prefix.as_str(),
             ))
         });
         let loaded = refused.or_else(|| bytes.map(|bytes| vars::parse(&vars_path, bytes)));

@@ -23,7 +23,8 @@ pub mod prune;
 pub mod redact;
 pub mod reference;
 pub mod registry;
-pub mod renovate;
+/// Renovate's side, from its own crate ([`renovate_regex`]).
+pub use renovate_regex as renovate;
 pub mod settings;
 pub mod template_refs;
 pub mod vars;

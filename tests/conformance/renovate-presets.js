@@ -3,7 +3,7 @@
 // (common.removedPresets), and each internal preset's definition as far as img-mirror
 // reads it (extends, customManagers, ignorePaths, and what stops updates: enabled,
 // enabledManagers, ignoreDeps, the digest/major/minor/patch objects, and the package
-// rules that set enabled). src/renovate/presets/builtin-*.json are this output; the
+// rules that set enabled). crates/renovate-regex/src/presets/builtin-*.json are this output; the
 // conformance suite runs it again and compares.
 // Usage: node renovate-presets.js RENOVATE_PREFIX
 // With a second argument, a JSON list of configs: prints Renovate's own

@@ -1,5 +1,5 @@
 //! Renovate's built-in presets, as Renovate resolves them: the tables img-mirror ships
-//! (src/renovate/presets/builtin-*.json) are what tests/conformance/renovate-presets.js
+//! (crates/renovate-regex/src/presets/builtin-*.json) are what tests/conformance/renovate-presets.js
 //! reads out of each installed Renovate today, and img-mirror's resolution of every
 //! built-in preset (alone, through its aliases, and with `ignorePresets`) gives the
 //! custom managers and `ignorePaths` Renovate's own `resolveConfigPresets` gives.
@@ -23,7 +23,7 @@ fn shipped(version: RenovateVersion) -> serde_json::Value {
         "builtin-39.json"
     };
     let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("src/renovate/presets")
+        .join("crates/renovate-regex/src/presets")
         .join(name);
     serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap()
 }

@@ -3,6 +3,8 @@
 
 Usage: tests/tools/module-graph.py [--edges] [--depth N]
 
+Each crate (src/, and crates/*/src/) is a graph of its own.
+
 Every `crate::a::b` path in a module's files (use lines and inline paths alike) is an
 edge from that module to `a::b`, both cut to N components (default 2: `renovate::re2`).
 `super::x` is resolved against the file's own module. An edge into a module's own
@@ -16,11 +18,12 @@ from collections import defaultdict
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 SRC = os.path.join(ROOT, "src")
+CRATES = os.path.join(ROOT, "crates")
 
 
-def module_of(path):
-    """`src/renovate/re2/parse.rs` -> ['renovate', 're2', 'parse']."""
-    rel = os.path.relpath(path, SRC)[:-3].split(os.sep)
+def module_of(path, src):
+    """`src/mirror/copy.rs` -> ['mirror', 'copy']."""
+    rel = os.path.relpath(path, src)[:-3].split(os.sep)
     if rel[-1] in ("mod", "lib", "main"):
         rel = rel[:-1]
     return rel
@@ -53,18 +56,25 @@ def main():
     parser.add_argument("--edges", action="store_true")
     parser.add_argument("--depth", type=int, default=2)
     args = parser.parse_args()
+    roots = [SRC] + sorted(
+        os.path.join(CRATES, name, "src") for name in os.listdir(CRATES)
+    )
+    return max(graph(root, args) for root in roots)
+
+
+def graph(src, args):
     modules = set()
     edges = defaultdict(set)
     files = []
-    for directory, _, names in os.walk(SRC):
-        if os.path.relpath(directory, SRC).split(os.sep)[0] == "cli":
+    for directory, _, names in os.walk(src):
+        if os.path.relpath(directory, src).split(os.sep)[0] == "cli":
             continue  # the binary's own modules, above the library
         for name in names:
             # Test code may reach above its module; only what ships counts.
             if name.endswith(".rs") and name not in ("main.rs", "tests.rs"):
                 files.append(os.path.join(directory, name))
     for path in files:
-        module = module_of(path)
+        module = module_of(path, src)
         node = tuple(module[: args.depth])
         if not node:
             continue
@@ -121,7 +131,7 @@ def main():
         members = set(cycle)
         inner = [f"{show(a)} -> {show(b)}" for a in cycle for b in sorted(edges.get(a, ())) if b in members]
         print(f"cycle: {', '.join(show(m) for m in cycle)}: {'; '.join(inner)}")
-    print(f"{len(known)} modules, {sum(len(v) for v in edges.values())} edges, {len(cycles)} cycles")
+    print(f"{os.path.relpath(src, ROOT)}: {len(known)} modules, {sum(len(v) for v in edges.values())} edges, {len(cycles)} cycles")
     return 1 if cycles else 0
 
 

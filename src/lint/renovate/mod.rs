@@ -112,7 +112,12 @@ impl<'a> Prepared<'a> {
         Prepared {
             view,
             proven_bumps: Box::new(move || {
-                crate::renovate::autoreplace::prove_bumps(&proven, text, package_file, prefix)
+                crate::renovate::autoreplace::prove_bumps(
+                    &proven,
+                    text,
+                    package_file,
+                    prefix.as_str(),
+                )
             }),
         }
     }

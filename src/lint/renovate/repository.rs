@@ -305,7 +305,7 @@ fn updates_that_fail(
         }],
         ..FileView::default()
     };
-    let proven: HashSet<DepRef> = prove_bumps(&view, text, package_file, prefix);
+    let proven: HashSet<DepRef> = prove_bumps(&view, text, package_file, prefix.as_str());
     let deps = &view.runs[0].extraction.deps;
     let bumper = Bumper::new(manager);
     for (i, dep) in deps.iter().enumerate() {

@@ -24,7 +24,7 @@ pub(crate) fn check(ctx: &RenovateContext<'_>, out: &mut Vec<Diagnostic>) {
             continue;
         };
         let looked_up = lookup(name, ctx.dep(at).registry_urls.as_deref());
-        if looked_up.is(source) {
+        if looked_up.host == source.domain() && looked_up.repository == source.path() {
             continue;
         }
         let in_mirror = Reference::parse(&looked_up.name()).is_ok_and(|r| ctx.prefix.covers(&r));

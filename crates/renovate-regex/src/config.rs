@@ -488,8 +488,8 @@ pub fn string_offset(text: &str, value: &str) -> Option<(usize, usize)> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::renovate::presets::PresetSources;
-    use crate::renovate::resolve::{load, parse};
+    use crate::presets::PresetSources;
+    use crate::resolve::{load, parse};
 
     fn current(name: &str, text: &str) -> Result<RenovateConfig, ConfigError> {
         parse(

@@ -4,7 +4,7 @@
 
 use super::Failure;
 use super::value::Value;
-use crate::renovate::re2::{self, NodeRe2};
+use crate::re2::{self, NodeRe2};
 
 /// Renovate 39.264's helpers.
 const RENOVATE_39: &[&str] = &[

@@ -1,8 +1,11 @@
-//! Renovate's side of the repository: its config (JSON or JSON5), its regex custom
-//! managers reproduced exactly (RE2 semantics, strategies, Handlebars templates), its
-//! validation messages, and a simulation of its auto-replace.
+//! Renovate's regex custom managers, reproduced offline: a repository's config read,
+//! migrated and validated as a given Renovate version does it (JSON, JSONC or JSON5;
+//! built-in and local presets resolved), its regex managers run with RE2's semantics
+//! (strategies, Handlebars templates, the docker datasource's lookup), what a
+//! matchString nearly matched, and a simulation of Renovate's auto-replace.
 //!
-//! Everything here is offline and a pure function of file texts.
+//! Everything here is offline and a pure function of file texts. It knows nothing of
+//! img-mirror, which uses it; see README.md beside this crate.
 
 pub mod autoreplace;
 pub mod config;

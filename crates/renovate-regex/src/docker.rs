@@ -3,6 +3,8 @@
 //! everything else is on the registryUrl, Docker Hub by default.
 
 const DOCKER_HUB_URL: &str = "https://index.docker.io";
+/// Docker Hub's registry name, as image references normalise it.
+pub const DOCKER_HUB: &str = "docker.io";
 
 /// A registry host (Docker Hub as `docker.io`) and the repository path on it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -12,14 +14,9 @@ pub struct Lookup {
 }
 
 impl Lookup {
-    /// `host/repository`, comparable with [`crate::reference::Reference::name`].
+    /// `host/repository`, as a normalised image reference names its repository.
     pub fn name(&self) -> String {
         format!("{}/{}", self.host, self.repository)
-    }
-
-    /// Whether this is `reference`'s repository (its normalised name).
-    pub fn is(&self, reference: &crate::reference::Reference) -> bool {
-        self.host == reference.domain() && self.repository == reference.path()
     }
 }
 
@@ -61,7 +58,7 @@ pub fn lookup(package_name: &str, registry_urls: Option<&[String]>) -> Lookup {
         if !repository.contains('/') {
             repository = format!("library/{repository}");
         }
-        crate::reference::DOCKER_HUB.to_string()
+        DOCKER_HUB.to_string()
     } else {
         host.to_ascii_lowercase()
     };

@@ -13,7 +13,6 @@ use super::manager::Manager;
 use super::re2::ByteClasses;
 use super::template::{Context, Value};
 use super::{DepRef, FileView, ManagerRun};
-use crate::mirror_map::MirrorPrefix;
 
 /// The bump to simulate.
 #[derive(Debug, Clone)]
@@ -508,7 +507,7 @@ pub fn prove_bumps(
     view: &FileView,
     text: &str,
     package_file: &str,
-    prefix: &MirrorPrefix,
+    prefix: &str,
 ) -> HashSet<DepRef> {
     let prefix = format!("{prefix}/");
     (0..view.runs.len())
@@ -648,7 +647,7 @@ fn prove_run(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::renovate::config::ManagerConfig;
+    use crate::config::ManagerConfig;
 
     fn manager(json: serde_json::Value) -> Manager {
         Manager::compile(&ManagerConfig::for_test(json)).unwrap()
@@ -833,8 +832,7 @@ mod tests {
                 "{old} -> {new}"
             );
         }
-        let prefix = MirrorPrefix::parse("quay.io/cki/mirror").unwrap();
-        let proven = prove_bumps(&view, &text, "x", &prefix);
+        let proven = prove_bumps(&view, &text, "x", "quay.io/cki/mirror");
         for (index, dep) in deps.iter().enumerate() {
             let simulated = auto_replace(&m, &text, "x", deps, index, &bumper.bump(dep));
             assert_eq!(

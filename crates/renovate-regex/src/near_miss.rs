@@ -256,7 +256,7 @@ fn furthest_of_overlapping(sorted: Vec<NearMiss>) -> Vec<NearMiss> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::renovate::config::ManagerConfig;
+    use crate::config::ManagerConfig;
 
     fn manager(strings: &[&str], strategy: &str) -> Manager {
         let json = serde_json::json!({
@@ -270,7 +270,7 @@ mod tests {
     }
 
     fn near_misses(manager: &Manager, text: &str) -> Vec<NearMiss> {
-        let extraction = crate::renovate::extract::extract(manager, text, "file");
+        let extraction = crate::extract::extract(manager, text, "file");
         attempts(manager, &extraction, text)
             .into_iter()
             .filter(NearMiss::is_significant)

@@ -20,7 +20,7 @@ use std::fmt;
 pub use helpers::Helpers;
 pub use value::{Value, js_number};
 
-use crate::renovate::re2::NodeRe2;
+use crate::re2::NodeRe2;
 
 /// Rendered output larger than this is refused (a template is a name or a version).
 pub const MAX_OUTPUT: usize = 64 * 1024;

@@ -573,7 +573,7 @@ fn template_context(groups: &Groups, package_file: &str, version: RenovateVersio
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::renovate::config::ManagerConfig;
+    use crate::config::ManagerConfig;
 
     fn manager(json: serde_json::Value) -> Manager {
         let config = ManagerConfig::for_test(json);

@@ -440,14 +440,13 @@ fn unreproducible(key_path: &str, field: &str, pattern: &str, error: &re2::Patte
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::renovate::version::RenovateVersion;
+    use crate::version::RenovateVersion;
     use std::path::Path;
 
     fn messages_for(manager: serde_json::Value, version: RenovateVersion) -> Vec<String> {
         let text = serde_json::json!({"customManagers": [manager]}).to_string();
         let config =
-            crate::renovate::resolve::parse(Path::new("renovate.json"), text.into_bytes(), version)
-                .unwrap();
+            crate::resolve::parse(Path::new("renovate.json"), text.into_bytes(), version).unwrap();
         validate(&config).into_iter().map(|m| m.message).collect()
     }
 
@@ -628,7 +627,7 @@ mod tests {
     #[test]
     fn a_regex_managers_list_beside_custom_managers_is_named() {
         let text = r#"{"customManagers": [], "regexManagers": [{"fileMatch": ["x"], "matchStrings": ["y"]}]}"#;
-        let config = crate::renovate::resolve::parse(
+        let config = crate::resolve::parse(
             Path::new("renovate.json"),
             text.as_bytes().to_vec(),
             RenovateVersion::CURRENT,

@@ -262,19 +262,19 @@ fn a_presets_broken_manager_is_a_warning_not_renovates_error() {
     let sources = PresetSources {
         checkouts: vec![("org/presets".into(), checkout.path().to_path_buf())],
     };
-    let config = crate::renovate::resolve::parse_with(
+    let config = crate::resolve::parse_with(
         Path::new("renovate.json"),
         br#"{"extends": ["org/presets"]}"#.to_vec(),
         RenovateVersion::CURRENT,
         &sources,
     )
     .unwrap();
-    let messages = crate::renovate::validate::validate(&config);
+    let messages = crate::validate::validate(&config);
     assert!(!messages.is_empty());
     assert!(
         messages
             .iter()
-            .all(|m| m.source == crate::renovate::validate::Source::Unreproducible),
+            .all(|m| m.source == crate::validate::Source::Unreproducible),
         "{messages:?}"
     );
     assert!(
