@@ -2,7 +2,12 @@
 """Benchmark: `img-mirror check` and `extract` on a generated 10,000-entry vars.yml,
 side by side with Renovate 39.264.1's own regex-manager extraction of the same file.
 
-Usage: bench/check_extract.py [--entries N] [--runs N]
+Usage: bench/check_extract.py [--entries N] [--runs N] [--family-only]
+
+Then the family table: `check` on 10 generated shapes of vars.yml (tag styles, quoting,
+comments, path depths, and managers with bounded repetition, optional quotes and
+per-match templates), each beside Renovate's whole process on the same file, with the
+worst and median speed-up and each shape's peak RSS.
 Needs a release build (built here) and Renovate with its own Node from the per-machine
 cache (tests/tools/renovate.sh, which installs them on first use).
 """
@@ -32,6 +37,98 @@ def generate(directory, entries, broken_percent=0):
     shutil.copy(os.path.join(ROOT, "fixtures", "deployment-all", "renovate.json"), directory)
 
 
+MIRROR_MANAGER = (r"\n  [A-Za-z_][A-Za-z0-9_]*: (?:quay\.io/cki/mirror/)?(?<depName>[a-z0-9][^\s:@]*)"
+                  r":(?<currentValue>[A-Za-z0-9_][A-Za-z0-9_.-]*)@(?<currentDigest>sha256:[a-f0-9]{64})")
+
+
+def shape_entries(shape, entries):
+    """(vars.yml text, manager) for one shape of the family."""
+    manager = {"customType": "regex", "managerFilePatterns": ["/(^|/)vars\\.yml$/"],
+               "matchStrings": [MIRROR_MANAGER],
+               "datasourceTemplate": "docker"}
+    lines = ["MP_APPROVED_REGISTRIES:", "  - registry.redhat.io", "  - quay.io/cki", "IMAGES:"]
+    if shape == "comments, leading ---":
+        lines.insert(0, "---")
+    for i in range(entries):
+        digest = hashlib.sha256(f"family {shape} {i}".encode()).hexdigest()
+        upstream = f"{UPSTREAMS[i % len(UPSTREAMS)]}-{i}"
+        tag = f"v1.{i % 100}.{i % 7}"
+        if shape == "tags N.N.N":
+            tag = f"{16 + i % 5}.{i % 13}.{i % 29}"
+        elif shape == "date tags":
+            tag = f"2024{i % 12 + 1:02d}{i % 28 + 1:02d}.{i % 9}" if i % 2 else \
+                f"RELEASE.2024-{i % 12 + 1:02d}-{i % 28 + 1:02d}T20-26-02Z"
+        elif shape == "-alpine suffixes":
+            tag = f"1.{i % 30}.{i % 7}-alpine3.{i % 21}"
+        elif shape == "long tags":
+            tag = f"9.4-{1000 + i}.{1726694542 + i}-build-{digest[:40]}"
+        elif shape == "1 to 4 path components":
+            upstream = ["app", "org/app", "registry.example.com/org/app",
+                        "registry.example.com/org/team/app"][i % 4] + f"-{i}"
+        value = f"quay.io/cki/mirror/{upstream}:{tag}@sha256:{digest}"
+        if shape == "quoted values, optional quotes":
+            value = f'"{value}"'
+        if shape == "comments, leading ---":
+            lines.append(f"  # entry {i}: bumped by Renovate")
+        lines.append(f"  image_{i:05d}: {value}")
+    if shape == "quoted values, optional quotes":
+        manager["matchStrings"] = [MIRROR_MANAGER.replace(": (?:quay", ': "?(?:quay') + '"?']
+    elif shape == "bounded repetition":
+        manager["matchStrings"] = [MIRROR_MANAGER.replace("[^\\s:@]*", "[^\\s:@]{0,255}")
+                                   .replace("[A-Za-z0-9_.-]*", "[A-Za-z0-9_.-]{0,127}")]
+    elif shape == "per-match templates":
+        manager["packageNameTemplate"] = "{{{depName}}}"
+        manager["versioningTemplate"] = "{{#if (containsString currentValue '-')}}loose{{else}}docker{{/if}}"
+    return "\n".join(lines) + "\n", manager
+
+
+SHAPES = ["v-tags (default)", "tags N.N.N", "date tags", "-alpine suffixes", "long tags",
+          "quoted values, optional quotes", "comments, leading ---", "1 to 4 path components",
+          "bounded repetition", "per-match templates"]
+
+
+def peak_rss_mib(command):
+    """Peak RSS of one run, by GNU time."""
+    result = subprocess.run(["/usr/bin/time", "-f", "%M", *command], stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE, text=True)
+    return int(result.stderr.strip().splitlines()[-1]) / 1024
+
+
+def family(binary, renovate, entries, runs):
+    quiet = {**os.environ, "LOG_LEVEL": "fatal"}
+    script = os.path.join(ROOT, "bench", "renovate-extract-timed.js")
+    rows = []
+    for shape in SHAPES:
+        with tempfile.TemporaryDirectory() as repo:
+            text, manager = shape_entries(shape, entries)
+            with open(os.path.join(repo, "vars.yml"), "w") as f:
+                f.write(text)
+            with open(os.path.join(repo, "renovate.json"), "w") as f:
+                json.dump({"extends": ["config:recommended"], "customManagers": [manager]}, f)
+            check = [binary, "check", "--repo", repo, "--format", "json"]
+            extract = [binary, "extract", "--repo", repo, "--format", "json"]
+            node = [os.path.join(renovate, "node"), script, renovate, os.path.join(repo, "renovate.json"),
+                    os.path.join(repo, "vars.yml")]
+            timed(check)
+            check_ms = statistics.median(timed(check)[0] for _ in range(runs))
+            renovate_runs = [timed(node, quiet, keep_output=True) for _ in range(3)]
+            renovate_ms = statistics.median(r[0] for r in renovate_runs)
+            theirs = json.loads(renovate_runs[0][2].decode().strip().splitlines()[-1])["deps"]
+            ours = sum(len(f["deps"]) for f in json.loads(timed(extract, keep_output=True)[2])["regex"])
+            rss = peak_rss_mib(check)
+            rows.append((shape, check_ms, renovate_ms, renovate_ms / check_ms, rss, ours, theirs))
+    print()
+    print(f"Family of {len(SHAPES)} shapes, {entries} entries each: `check` (median of {runs}) beside "
+          f"Renovate's whole process (load + extract, median of 3)")
+    print(f"{'shape':34}{'check ms':>10}{'Renovate ms':>13}{'speed-up':>10}{'peak RSS MiB':>14}{'deps ours/Renovate':>20}")
+    for shape, check_ms, renovate_ms, ratio, rss, ours, theirs in rows:
+        print(f"{shape:34}{check_ms:10.1f}{renovate_ms:13.1f}{ratio:9.1f}x{rss:14.1f}{f'{ours}/{theirs}':>20}")
+    ratios = sorted(r[3] for r in rows)
+    worst = min(rows, key=lambda r: r[3])
+    print(f"worst: {worst[0]} {worst[3]:.1f}x; median {statistics.median(ratios):.1f}x; "
+          f"peak RSS at most {max(r[4] for r in rows):.1f} MiB")
+
+
 def timed(command, env=None, keep_output=False):
     """Wall and CPU (user + system) milliseconds of one run, and its stdout when kept
     (reading megabytes of JSON through a pipe would be timed too)."""
@@ -51,6 +148,8 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--entries", type=int, default=10_000)
     parser.add_argument("--runs", type=int, default=10)
+    parser.add_argument("--family-only", action="store_true",
+                        help="only the family table")
     parser.add_argument("--broken", type=float, default=1.0,
                         help="percent of entries without their digest in the second file")
     args = parser.parse_args()
@@ -60,6 +159,9 @@ def main():
     installed = subprocess.run(["bash", os.path.join(ROOT, "tests", "tools", "renovate.sh"), "39.264.1"],
                                check=True, capture_output=True, text=True)
     renovate = installed.stdout.strip().splitlines()[-1]
+    if args.family_only:
+        family(binary, renovate, args.entries, args.runs)
+        return
 
     with tempfile.TemporaryDirectory() as repo:
         generate(repo, args.entries)
@@ -108,6 +210,7 @@ def main():
     print(f"speed-up, extract vs Renovate extraction alone: {renovate_extract / extract_ms:5.1f}x")
     print(f"speed-up, check vs Renovate extraction alone:   {renovate_extract / check_ms:5.1f}x")
     print(f"speed-up, check vs Renovate process:            {renovate_total / check_ms:5.1f}x")
+    family(binary, renovate, args.entries, args.runs)
 
 
 if __name__ == "__main__":
