@@ -416,17 +416,21 @@ async fn place_referrers(
         source,
     };
     let mut placed = 0;
-    // One at a time, so a failure names its referrer; parents come first.
-    for referrer in missing {
-        placed += referrers::place(
-            run.client,
-            &run.referrers,
-            target,
-            std::slice::from_ref(referrer),
-            &placement,
-        )
-        .await
-        .map_err(|e| failed(referrer, e))?;
+    // A subject's referrers go together (a mirror without the API merges its fallback
+    // index once for them); parents come first, as `missing` lists them.
+    let mut start = 0;
+    while start < missing.len() {
+        let subject = &missing[start].subject;
+        let end = start
+            + missing[start..]
+                .iter()
+                .take_while(|r| &r.subject == subject)
+                .count();
+        let group = &missing[start..end];
+        placed += referrers::place(run.client, &run.referrers, target, group, &placement)
+            .await
+            .map_err(|(index, e)| failed(&group[index], e))?;
+        start = end;
     }
     Ok(placed)
 }

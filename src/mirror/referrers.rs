@@ -408,37 +408,49 @@ async fn fallback_index(
 }
 
 /// Puts `referrers` (those [`missing`] found) at the mirror, parents before their
-/// referrers. Returns how many were pushed.
+/// referrers; a mirror without the referrers API has each subject's fallback index
+/// merged once, for all its referrers. Returns how many were pushed; on failure, which
+/// referrer it was placing (by index), with the error.
 pub async fn place(
     client: &RegistryClient,
     cache: &ReferrerCache,
     target: &Repo,
     referrers: &[Referrer],
     placement: &impl Placement,
-) -> Result<u32, RegistryError> {
-    let mut unlisted: HashMap<String, Vec<serde_json::Value>> = HashMap::new();
+) -> Result<u32, (usize, RegistryError)> {
+    // Each subject's entries, and the first of its referrers (named if the merge fails).
+    let mut unlisted: Vec<(String, usize, Vec<serde_json::Value>)> = Vec::new();
     let mut pushed = 0;
-    for referrer in referrers {
+    for (index, referrer) in referrers.iter().enumerate() {
+        let at = |error| (index, error);
         if let Some(tag) = &referrer.tag {
-            let manifest = placement.fetch_and_fill(referrer).await?;
-            keep_mirror_signatures(client, target, tag, &manifest).await?;
-            client.put_manifest(target, tag, &manifest).await?;
+            let manifest = placement.fetch_and_fill(referrer).await.map_err(at)?;
+            keep_mirror_signatures(client, target, tag, &manifest)
+                .await
+                .map_err(at)?;
+            client
+                .put_manifest(target, tag, &manifest)
+                .await
+                .map_err(at)?;
             pushed += 1;
             continue;
         }
         let present = client
             .head_manifest_to_push(target, &referrer.digest)
-            .await?
+            .await
+            .map_err(at)?
             .is_some_and(|h| h.digest == referrer.digest);
         let manifest = if present {
             client
                 .get_manifest(target, &referrer.digest, Some(&referrer.digest))
-                .await?
+                .await
+                .map_err(at)?
         } else {
-            let manifest = placement.fetch_and_fill(referrer).await?;
+            let manifest = placement.fetch_and_fill(referrer).await.map_err(at)?;
             let answer = client
                 .put_manifest(target, &referrer.digest, &manifest)
-                .await?;
+                .await
+                .map_err(at)?;
             pushed += 1;
             if answer.subject.is_some() {
                 cache.learn_api(target, true);
@@ -453,13 +465,19 @@ pub async fn place(
         if cache.serves_api(target) == Some(true) {
             continue;
         }
-        unlisted
-            .entry(referrer.subject.clone())
-            .or_default()
-            .push(index_entry(&manifest));
+        match unlisted.iter_mut().find(|(s, _, _)| *s == referrer.subject) {
+            Some((_, _, entries)) => entries.push(index_entry(&manifest)),
+            None => unlisted.push((
+                referrer.subject.clone(),
+                index,
+                vec![index_entry(&manifest)],
+            )),
+        }
     }
-    for (subject, entries) in unlisted {
-        merge_fallback_index(client, target, &subject, entries).await?;
+    for (subject, first, entries) in unlisted {
+        merge_fallback_index(client, target, &subject, entries)
+            .await
+            .map_err(|error| (first, error))?;
     }
     Ok(pushed)
 }

@@ -94,7 +94,7 @@ fn in_mirror(world: &World, artifact: &Artifact) -> bool {
 
 #[test]
 fn signatures_sboms_and_attestations_travel_from_a_registry_with_the_referrers_api() {
-    let world = World::new();
+    let world = World::logged();
     let api = FaultyProxy::with_referrers_api(world.upstream.port);
     let (digest, image) = publish_grafana(&world, one_platform(1));
     let bundle = sigstore_bundle(image.clone());
@@ -144,6 +144,19 @@ fn signatures_sboms_and_attestations_travel_from_a_registry_with_the_referrers_a
     assert_eq!(
         listed(&mirror, MIRRORED, &fallback_tag(&document.digest)),
         vec![sbom_signature.digest.clone()]
+    );
+    // The image's two referrers went into its fallback index in one write.
+    let writes = world
+        .mirror
+        .requests()
+        .iter()
+        .filter(|r| {
+            r.starts_with("PUT ") && r.contains(&format!("/manifests/{} ", fallback_tag(&digest)))
+        })
+        .count();
+    assert_eq!(
+        writes, 1,
+        "one fallback index write for the image's two referrers"
     );
 
     let verify = run_via(
