@@ -1,6 +1,6 @@
-//! A file as the repository's git history has it: the last revisions that changed it,
-//! from a starting ref, and its bytes at each. `prune` keeps what any of them references,
-//! so history it cannot read in full is an error, never a shorter window.
+//! A file's git history: the last revisions that changed it, from a starting ref
+//! (read each with [`crate::versions`]). `prune` keeps what any of them references, so
+//! history it cannot read in full is an error, never a shorter window.
 
 use std::path::Path;
 use std::process::Command;
@@ -32,14 +32,6 @@ pub enum HistoryError {
     },
 }
 
-/// One revision of the file.
-#[derive(Debug, Clone)]
-pub struct Revision {
-    pub commit: String,
-    /// The file's bytes there; `None` where the revision deleted it.
-    pub bytes: Option<Vec<u8>>,
-}
-
 fn git(repo: &Path, args: &[&str]) -> Result<std::process::Output, HistoryError> {
     Command::new("git")
         .arg("-C")
@@ -64,14 +56,14 @@ fn git_ok(repo: &Path, args: &[&str]) -> Result<Vec<u8>, HistoryError> {
     Ok(output.stdout)
 }
 
-/// The last `count` revisions reachable from `reference` that changed `file` (a path
-/// relative to `repo`), newest first: the first is the file as `reference` has it.
+/// The last `count` commits reachable from `reference` that changed `file` (a path
+/// relative to `repo`), newest first: the first has the file as `reference` has it.
 pub fn revisions(
     repo: &Path,
     file: &str,
     reference: &str,
     count: usize,
-) -> Result<Vec<Revision>, HistoryError> {
+) -> Result<Vec<String>, HistoryError> {
     let resolved = git(
         repo,
         &[
@@ -115,29 +107,5 @@ pub fn revisions(
             });
         }
     }
-    commits
-        .into_iter()
-        .map(|commit| {
-            let shown = git(repo, &["show", &format!("{commit}:./{file}")])?;
-            if shown.status.success() {
-                return Ok(Revision {
-                    bytes: Some(shown.stdout),
-                    commit,
-                });
-            }
-            // Deleted there, or unreadable: only the first is no content.
-            let listed = git_ok(repo, &["ls-tree", "--name-only", &commit, "--", file])?;
-            if !listed.is_empty() {
-                return Err(HistoryError::Git {
-                    repo: repo.display().to_string(),
-                    args: format!("show {commit}:./{file}"),
-                    stderr: String::from_utf8_lossy(&shown.stderr).trim().to_string(),
-                });
-            }
-            Ok(Revision {
-                bytes: None,
-                commit,
-            })
-        })
-        .collect()
+    Ok(commits)
 }

@@ -25,6 +25,7 @@ use crate::mirror_map::MirrorPrefix;
 use crate::reference::Reference;
 use crate::registry::format::{self, Kind};
 use crate::registry::{Deleted, RegistryClient, RegistryError, Repo};
+use crate::versions::{self, Version, VersionError};
 
 /// Repositories read at once.
 const REPOSITORIES_AT_ONCE: usize = 8;
@@ -36,6 +37,8 @@ const MAX_ROUNDS: usize = 8;
 pub enum PruneError {
     #[error(transparent)]
     History(#[from] HistoryError),
+    #[error(transparent)]
+    Version(#[from] VersionError),
     #[error("{file} at {commit} does not parse, so what it references is unknown: {problem}")]
     Unparsable {
         file: String,
@@ -75,27 +78,28 @@ pub fn referenced(
     let mut seen = BTreeSet::new();
     let starts = std::iter::once("HEAD").chain(refs.iter().map(String::as_str));
     for start in starts {
-        for revision in history::revisions(repo, vars_file, start, keep_revisions)? {
-            if !seen.insert(revision.commit.clone()) {
+        for commit in history::revisions(repo, vars_file, start, keep_revisions)? {
+            if !seen.insert(commit.clone()) {
                 continue;
             }
             out.revisions += 1;
-            let Some(bytes) = revision.bytes else {
-                continue;
+            let version = Version::Git {
+                repo: repo.to_path_buf(),
+                rev: commit.clone(),
+                path: repo.join(vars_file),
             };
-            let loaded = crate::vars::parse(Path::new(vars_file), bytes);
-            let Some(vars) = loaded.vars else {
-                return Err(PruneError::Unparsable {
-                    file: vars_file.to_string(),
-                    commit: revision.commit,
-                    problem: loaded.problems.first().map_or_else(
-                        || "unreadable".to_string(),
-                        |p| match p.line {
-                            Some(line) => format!("line {line}: {}", p.kind),
-                            None => p.kind.to_string(),
-                        },
-                    ),
-                });
+            let vars = match versions::load(&version) {
+                Ok(vars) => vars,
+                // The revision deleted it: it references nothing.
+                Err(VersionError::NotAtRevision { .. }) => continue,
+                Err(VersionError::Invalid { problem, .. }) => {
+                    return Err(PruneError::Unparsable {
+                        file: vars_file.to_string(),
+                        commit,
+                        problem,
+                    });
+                }
+                Err(other) => return Err(other.into()),
             };
             for entry in &vars.images {
                 let Ok(reference) = Reference::parse(&entry.value) else {

@@ -10,7 +10,8 @@ use crate::diag::Diagnostic;
 use super::find_code;
 use super::rules::unused_suppression;
 
-const MARKER: &str = "img-mirror:";
+/// What every suppression comment holds.
+pub(crate) const MARKER: &str = "img-mirror:";
 
 /// One `ignore` comment: its line and what it names, each with the column it starts at.
 struct Suppression {

@@ -93,6 +93,15 @@ fn region(image: &ImageEntry, line_starts: &[usize], len: usize) -> Range<usize>
     start..end
 }
 
+/// The whole lines `region` lies on, without the last line's end.
+pub fn lines_of(text: &str, region: &std::ops::Range<usize>) -> std::ops::Range<usize> {
+    let start = text[..region.start].rfind('\n').map_or(0, |i| i + 1);
+    let end = text[region.end..]
+        .find('\n')
+        .map_or(text.len(), |i| region.end + i);
+    start..end
+}
+
 /// Where each line of a text starts, to place many offsets in a large file.
 #[derive(Debug)]
 pub struct LineIndex(Vec<usize>);

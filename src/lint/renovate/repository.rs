@@ -158,7 +158,9 @@ pub fn check(repository: &Repository<'_>, sources: &mut Sources) -> Vec<Diagnost
                 repository.prefix,
                 &mut out,
             );
-            if text.contains(SUPPRESSION_MARKER) && !suppressible.iter().any(|(p, _)| *p == shown) {
+            if text.contains(crate::lint::suppress::MARKER)
+                && !suppressible.iter().any(|(p, _)| *p == shown)
+            {
                 suppressible.push((shown.clone(), text.clone()));
             }
             if out.len() > before {
@@ -191,9 +193,6 @@ pub fn check(repository: &Repository<'_>, sources: &mut Sources) -> Vec<Diagnost
     }
     out
 }
-
-/// What every suppression comment holds ([`crate::lint::suppress`]).
-const SUPPRESSION_MARKER: &str = "img-mirror:";
 
 /// Why a manager selects nothing: files ignorePaths hides, and managerFilePatterns
 /// entries that are regexes written without their slashes.

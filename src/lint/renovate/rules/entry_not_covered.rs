@@ -2,6 +2,7 @@
 
 use crate::diag::{Code, Diagnostic, Severity};
 use crate::lint::renovate::RenovateContext;
+use crate::lint::renovate::coverage::lines_of;
 use crate::lint::renovate::rules::near_miss as near_miss_rule;
 use crate::renovate::extract::DropReason;
 use crate::renovate::near_miss::NearMiss;
@@ -82,15 +83,6 @@ pub(crate) fn check(ctx: &RenovateContext<'_>, out: &mut Vec<Diagnostic>) {
         };
         out.push(ctx.entry_diagnostic(&CODE, coverage, message).help(help));
     }
-}
-
-/// The whole lines `region` lies on, without the last line's end.
-pub(crate) fn lines_of(text: &str, region: &std::ops::Range<usize>) -> std::ops::Range<usize> {
-    let start = text[..region.start].rfind('\n').map_or(0, |i| i + 1);
-    let end = text[region.end..]
-        .find('\n')
-        .map_or(text.len(), |i| region.end + i);
-    start..end
 }
 
 /// The attempt that gave up furthest into the entry's lines: most groups read, then

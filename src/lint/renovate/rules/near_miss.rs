@@ -6,7 +6,7 @@ use std::path::Path;
 
 use crate::diag::{Code, Diagnostic, Severity};
 use crate::lint::renovate::RenovateContext;
-use crate::lint::renovate::coverage::LineIndex;
+use crate::lint::renovate::coverage::{LineIndex, lines_of};
 use crate::renovate::near_miss::NearMiss;
 use crate::renovate::re2::{Assertion, Expected};
 
@@ -62,7 +62,7 @@ fn on_an_entry(ctx: &RenovateContext<'_>, stop: usize) -> bool {
         .iter()
         .take_while(|entry| entry.region.start <= stop + 1)
         .any(|entry| {
-            let lines = super::entry_not_covered::lines_of(text, &entry.region);
+            let lines = lines_of(text, &entry.region);
             lines.start <= stop && stop <= lines.end
         })
 }
