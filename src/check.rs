@@ -146,20 +146,27 @@ fn check_read(
     };
     // The file is read once. Its YAML parse and lint, and what Renovate's managers make
     // of the text, are independent: run them on two cores.
-    let (refused, bytes, text) = match read {
-        Some(vars::Capped::Bytes(bytes)) => {
-            // Renovate's managers read the file even where it is not UTF-8 (IM001 says
-            // so), so a stray byte does not hide every dep from the Renovate rules.
-            let text = Some(match std::str::from_utf8(&bytes) {
-                Ok(text) => text.to_string(),
-                Err(_) => crate::renovate::package_file::decode(&bytes).into_owned(),
-            });
-            (None, Some(bytes), text)
-        }
+    // One copy of the text serves the YAML side, the Renovate side and the report.
+    let (refused, content, text) = match read {
+        Some(vars::Capped::Bytes(bytes)) => match String::from_utf8(bytes) {
+            Ok(text) => {
+                let text: Arc<str> = text.into();
+                (None, Some(Ok(text.clone())), Some(text))
+            }
+            // Renovate's managers read the file even where it is not UTF-8 (IM001
+            // says so), so a stray byte does not hide every dep from the Renovate
+            // rules.
+            Err(error) => {
+                let bytes = error.into_bytes();
+                let text: Arc<str> = crate::renovate::package_file::decode(&bytes).into();
+                (None, Some(Err(bytes)), Some(text))
+            }
+        },
         Some(vars::Capped::TooLarge(size)) => (Some(vars::too_large(&vars_path, size)), None, None),
         None => (None, None, None),
     };
-    let vars_package_file = (refused.is_some() || bytes.is_some()).then_some(package_file.as_str());
+    let vars_package_file =
+        (refused.is_some() || content.is_some()).then_some(package_file.as_str());
     std::thread::scope(|scope| {
         // The Renovate side hands its extraction over as soon as it has it, then goes on
         // to prove the simulated bumps while this thread runs the checks that need only
@@ -185,7 +192,12 @@ fn check_read(
                 options.mirror_prefix.as_str(),
             ))
         });
-        let loaded = refused.or_else(|| bytes.map(|bytes| vars::parse(&vars_path, bytes)));
+        let loaded = refused.or_else(|| {
+            content.map(|content| match content {
+                Ok(text) => vars::parse_text(&vars_path, text),
+                Err(bytes) => vars::parse(&vars_path, bytes),
+            })
+        });
         let vars = loaded.as_ref().and_then(|loaded| loaded.vars.as_ref());
         let entries = vars
             .map(|vars| lint::analyse(vars, &options.mirror_prefix))

@@ -257,7 +257,7 @@ fn apply(old: &VarsFile, candidates: &[Candidate]) -> Result<String, (usize, Str
             .vars
             .ok_or_else(|| (index, "the edited file does not parse".to_string()))?;
     }
-    Ok(current.text)
+    Ok(current.text.to_string())
 }
 
 /// `(entry, message)` of every error on an entry.

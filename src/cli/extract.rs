@@ -106,6 +106,9 @@ fn file_table(out: &mut String, report: &ExtractReport, file: &FileExtract) {
             run.extraction.deps.len(),
             run.extraction.dropped.len()
         );
+        // Deps come in file order: each line is counted on from the one before, not
+        // from the top (which made 10,000 deps take 0.8 s).
+        let mut counted = (0, 1);
         let rows: Vec<[String; 5]> = run
             .extraction
             .deps
@@ -115,7 +118,9 @@ fn file_table(out: &mut String, report: &ExtractReport, file: &FileExtract) {
                     let start = span.start
                         + (file.text[span.clone()].len()
                             - file.text[span.clone()].trim_start().len());
-                    (file.text[..start].matches('\n').count() + 1).to_string()
+                    let (from, line) = if start >= counted.0 { counted } else { (0, 1) };
+                    counted = (start, line + file.text[from..start].matches('\n').count());
+                    counted.1.to_string()
                 });
                 [
                     line,

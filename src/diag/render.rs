@@ -3,6 +3,7 @@
 use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use serde_json::json;
 use sha2::{Digest, Sha256};
@@ -12,11 +13,13 @@ use super::{Diagnostic, Severity, Summary};
 /// The text of each file diagnostics point into, for showing source lines.
 #[derive(Debug, Default, Clone)]
 pub struct Sources {
-    texts: HashMap<PathBuf, String>,
+    texts: HashMap<PathBuf, Arc<str>>,
 }
 
 impl Sources {
-    pub fn add(&mut self, path: impl Into<PathBuf>, text: impl Into<String>) {
+    /// `text` may be the `Arc` the check already holds: a 10,000-entry file is not
+    /// copied again to be shown.
+    pub fn add(&mut self, path: impl Into<PathBuf>, text: impl Into<Arc<str>>) {
         self.texts.insert(path.into(), text.into());
     }
 

@@ -13,6 +13,7 @@ mod simple;
 use std::fmt;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 
@@ -56,7 +57,8 @@ pub struct ApprovedEntry {
 #[derive(Debug, Clone)]
 pub struct VarsFile {
     pub path: PathBuf,
-    pub text: String,
+    /// Shared with [`Loaded::text`] and the check's other readers: one copy of the file.
+    pub text: Arc<str>,
     pub approved: Vec<ApprovedEntry>,
     pub approved_line: usize,
     pub images: Vec<ImageEntry>,
@@ -168,7 +170,7 @@ impl fmt::Display for ProblemKind {
 pub struct Loaded {
     pub path: PathBuf,
     /// The file's text when it was UTF-8 (for showing source lines).
-    pub text: Option<String>,
+    pub text: Option<Arc<str>>,
     pub vars: Option<VarsFile>,
     pub problems: Vec<Problem>,
 }
@@ -206,11 +208,10 @@ pub fn too_large(path: &Path, bytes: usize) -> Loaded {
 /// Parses the bytes of a `vars.yml` that was read from `path`.
 pub fn parse(path: &Path, bytes: Vec<u8>) -> Loaded {
     if bytes.len() > MAX_FILE_BYTES {
-        let bytes = bytes.len();
-        return Loaded::failed(path, None, problem(ProblemKind::TooLarge { bytes }));
+        return too_large(path, bytes.len());
     }
     let text = match String::from_utf8(bytes) {
-        Ok(text) => text,
+        Ok(text) => Arc::from(text),
         Err(error) => {
             let valid = &error.as_bytes()[..error.utf8_error().valid_up_to()];
             let line = valid.iter().filter(|&&b| b == b'\n').count() + 1;
@@ -231,6 +232,14 @@ pub fn parse(path: &Path, bytes: Vec<u8>) -> Loaded {
             );
         }
     };
+    parse_text(path, text)
+}
+
+/// Parses the text of a `vars.yml` read from `path`, keeping the one shared copy of it.
+pub fn parse_text(path: &Path, text: Arc<str>) -> Loaded {
+    if text.len() > MAX_FILE_BYTES {
+        return too_large(path, text.len());
+    }
     let parsed = match simple::parse(&text) {
         Some(root) => Ok(root),
         None => serde_yaml::from_str(&text),
@@ -263,7 +272,7 @@ pub fn block_style_reader_agrees(text: &str) -> bool {
 }
 
 impl Loaded {
-    fn failed(path: &Path, text: Option<String>, problem: Problem) -> Loaded {
+    fn failed(path: &Path, text: Option<Arc<str>>, problem: Problem) -> Loaded {
         Loaded {
             path: path.to_path_buf(),
             text,
@@ -300,12 +309,12 @@ fn strip_location(message: &str) -> String {
 /// Turns the parsed tree plus the scanned positions into a [`VarsFile`].
 struct Builder {
     path: PathBuf,
-    text: String,
+    text: Arc<str>,
     problems: Vec<Problem>,
 }
 
 impl Builder {
-    fn new(path: &Path, text: String) -> Builder {
+    fn new(path: &Path, text: Arc<str>) -> Builder {
         Builder {
             path: path.to_path_buf(),
             text,
