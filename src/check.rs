@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use crate::diag::{self, Diagnostic, Sources, display_join};
 use crate::lint::{self, LintOptions, RenovateInput};
-use crate::mirror_map::MirrorPrefix;
+use crate::mirror_map::{MirrorPrefix, MirrorStyle};
 use crate::renovate::config;
 use crate::vars;
 
@@ -68,6 +68,9 @@ impl CheckOptions {
 pub struct CheckReport {
     pub diagnostics: Vec<Diagnostic>,
     pub sources: Sources,
+    /// How the vars file writes its mirrors (the familiar form when it did not load):
+    /// worked out once, for the lint's suggestions and `check --fix` alike.
+    pub mirror_style: MirrorStyle,
 }
 
 /// The tool could not run the check at all (exit code 2).
@@ -202,7 +205,10 @@ fn check_read(
         let entries = vars
             .map(|vars| lint::analyse(vars, &options.mirror_prefix))
             .unwrap_or_default();
-        let mut report = CheckReport::default();
+        let mut report = CheckReport {
+            mirror_style: lint::mirror_style(&entries, &options.mirror_prefix),
+            ..CheckReport::default()
+        };
         if let Some(loaded) = &loaded {
             if let Some(text) = &loaded.text {
                 report.sources.add(&vars_path, text.clone());
@@ -210,6 +216,7 @@ fn check_read(
             report.diagnostics.extend(lint::lint_analysed_vars(
                 loaded,
                 &entries,
+                report.mirror_style,
                 &vars_path,
                 &lint_options,
             ));

@@ -3,8 +3,9 @@
 //!
 //! Fixed: an entry from an unapproved registry (IM101) is moved into the mirror form;
 //! a needless mirror (IM106) goes back to the upstream written after the prefix; a
-//! Docker Hub mirror in the other path convention (IM112) is written the file's way. A fix
-//! is kept only when the rewritten entry then passes `check` (vars rules and Renovate
+//! Docker Hub mirror in the other path convention (IM112) is written the file's way.
+//! Each of those rules owns its fix (`lint::rules::fix_of`); this module applies them
+//! and verifies the result. A fix is kept only when the rewritten entry then passes `check` (vars rules and Renovate
 //! rules alike) and no other entry gains an error; otherwise the finding stays, with
 //! the reason the fix was not made. The caller writes the text atomically, or prints
 //! the diff.
@@ -12,10 +13,9 @@
 use std::collections::BTreeSet;
 
 use crate::check::{CheckError, CheckOptions, check, check_text};
-use crate::classify::{Classification, Kind};
+use crate::classify::Classification;
 use crate::diag::{Diagnostic, Severity};
-use crate::lint::rules::{mirror_style_mismatch, needless_mirror, unapproved_registry};
-use crate::mirror_map::MirrorStyle;
+use crate::lint::rules::fix_of;
 use crate::vars::{self, VarsFile, edit::set_image};
 
 /// One entry rewritten.
@@ -93,33 +93,25 @@ pub fn plan(options: &CheckOptions) -> Result<FixPlan, FixError> {
         return Ok(empty());
     };
     let before = check(options)?;
-    let style = MirrorStyle::of(
-        &options.mirror_prefix,
-        old.images
-            .iter()
-            .filter_map(|entry| crate::reference::Reference::parse(&entry.value).ok())
-            .collect::<Vec<_>>()
-            .iter(),
-    );
     let mut not_fixed = Vec::new();
     let mut candidates = Vec::new();
     for diagnostic in &before.diagnostics {
-        let code = diagnostic.code.code;
-        let fixable = [
-            unapproved_registry::CODE.code,
-            needless_mirror::CODE.code,
-            mirror_style_mismatch::CODE.code,
-        ];
-        if !fixable.contains(&code) {
+        let Some(fix) = fix_of(diagnostic.code) else {
             continue;
-        }
+        };
+        let code = diagnostic.code.code;
         let Some(name) = &diagnostic.entry else {
             continue;
         };
         let Some(entry) = old.image(name) else {
             continue;
         };
-        match proposed_value(&entry.value, code, options, style) {
+        let classification = Classification::of(&entry.value, &options.mirror_prefix);
+        match fix(
+            classification.kind(),
+            &options.mirror_prefix,
+            before.mirror_style,
+        ) {
             Ok(value) => candidates.push(Candidate {
                 entry: name.clone(),
                 code,
@@ -209,41 +201,6 @@ pub fn plan(options: &CheckOptions) -> Result<FixPlan, FixError> {
             });
         }
     }
-}
-
-/// The value that answers `code` for an entry written `value`.
-fn proposed_value(
-    value: &str,
-    code: &str,
-    options: &CheckOptions,
-    style: MirrorStyle,
-) -> Result<String, String> {
-    let prefix = &options.mirror_prefix;
-    let classification = Classification::of(value, prefix);
-    match (code, classification.kind()) {
-        (c, Kind::Direct(reference)) if c == unapproved_registry::CODE.code => {
-            let repository = prefix
-                .mirror_repository(reference, style)
-                .map_err(|e| e.to_string())?;
-            Ok(format!("{repository}{}", tag_and_digest(reference)))
-        }
-        (c, Kind::Mirrored { mirror, upstream }) if c == mirror_style_mismatch::CODE.code => {
-            let repository = prefix
-                .mirror_repository(upstream, style)
-                .map_err(|e| e.to_string())?;
-            Ok(format!("{repository}{}", tag_and_digest(mirror)))
-        }
-        (c, Kind::Mirrored { mirror, .. }) if c == needless_mirror::CODE.code => prefix
-            .strip(mirror)
-            .map(|upstream| upstream.trim_start_matches('/').to_string())
-            .ok_or_else(|| "the entry is not under the mirror prefix".to_string()),
-        _ => Err("the entry is not in a form this fix applies to".to_string()),
-    }
-}
-
-/// `:tag@digest` as the value writes them.
-fn tag_and_digest(reference: &crate::reference::Reference) -> &str {
-    &reference.raw()[reference.name_span().end..]
 }
 
 /// The vars text with every candidate's value set, or the candidate that cannot be

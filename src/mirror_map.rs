@@ -218,20 +218,14 @@ impl MirrorStyle {
     }
 
     /// The style most of a file's mirrored Docker Hub entries use (only those tell the
-    /// two apart); the runbook's familiar form when none does.
+    /// two apart); the runbook's familiar form when none does. Worked out once per file:
+    /// `check` keeps it in its report for `check --fix`; `pin` asks it of the file it edits.
     pub fn of<'r>(
         prefix: &MirrorPrefix,
         entries: impl Iterator<Item = &'r Reference>,
     ) -> MirrorStyle {
-        MirrorStyle::most_common(
-            entries.filter_map(|reference| MirrorStyle::written(prefix, reference)),
-        )
-    }
-
-    /// [`MirrorStyle::of`] from the styles the entries are written in.
-    pub fn most_common(styles: impl Iterator<Item = MirrorStyle>) -> MirrorStyle {
         let (mut familiar, mut qualified) = (0usize, 0usize);
-        for style in styles {
+        for style in entries.filter_map(|reference| MirrorStyle::written(prefix, reference)) {
             match style {
                 MirrorStyle::Qualified => qualified += 1,
                 MirrorStyle::Familiar => familiar += 1,

@@ -134,14 +134,7 @@ pub async fn pin(
             None,
         )]
     } else {
-        let own = MirrorStyle::of(
-            prefix,
-            vars.images
-                .iter()
-                .filter_map(|entry| Reference::parse(&entry.value).ok())
-                .collect::<Vec<_>>()
-                .iter(),
-        );
+        let own = crate::lint::mirror_style(&crate::lint::analyse(vars, prefix), prefix);
         let other = match own {
             MirrorStyle::Familiar => MirrorStyle::Qualified,
             MirrorStyle::Qualified => MirrorStyle::Familiar,

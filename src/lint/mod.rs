@@ -14,7 +14,7 @@ use std::path::Path;
 
 use crate::approval::ApprovedRegistries;
 use crate::diag::{Code, Diagnostic};
-use crate::mirror_map::MirrorPrefix;
+use crate::mirror_map::{MirrorPrefix, MirrorStyle};
 use crate::renovate::config::{ConfigError, RenovateConfig};
 use crate::renovate::validate::validate;
 use crate::vars::{Loaded, VarsFile};
@@ -35,7 +35,7 @@ pub struct Context<'a> {
     pub prefix: &'a MirrorPrefix,
     pub approved: ApprovedRegistries,
     /// How the file writes upstreams under the prefix, for suggested mirror entries.
-    pub mirror_style: crate::mirror_map::MirrorStyle,
+    pub mirror_style: MirrorStyle,
 }
 
 /// Every code this tool can emit, in code order.
@@ -62,6 +62,16 @@ pub fn analyse<'a>(vars: &'a VarsFile, prefix: &MirrorPrefix) -> Vec<EntryFacts<
         .collect()
 }
 
+/// How a file writes its mirrors, from its entries analysed by [`analyse`].
+pub fn mirror_style(entries: &[EntryFacts<'_>], prefix: &MirrorPrefix) -> MirrorStyle {
+    MirrorStyle::of(
+        prefix,
+        entries
+            .iter()
+            .filter_map(|facts| facts.reference.as_ref().ok()),
+    )
+}
+
 /// Lints a loaded `vars.yml`: its load problems, then every entry.
 pub fn lint_vars(loaded: &Loaded, path: &Path, options: &LintOptions) -> Vec<Diagnostic> {
     let entries = loaded
@@ -69,13 +79,16 @@ pub fn lint_vars(loaded: &Loaded, path: &Path, options: &LintOptions) -> Vec<Dia
         .as_ref()
         .map(|vars| analyse(vars, &options.mirror_prefix))
         .unwrap_or_default();
-    lint_analysed_vars(loaded, &entries, path, options)
+    let style = mirror_style(&entries, &options.mirror_prefix);
+    lint_analysed_vars(loaded, &entries, style, path, options)
 }
 
-/// [`lint_vars`] with the entries already analysed (by [`analyse`]).
+/// [`lint_vars`] with the entries already analysed (by [`analyse`]) and the file's
+/// [`mirror_style`] worked out.
 pub fn lint_analysed_vars(
     loaded: &Loaded,
     entries: &[EntryFacts<'_>],
+    mirror_style: MirrorStyle,
     path: &Path,
     options: &LintOptions,
 ) -> Vec<Diagnostic> {
@@ -98,16 +111,7 @@ pub fn lint_analysed_vars(
         vars,
         prefix: &options.mirror_prefix,
         approved,
-        mirror_style: crate::mirror_map::MirrorStyle::most_common(entries.iter().filter_map(
-            |facts| match (&facts.reference, &facts.upstream) {
-                (Ok(reference), Some(Ok(upstream))) => crate::mirror_map::MirrorStyle::written_for(
-                    &options.mirror_prefix,
-                    reference,
-                    upstream,
-                ),
-                _ => None,
-            },
-        )),
+        mirror_style,
     };
     rules::mirror_prefix_not_approved::check(&ctx, &mut out);
     for facts in entries {
@@ -148,19 +152,7 @@ pub fn lint_renovate(
 ) -> Vec<Diagnostic> {
     use renovate::rules as r;
     match input {
-        RenovateInput::Missing { repo } => vec![
-            Diagnostic::new(
-                &r::vars_not_managed::CODE,
-                vars_path,
-                format!(
-                    "no Renovate config in {} ({}), so IMAGES is never bumped",
-                    repo.display(),
-                    crate::renovate::config::CONFIG_FILE_NAMES[0]
-                ),
-            )
-            .severity(crate::diag::Severity::Warning)
-            .help("pass --config if it lives elsewhere, or add one from img-mirror's renovate/ preset"),
-        ],
+        RenovateInput::Missing { repo } => vec![r::vars_not_managed::no_config(repo, vars_path)],
         RenovateInput::Invalid { path, error } => {
             vec![r::invalid_renovate_config::diagnostic(error, path)]
         }
@@ -169,7 +161,7 @@ pub fn lint_renovate(
             config,
             prepared,
         } => {
-            let mut out = r::renovate_config_pitfall::diagnostics(&validate(config), path);
+            let mut out = r::validation(&validate(config), path);
             out.extend(r::preset_unresolved::diagnostics(config, path));
             if let Some((vars, entries)) = vars {
                 let prepared = prepared.unwrap_or_else(|| {

@@ -189,6 +189,10 @@ impl Reference {
     pub fn written_name(&self) -> &str {
         &self.raw[self.name_span.clone()]
     }
+    /// What follows the name as written: `:tag@digest`, either, or nothing.
+    pub fn tag_and_digest(&self) -> &str {
+        &self.raw[self.name_span.end..]
+    }
     /// True when the registry host carries an explicit port (`host:5000`).
     pub fn has_port(&self) -> bool {
         self.domain

@@ -11,17 +11,15 @@ use crate::diag::{Diagnostic, Sources};
 use crate::mirror_map::MirrorPrefix;
 use crate::renovate::autoreplace::{Bumper, auto_replace, prove_bumps};
 use crate::renovate::config::RenovateConfig;
-use crate::renovate::extract::{DropReason, Extraction, extract};
+use crate::renovate::extract::{Extraction, extract};
 use crate::renovate::manager::{Manager, Strategy};
-use crate::renovate::re2::{self, NodeRe2};
 use crate::renovate::{DepRef, FileView, ManagerRun};
 
-use super::coverage::{LineIndex, position};
-use super::rules::update_would_fail;
-use super::rules::{dep_dropped, manager_selects_nothing, match_string_matches_nothing, near_miss};
-
-/// Files shown by name in a finding before "and N more".
-const LISTED: usize = 5;
+use super::coverage::LineIndex;
+use super::rules::{
+    ManagerSite, dep_dropped, manager_selects_nothing, match_string_matches_nothing, near_miss,
+    update_would_fail,
+};
 
 /// What the repository-wide checks need.
 pub struct Repository<'a> {
@@ -74,41 +72,24 @@ pub fn check(repository: &Repository<'_>, sources: &mut Sources) -> Vec<Diagnost
         let (hidden, kept): (Vec<&String>, Vec<&String>) = selected
             .into_iter()
             .partition(|file| ignore.excluding(file).is_some());
-        // Findings point at the string they are about: the first file pattern, or the
-        // matchString; the manager's own line when the string cannot be found.
-        let at = |diagnostic: Diagnostic, string: Option<&str>| match string
-            .and_then(|s| string_position(&repository.config.text, s))
-        {
-            Some((line, column, width)) => diagnostic.at(line, column).width(width),
-            None => diagnostic.at(manager_config.line, 1),
-        };
-        let first_pattern = manager_config
-            .strings("managerFilePatterns")
-            .into_iter()
-            .chain(manager_config.strings("fileMatch"))
-            .next();
         // A preset's manager serves many repositories: selecting nothing, or matching
         // nothing, in this one is no finding.
         let from_preset = manager_config.preset.is_some();
         if kept.is_empty() && from_preset {
             continue;
         }
+        let site = ManagerSite {
+            config_path: repository.config_path,
+            config_text: &repository.config.text,
+            key_path: &manager.key_path,
+            config: manager_config,
+        };
         if kept.is_empty() {
-            let reasons = nothing_selected_reasons(manager_config, &hidden, repository, &ignore);
-            out.push(at(Diagnostic::new(
-                &manager_selects_nothing::CODE,
-                repository.config_path,
-                format!(
-                    "{} selects no file of the repository{}",
-                    manager.key_path, reasons
-                ),
-            )
-            .help(if hidden.is_empty() {
-                "fix the pattern so it selects the files the manager is written for"
-            } else {
-                "narrow the ignorePaths entry (config:recommended brings **/test/** and more), or set ignorePaths yourself"
-            }),
-                first_pattern.as_deref(),
+            out.push(manager_selects_nothing::diagnostic(
+                &site,
+                &hidden,
+                repository.files,
+                &ignore,
             ));
             continue;
         }
@@ -169,18 +150,11 @@ pub fn check(repository: &Repository<'_>, sources: &mut Sources) -> Vec<Diagnost
         }
         if manager.strategy == Strategy::Any && !from_preset {
             for (k, _) in matched.iter().enumerate().filter(|(_, m)| !**m) {
-                out.push(at(Diagnostic::new(
-                    &match_string_matches_nothing::CODE,
-                    repository.config_path,
-                    format!(
-                        "{}.matchStrings[{k}] matches nothing in the {} it selects ({})",
-                        manager.key_path,
-                        plural(kept.len(), "file"),
-                        listed(&kept)
-                    ),
-                )
-                .help("compare the pattern with the files: quoting, indentation and line ends must match exactly"),
-                    Some(&manager.match_strings[k]),
+                out.push(match_string_matches_nothing::diagnostic(
+                    &site,
+                    k,
+                    &manager.match_strings[k],
+                    &kept,
                 ));
             }
         }
@@ -194,60 +168,6 @@ pub fn check(repository: &Repository<'_>, sources: &mut Sources) -> Vec<Diagnost
     out
 }
 
-/// Why a manager selects nothing: files ignorePaths hides, and managerFilePatterns
-/// entries that are regexes written without their slashes.
-fn nothing_selected_reasons(
-    manager_config: &crate::renovate::config::ManagerConfig,
-    hidden: &[&String],
-    repository: &Repository<'_>,
-    ignore: &crate::renovate::file_match::IgnorePaths,
-) -> String {
-    let mut reasons = Vec::new();
-    let mut hiding: Vec<(&str, Vec<&String>)> = Vec::new();
-    for file in hidden {
-        let entry = ignore.excluding(file).expect("partitioned on it");
-        match hiding.iter_mut().find(|(e, _)| *e == entry) {
-            Some((_, files)) => files.push(file),
-            None => hiding.push((entry, vec![file])),
-        }
-    }
-    for (entry, files) in hiding {
-        reasons.push(format!(
-            "the ignorePaths entry `{entry}` hides {}",
-            listed(&files)
-        ));
-    }
-    for pattern in manager_config.strings("managerFilePatterns") {
-        let glob = !(pattern.starts_with('/') || pattern.starts_with("!/") || pattern == "*");
-        let looks_like_regex = pattern.contains(['(', ')', '|', '^', '$', '\\', '+']);
-        if !(glob && looks_like_regex) {
-            continue;
-        }
-        let as_regex: Vec<&String> = re2::compile(&pattern, false, NodeRe2::V1_26)
-            .map(|compiled| {
-                repository
-                    .files
-                    .iter()
-                    .filter(|file| compiled.regex().is_match(file))
-                    .collect()
-            })
-            .unwrap_or_default();
-        let would = if as_regex.is_empty() {
-            String::new()
-        } else {
-            format!("; as a regex it would select {}", listed(&as_regex))
-        };
-        reasons.push(format!(
-            "managerFilePatterns entry `{pattern}` has no surrounding slashes, so Renovate reads it as a glob{would}: write `/{pattern}/`"
-        ));
-    }
-    if reasons.is_empty() {
-        String::new()
-    } else {
-        format!(": {}", reasons.join("; "))
-    }
-}
-
 /// IM215 for each match the manager turned into no dep.
 fn dropped(
     manager: &Manager,
@@ -257,25 +177,12 @@ fn dropped(
     out: &mut Vec<Diagnostic>,
 ) {
     for drop in &extraction.dropped {
-        let why = match &drop.reason {
-            DropReason::Template(error) => format!("a template fails: {error}"),
-            DropReason::Invalid(dep) => format!(
-                "Renovate requires {} and the match gives none",
-                dep.missing_fields().join(", ")
-            ),
-        };
-        let mut diagnostic = Diagnostic::new(
-            &dep_dropped::CODE,
+        out.push(dep_dropped::diagnostic(
+            &manager.key_path,
+            drop,
+            text,
             shown,
-            format!(
-                "{} matches here but Renovate drops the dep: {why}",
-                manager.key_path
-            ),
-        );
-        if let Some(span) = &drop.span {
-            diagnostic = at_match(diagnostic, text, span.clone());
-        }
-        out.push(diagnostic);
+        ));
     }
 }
 
@@ -315,54 +222,12 @@ fn updates_that_fail(
         let Err(failure) = auto_replace(manager, text, package_file, deps, i, &bump) else {
             continue;
         };
-        let mut diagnostic = Diagnostic::new(
-            &update_would_fail::CODE,
+        out.push(update_would_fail::in_repository_file(
+            dep,
+            &manager.key_path,
+            &failure,
+            text,
             shown,
-            format!(
-                "Renovate could not write a bump of {} ({}) back: {failure}",
-                dep.dep_name.as_deref().unwrap_or("this dep"),
-                manager.key_path
-            ),
-        );
-        if let Some(span) = &dep.span {
-            diagnostic = at_match(diagnostic, text, span.clone());
-        }
-        out.push(diagnostic);
-    }
-}
-
-/// Line, column and width (in characters) of a JSON string value in the config text.
-fn string_position(text: &str, value: &str) -> Option<(usize, usize, usize)> {
-    let (offset, width) = crate::renovate::config::string_offset(text, value)?;
-    let (line, column) = position(text, offset);
-    Some((line, column, width.max(1)))
-}
-
-/// The finding placed on a match's first line of content (matches often begin with the
-/// previous line's newline), underlined to that line's end.
-fn at_match(diagnostic: Diagnostic, text: &str, span: std::ops::Range<usize>) -> Diagnostic {
-    let matched = &text[span.clone()];
-    let start = span.start + (matched.len() - matched.trim_start().len());
-    let (line, column) = position(text, start);
-    let width = text[start..span.end]
-        .lines()
-        .next()
-        .map_or(1, |first| first.chars().count().max(1));
-    diagnostic.at(line, column).width(width)
-}
-
-fn listed(files: &[&String]) -> String {
-    let shown: Vec<&str> = files.iter().take(LISTED).map(|f| f.as_str()).collect();
-    match files.len().checked_sub(LISTED).filter(|more| *more > 0) {
-        Some(more) => format!("{} and {more} more", shown.join(", ")),
-        None => shown.join(", "),
-    }
-}
-
-fn plural(count: usize, noun: &str) -> String {
-    if count == 1 {
-        format!("1 {noun}")
-    } else {
-        format!("{count} {noun}s")
+        ));
     }
 }

@@ -1,6 +1,9 @@
 //! IM003 duplicate-entry: two IMAGES entries with the same name.
 
-use crate::diag::{Code, Severity};
+use std::path::Path;
+
+use crate::diag::{Code, Diagnostic, Severity};
+use crate::vars::Problem;
 
 pub static CODE: Code = Code {
     code: "IM003",
@@ -13,3 +16,7 @@ pub static CODE: Code = Code {
     example: "IMAGES:\n  grafana: quay.io/cki/mirror/grafana/grafana:11.1.0@sha256:...\n  \
               grafana: quay.io/cki/mirror/grafana/grafana:11.2.0@sha256:...",
 };
+
+pub(crate) fn diagnostic(problem: &Problem, path: &Path) -> Diagnostic {
+    super::load_problem(&CODE, problem, path).help("remove one of the two entries, or rename it")
+}

@@ -1,6 +1,9 @@
 //! IM006 file-too-large: an input over the size cap.
 
-use crate::diag::{Code, Severity};
+use std::path::Path;
+
+use crate::diag::{Code, Diagnostic, Severity};
+use crate::vars::Problem;
 
 pub static CODE: Code = Code {
     code: "IM006",
@@ -11,3 +14,7 @@ pub static CODE: Code = Code {
           file or an attempt to exhaust memory, and is refused before it is parsed.",
     example: "vars.yml of 200 MiB.",
 };
+
+pub(crate) fn diagnostic(problem: &Problem, path: &Path) -> Diagnostic {
+    super::load_problem(&CODE, problem, path).help("is this really the vars.yml you meant?")
+}

@@ -1,6 +1,9 @@
 //! IM001 invalid-encoding: vars.yml must be UTF-8.
 
-use crate::diag::{Code, Severity};
+use std::path::Path;
+
+use crate::diag::{Code, Diagnostic, Severity};
+use crate::vars::Problem;
 
 pub static CODE: Code = Code {
     code: "IM001",
@@ -11,3 +14,7 @@ pub static CODE: Code = Code {
           reader of the file fail, including the deployment templates and Renovate.",
     example: "A byte 0xFF inside a value. Re-save the file as UTF-8.",
 };
+
+pub(crate) fn diagnostic(problem: &Problem, path: &Path) -> Diagnostic {
+    super::load_problem(&CODE, problem, path)
+}

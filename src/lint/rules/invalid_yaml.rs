@@ -1,6 +1,9 @@
 //! IM002 invalid-yaml: vars.yml must parse as one YAML mapping.
 
-use crate::diag::{Code, Severity};
+use std::path::Path;
+
+use crate::diag::{Code, Diagnostic, Severity};
+use crate::vars::Problem;
 
 pub static CODE: Code = Code {
     code: "IM002",
@@ -12,3 +15,7 @@ pub static CODE: Code = Code {
     example: "IMAGES:\n  grafana: [quay.io/cki/mirror/grafana/grafana:11.2.0\n\
               (an unclosed flow sequence)",
 };
+
+pub(crate) fn diagnostic(problem: &Problem, path: &Path) -> Diagnostic {
+    super::load_problem(&CODE, problem, path)
+}

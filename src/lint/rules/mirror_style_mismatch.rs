@@ -1,8 +1,9 @@
 //! IM112 mirror-style-mismatch: a mirrored Docker Hub entry spelled the other way.
 
+use crate::classify::Kind;
 use crate::diag::{Code, Diagnostic, Severity};
 use crate::lint::{Context, EntryFacts};
-use crate::mirror_map::MirrorStyle;
+use crate::mirror_map::{MirrorPrefix, MirrorStyle};
 
 pub static CODE: Code = Code {
     code: "IM112",
@@ -29,10 +30,9 @@ pub(crate) fn check(facts: &EntryFacts<'_>, ctx: &Context<'_>, out: &mut Vec<Dia
     if written == ctx.mirror_style || ctx.approved.approving(upstream).is_some() {
         return;
     }
-    let Ok(repository) = ctx.prefix.mirror_repository(upstream, ctx.mirror_style) else {
+    let Ok(value) = super::mirror_entry(upstream, reference, ctx.prefix, ctx.mirror_style) else {
         return;
     };
-    let tail = &reference.raw()[reference.name_span().end..];
     let (this, file) = match written {
         MirrorStyle::Familiar => ("the familiar name", "docker.io/..."),
         MirrorStyle::Qualified => ("docker.io/...", "familiar names"),
@@ -48,6 +48,18 @@ pub(crate) fn check(facts: &EntryFacts<'_>, ctx: &Context<'_>, out: &mut Vec<Dia
                 ),
                 reference.name_span(),
             )
-            .help(format!("write `{repository}{tail}` (`check --fix` does)")),
+            .help(format!("write `{value}` (`check --fix` does)")),
     );
+}
+
+/// The fix: the entry written in the file's mirror-path style.
+pub(crate) fn fix(
+    entry: Kind<'_>,
+    prefix: &MirrorPrefix,
+    style: MirrorStyle,
+) -> Result<String, String> {
+    let Kind::Mirrored { mirror, upstream } = entry else {
+        return Err(super::NOT_THIS_FORM.to_string());
+    };
+    super::mirror_entry(upstream, mirror, prefix, style).map_err(|e| e.to_string())
 }

@@ -22,7 +22,10 @@ pub mod wrong_type;
 
 use std::path::Path;
 
+use crate::classify::Kind;
 use crate::diag::{Code, Diagnostic};
+use crate::mirror_map::{MirrorPrefix, MirrorStyle, NoMirrorForm};
+use crate::reference::Reference;
 use crate::vars::{Problem, ProblemKind};
 
 use super::{Context, EntryFacts};
@@ -64,34 +67,61 @@ pub(super) static ENTRY_CHECKS: &[EntryCheck] = &[
     mirror_style_mismatch::check,
 ];
 
-/// The diagnostic for a problem found while loading the file.
+/// A rule's fix for `check --fix`: the value that answers its finding on an entry, in
+/// the file's mirror-path style, or why there is none.
+pub(crate) type Fix = fn(Kind<'_>, &MirrorPrefix, MirrorStyle) -> Result<String, String>;
+
+/// The rules `check --fix` answers, with their fixes.
+static FIXES: &[(&Code, Fix)] = &[
+    (&unapproved_registry::CODE, unapproved_registry::fix),
+    (&needless_mirror::CODE, needless_mirror::fix),
+    (&mirror_style_mismatch::CODE, mirror_style_mismatch::fix),
+];
+
+/// The fix of the rule `code` names, when it has one.
+pub(crate) fn fix_of(code: &Code) -> Option<Fix> {
+    FIXES
+        .iter()
+        .find(|(fixable, _)| fixable.code == code.code)
+        .map(|(_, fix)| *fix)
+}
+
+/// `upstream` written under the prefix in `style`, with the tag and digest `entry` is
+/// written with: what IM101 and IM112 suggest and fix to.
+fn mirror_entry(
+    upstream: &Reference,
+    entry: &Reference,
+    prefix: &MirrorPrefix,
+    style: MirrorStyle,
+) -> Result<String, NoMirrorForm> {
+    let repository = prefix.mirror_repository(upstream, style)?;
+    Ok(format!("{repository}{}", entry.tag_and_digest()))
+}
+
+/// What a fix says of an entry that is not in the form its rule finds fault with.
+const NOT_THIS_FORM: &str = "the entry is not in a form this fix applies to";
+
+/// The diagnostic for a problem found while loading the file: each kind is one rule's.
 pub(super) fn file_problem(problem: &Problem, path: &Path) -> Diagnostic {
-    let code: &'static Code = match &problem.kind {
-        ProblemKind::TooLarge { .. } => &file_too_large::CODE,
-        ProblemKind::NotUtf8 => &invalid_encoding::CODE,
-        ProblemKind::Syntax { .. } | ProblemKind::NotAMapping { .. } => &invalid_yaml::CODE,
-        ProblemKind::MissingKey { .. } => &missing_key::CODE,
-        ProblemKind::WrongType { .. } => &wrong_type::CODE,
-        ProblemKind::DuplicateName { .. } => &duplicate_entry::CODE,
-    };
-    let mut diagnostic =
-        Diagnostic::new(code, path, problem.kind.to_string()).at_opt(problem.line, problem.column);
-    if let Some(entry) = &problem.entry {
-        diagnostic = diagnostic.entry(entry);
-    }
     match &problem.kind {
-        ProblemKind::MissingKey { key } => diagnostic.help(format!(
-            "add a top-level `{key}:` {}",
-            if *key == crate::vars::IMAGES_KEY {
-                "mapping of NAME: image"
-            } else {
-                "list of approved registries"
-            }
-        )),
-        ProblemKind::DuplicateName { .. } => {
-            diagnostic.help("remove one of the two entries, or rename it")
+        ProblemKind::TooLarge { .. } => file_too_large::diagnostic(problem, path),
+        ProblemKind::NotUtf8 => invalid_encoding::diagnostic(problem, path),
+        ProblemKind::Syntax { .. } | ProblemKind::NotAMapping { .. } => {
+            invalid_yaml::diagnostic(problem, path)
         }
-        ProblemKind::TooLarge { .. } => diagnostic.help("is this really the vars.yml you meant?"),
-        _ => diagnostic,
+        ProblemKind::MissingKey { key } => missing_key::diagnostic(problem, key, path),
+        ProblemKind::WrongType { .. } => wrong_type::diagnostic(problem, path),
+        ProblemKind::DuplicateName { .. } => duplicate_entry::diagnostic(problem, path),
+    }
+}
+
+/// A load problem as a finding of `code`, in the loader's words and at its place: the
+/// file-level rules differ only in their help.
+fn load_problem(code: &'static Code, problem: &Problem, path: &Path) -> Diagnostic {
+    let diagnostic =
+        Diagnostic::new(code, path, problem.kind.to_string()).at_opt(problem.line, problem.column);
+    match &problem.entry {
+        Some(entry) => diagnostic.entry(entry),
+        None => diagnostic,
     }
 }

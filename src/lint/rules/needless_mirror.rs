@@ -1,7 +1,9 @@
 //! IM106 needless-mirror: mirrored although the upstream is approved.
 
+use crate::classify::Kind;
 use crate::diag::{Code, Diagnostic, Severity};
 use crate::lint::{Context, EntryFacts};
+use crate::mirror_map::{MirrorPrefix, MirrorStyle};
 
 pub static CODE: Code = Code {
     code: "IM106",
@@ -22,7 +24,6 @@ pub(crate) fn check(facts: &EntryFacts<'_>, ctx: &Context<'_>, out: &mut Vec<Dia
     let Some(scope) = ctx.approved.approving(upstream) else {
         return;
     };
-    let tail = &reference.raw()[reference.name_span().end..];
     out.push(
         facts
             .diagnostic_on(
@@ -35,6 +36,26 @@ pub(crate) fn check(facts: &EntryFacts<'_>, ctx: &Context<'_>, out: &mut Vec<Dia
                 ),
                 reference.name_span(),
             )
-            .help(format!("use it directly: `{}{tail}`", upstream.name())),
+            .help(format!(
+                "use it directly: `{}{}`",
+                upstream.name(),
+                reference.tag_and_digest()
+            )),
     );
+}
+
+/// The fix: the upstream exactly as written after the prefix, so the entry keeps its
+/// own spelling of the name.
+pub(crate) fn fix(
+    entry: Kind<'_>,
+    prefix: &MirrorPrefix,
+    _style: MirrorStyle,
+) -> Result<String, String> {
+    let Kind::Mirrored { mirror, .. } = entry else {
+        return Err(super::NOT_THIS_FORM.to_string());
+    };
+    prefix
+        .strip(mirror)
+        .map(|upstream| upstream.trim_start_matches('/').to_string())
+        .ok_or_else(|| "the entry is not under the mirror prefix".to_string())
 }

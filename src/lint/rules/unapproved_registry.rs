@@ -1,7 +1,9 @@
 //! IM101 unapproved-registry: neither approved nor mirrored.
 
+use crate::classify::Kind;
 use crate::diag::{Code, Diagnostic, Severity};
 use crate::lint::{Context, EntryFacts};
+use crate::mirror_map::{MirrorPrefix, MirrorStyle};
 
 pub static CODE: Code = Code {
     code: "IM101",
@@ -22,16 +24,14 @@ pub(crate) fn check(facts: &EntryFacts<'_>, ctx: &Context<'_>, out: &mut Vec<Dia
     if facts.upstream.is_some() || ctx.approved.approving(reference).is_some() {
         return;
     }
-    let tail = &reference.raw()[reference.name_span().end..];
     let message = format!(
         "{} comes from {}, which MP_APPROVED_REGISTRIES does not cover",
         reference.name(),
         reference.domain()
     );
-    // The suggestion is itself a valid entry in the file's own mirror-path style, or
-    // the reason there is none.
-    let help = match ctx.prefix.mirror_repository(reference, ctx.mirror_style) {
-        Ok(repository) => format!("mirror it: write `{repository}{tail}`"),
+    // The suggestion is the fix itself, or the reason there is none.
+    let help = match super::mirror_entry(reference, reference, ctx.prefix, ctx.mirror_style) {
+        Ok(value) => format!("mirror it: write `{value}`"),
         Err(reason) => format!("it cannot be mirrored: {reason}"),
     };
     out.push(
@@ -39,4 +39,16 @@ pub(crate) fn check(facts: &EntryFacts<'_>, ctx: &Context<'_>, out: &mut Vec<Dia
             .diagnostic_on(&CODE, ctx, message, reference.name_span())
             .help(help),
     );
+}
+
+/// The fix: the entry moved under the mirror prefix, in the file's mirror-path style.
+pub(crate) fn fix(
+    entry: Kind<'_>,
+    prefix: &MirrorPrefix,
+    style: MirrorStyle,
+) -> Result<String, String> {
+    let Kind::Direct(reference) = entry else {
+        return Err(super::NOT_THIS_FORM.to_string());
+    };
+    super::mirror_entry(reference, reference, prefix, style).map_err(|e| e.to_string())
 }

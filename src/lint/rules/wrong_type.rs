@@ -1,6 +1,9 @@
 //! IM005 wrong-type: a key or value of the wrong YAML type.
 
-use crate::diag::{Code, Severity};
+use std::path::Path;
+
+use crate::diag::{Code, Diagnostic, Severity};
+use crate::vars::Problem;
 
 pub static CODE: Code = Code {
     code: "IM005",
@@ -12,3 +15,7 @@ pub static CODE: Code = Code {
           null renders as garbage or fails the deployment.",
     example: "IMAGES:\n  grafana: 11.2   # a number, not an image reference",
 };
+
+pub(crate) fn diagnostic(problem: &Problem, path: &Path) -> Diagnostic {
+    super::load_problem(&CODE, problem, path)
+}

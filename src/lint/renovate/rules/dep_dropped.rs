@@ -1,6 +1,9 @@
 //! IM215 dep-dropped: Renovate drops a dep a manager matched in a repository file.
 
-use crate::diag::{Code, Severity};
+use std::path::Path;
+
+use crate::diag::{Code, Diagnostic, Severity};
+use crate::renovate::extract::{DropReason, Dropped};
 
 pub static CODE: Code = Code {
     code: "IM215",
@@ -14,3 +17,21 @@ pub static CODE: Code = Code {
           for each IMAGES entry.)",
     example: "Warns:  a match whose <currentValue> group captured an empty string",
 };
+
+/// A match of the manager `key_path` in `text` (the file shown as `shown`) that
+/// Renovate drops.
+pub(crate) fn diagnostic(key_path: &str, drop: &Dropped, text: &str, shown: &Path) -> Diagnostic {
+    let why = match &drop.reason {
+        DropReason::Template(error) => format!("a template fails: {error}"),
+        DropReason::Invalid(dep) => format!(
+            "Renovate requires {} and the match gives none",
+            dep.missing_fields().join(", ")
+        ),
+    };
+    let diagnostic = Diagnostic::new(
+        &CODE,
+        shown,
+        format!("{key_path} matches here but Renovate drops the dep: {why}"),
+    );
+    super::at_match(diagnostic, text, drop.span.as_ref())
+}

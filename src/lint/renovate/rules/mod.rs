@@ -19,8 +19,12 @@ pub mod wrong_current_value;
 pub mod wrong_datasource;
 pub mod wrong_lookup_name;
 
-use crate::diag::{Code, Diagnostic};
+use std::path::Path;
+
+use crate::diag::{Code, Diagnostic, Severity};
+use crate::renovate::config::ManagerConfig;
 use crate::renovate::extract::Dep;
+use crate::renovate::validate::{Source, ValidationMessage};
 
 use super::RenovateContext;
 use super::coverage::{DepRef, EntryCoverage, position};
@@ -125,5 +129,88 @@ impl RenovateContext<'_> {
         Diagnostic::new(code, self.vars_path, message)
             .at(line, column)
             .width(width)
+    }
+}
+
+/// The diagnostics for validation messages: Renovate's own as IM202, ours as IM203.
+pub(crate) fn validation(messages: &[ValidationMessage], path: &Path) -> Vec<Diagnostic> {
+    messages
+        .iter()
+        .map(|m| {
+            if m.from_renovate() {
+                renovate_config_error::diagnostic(m, path)
+            } else {
+                renovate_config_pitfall::diagnostic(m, path)
+            }
+        })
+        .collect()
+}
+
+/// A validation message as a finding of `code`, on its manager's line; a warning when
+/// img-mirror cannot run the manager as Renovate does, since Renovate may well be fine.
+fn validation_finding(code: &'static Code, m: &ValidationMessage, path: &Path) -> Diagnostic {
+    let mut diagnostic =
+        Diagnostic::new(code, path, format!("{}: {}", m.key_path, m.message)).at(m.line, 1);
+    if m.source == Source::Unreproducible {
+        diagnostic.severity = Severity::Warning;
+    }
+    diagnostic
+}
+
+/// A manager of the config, for the repository-wide findings about it.
+pub(crate) struct ManagerSite<'a> {
+    pub config_path: &'a Path,
+    pub config_text: &'a str,
+    /// `customManagers[0]`, as the messages name it.
+    pub key_path: &'a str,
+    pub config: &'a ManagerConfig,
+}
+
+impl ManagerSite<'_> {
+    /// The finding placed on the config string it is about (a file pattern, a
+    /// matchString); on the manager's own line when that string cannot be found.
+    fn place(&self, diagnostic: Diagnostic, string: Option<&str>) -> Diagnostic {
+        let found =
+            string.and_then(|s| crate::renovate::config::string_offset(self.config_text, s));
+        match found {
+            Some((offset, width)) => {
+                let (line, column) = position(self.config_text, offset);
+                diagnostic.at(line, column).width(width.max(1))
+            }
+            None => diagnostic.at(self.config.line, 1),
+        }
+    }
+}
+
+/// The finding placed on a match's first line of content in a repository file (matches
+/// often begin with the previous line's newline), underlined to that line's end; left
+/// unplaced when the match has no span.
+fn at_match(
+    diagnostic: Diagnostic,
+    text: &str,
+    span: Option<&std::ops::Range<usize>>,
+) -> Diagnostic {
+    let Some(span) = span.cloned() else {
+        return diagnostic;
+    };
+    let matched = &text[span.clone()];
+    let start = span.start + (matched.len() - matched.trim_start().len());
+    let (line, column) = position(text, start);
+    let width = text[start..span.end]
+        .lines()
+        .next()
+        .map_or(1, |first| first.chars().count().max(1));
+    diagnostic.at(line, column).width(width)
+}
+
+/// Files shown by name in a finding before "and N more".
+const LISTED: usize = 5;
+
+/// Files named in a message, the first few of them.
+fn listed(files: &[&String]) -> String {
+    let shown: Vec<&str> = files.iter().take(LISTED).map(|f| f.as_str()).collect();
+    match files.len().checked_sub(LISTED).filter(|more| *more > 0) {
+        Some(more) => format!("{} and {more} more", shown.join(", ")),
+        None => shown.join(", "),
     }
 }

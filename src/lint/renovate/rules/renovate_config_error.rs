@@ -1,6 +1,9 @@
 //! IM202 renovate-config-error: Renovate's own validation rejects a custom manager.
 
-use crate::diag::{Code, Severity};
+use std::path::Path;
+
+use crate::diag::{Code, Diagnostic, Severity};
+use crate::renovate::validate::ValidationMessage;
 
 pub static CODE: Code = Code {
     code: "IM202",
@@ -12,3 +15,8 @@ pub static CODE: Code = Code {
     example: "\"Regex Managers must contain currentValueTemplate configuration or regex group named \
               currentValue\": add a (?<currentValue>...) group.",
 };
+
+/// Renovate's own validation message, in its words.
+pub(crate) fn diagnostic(message: &ValidationMessage, path: &Path) -> Diagnostic {
+    super::validation_finding(&CODE, message, path)
+}

@@ -38,22 +38,7 @@ pub(crate) fn check(ctx: &crate::lint::renovate::RenovateContext<'_>, out: &mut 
     }
 }
 
-/// The diagnostics for validation messages: Renovate's own as IM202, ours as IM203.
-pub(crate) fn diagnostics(messages: &[ValidationMessage], path: &Path) -> Vec<Diagnostic> {
-    messages
-        .iter()
-        .map(|m| {
-            let code = if m.from_renovate() {
-                &super::renovate_config_error::CODE
-            } else {
-                &CODE
-            };
-            let mut diagnostic =
-                Diagnostic::new(code, path, format!("{}: {}", m.key_path, m.message)).at(m.line, 1);
-            if m.source == crate::renovate::validate::Source::Unreproducible {
-                diagnostic.severity = Severity::Warning;
-            }
-            diagnostic
-        })
-        .collect()
+/// One of img-mirror's own validation messages.
+pub(crate) fn diagnostic(message: &ValidationMessage, path: &Path) -> Diagnostic {
+    super::validation_finding(&CODE, message, path)
 }

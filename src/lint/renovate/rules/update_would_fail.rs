@@ -1,5 +1,7 @@
 //! IM211 update-would-fail: Renovate could not write a bump of this entry back.
 
+use std::path::Path;
+
 use crate::diag::{Code, Diagnostic, Severity};
 use crate::lint::renovate::RenovateContext;
 use crate::renovate::ManagerRun;
@@ -23,6 +25,26 @@ pub static CODE: Code = Code {
     example: "redis: registry.redhat.io/rhel9/redis-7:20@sha256:...20... : bumping 20 to 21 \
               also rewrites the digest.",
 };
+
+/// A dep of the manager `key_path` in a repository file other than vars.yml (`text`,
+/// shown as `shown`), whose bump Renovate could not write back.
+pub(crate) fn in_repository_file(
+    dep: &Dep,
+    key_path: &str,
+    failure: &ReplaceFailure,
+    text: &str,
+    shown: &Path,
+) -> Diagnostic {
+    let diagnostic = Diagnostic::new(
+        &CODE,
+        shown,
+        format!(
+            "Renovate could not write a bump of {} ({key_path}) back: {failure}",
+            dep.dep_name.as_deref().unwrap_or("this dep"),
+        ),
+    );
+    super::at_match(diagnostic, text, dep.span.as_ref())
+}
 
 /// One entry whose bump is simulated.
 struct Candidate<'c> {

@@ -1,5 +1,7 @@
 //! IM204 vars-not-managed: no regex custom manager reads the vars file.
 
+use std::path::Path;
+
 use crate::diag::{Code, Diagnostic, Severity};
 use crate::lint::renovate::RenovateContext;
 
@@ -72,4 +74,20 @@ pub(crate) fn check(ctx: &RenovateContext<'_>, out: &mut Vec<Diagnostic>) {
         .help("map the preset to a local checkout so img-mirror checks its managers");
     }
     out.push(diagnostic);
+}
+
+/// The repository has no Renovate config at all: a warning, since it may be given
+/// elsewhere.
+pub(crate) fn no_config(repo: &Path, vars_path: &Path) -> Diagnostic {
+    Diagnostic::new(
+        &CODE,
+        vars_path,
+        format!(
+            "no Renovate config in {} ({}), so IMAGES is never bumped",
+            repo.display(),
+            crate::renovate::config::CONFIG_FILE_NAMES[0]
+        ),
+    )
+    .severity(Severity::Warning)
+    .help("pass --config if it lives elsewhere, or add one from img-mirror's renovate/ preset")
 }
