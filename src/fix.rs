@@ -5,10 +5,10 @@
 //! a needless mirror (IM106) goes back to the upstream written after the prefix; a
 //! Docker Hub mirror in the other path convention (IM112) is written the file's way.
 //! Each of those rules owns its fix (`lint::rules::fix_of`); this module applies them
-//! and verifies the result. A fix is kept only when the rewritten entry then passes `check` (vars rules and Renovate
-//! rules alike) and no other entry gains an error; otherwise the finding stays, with
-//! the reason the fix was not made. The caller writes the text atomically, or prints
-//! the diff.
+//! and verifies the result. A fix is kept only when the rewritten entry then passes
+//! `check` (vars rules and Renovate rules alike) and no other entry gains an error;
+//! otherwise the finding stays, with the reason the fix was not made. The caller writes
+//! the text atomically, or prints the diff.
 
 use std::collections::BTreeSet;
 
