@@ -139,7 +139,9 @@ fn main() -> std::process::ExitCode {
             .and_then(|a| a.to_str()),
         Some("check" | "extract")
     );
-    if offline {
+    // heaptrack and valgrind see only malloc: `IMG_MIRROR_ALLOCATOR=system` keeps the
+    // offline commands on it, to profile their memory.
+    if offline && std::env::var_os("IMG_MIRROR_ALLOCATOR").is_none_or(|a| a != "system") {
         allocator::prefer_mimalloc();
     }
     let status = cli::main();

@@ -125,12 +125,12 @@ fn file_table(out: &mut String, report: &ExtractReport, file: &FileExtract) {
                 [
                     line,
                     dep.lookup_name().unwrap_or_default().to_string(),
-                    dep.current_value.clone().unwrap_or_default(),
+                    dep.current_value.as_deref().unwrap_or_default().to_string(),
                     dep.current_digest
                         .as_deref()
                         .map(short_digest)
                         .unwrap_or_default(),
-                    dep.datasource.clone().unwrap_or_default(),
+                    dep.datasource.as_deref().unwrap_or_default().to_string(),
                 ]
             })
             .collect();

@@ -35,12 +35,42 @@ pub struct ReferenceError {
 /// A parsed, normalised image reference that remembers how it was written.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Reference {
-    raw: String,
-    domain: String,
-    path: String,
-    name_span: Range<usize>,
-    tag_span: Option<Range<usize>>,
-    digest_span: Option<Range<usize>>,
+    raw: Box<str>,
+    domain: Part,
+    path: Part,
+    /// The name as written is `raw[..name_end]`.
+    name_end: u32,
+    tag_span: Option<Span>,
+    digest_span: Option<Span>,
+}
+
+/// A byte range of `raw`. References are at most a few hundred bytes, and a check holds
+/// two for each of tens of thousands of entries: spans and parts are kept small.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Span {
+    start: u32,
+    end: u32,
+}
+
+impl Span {
+    fn of(range: Range<usize>) -> Span {
+        Span {
+            start: range.start as u32,
+            end: range.end as u32,
+        }
+    }
+
+    fn range(self) -> Range<usize> {
+        self.start as usize..self.end as usize
+    }
+}
+
+/// A normalised part of the name: most often exactly as written, so no copy of it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Part {
+    Written(Span),
+    DockerHub,
+    Normalised(Box<str>),
 }
 
 impl Reference {
@@ -127,30 +157,50 @@ impl Reference {
             ));
         }
 
-        let domain = match domain {
-            None | Some(LEGACY_DOCKER_HUB) => DOCKER_HUB.to_string(),
-            Some(other) => other.to_string(),
+        // `raw` is longer than any span in it only when it is over 4 GiB.
+        if u32::try_from(raw.len()).is_err() {
+            return Err(fail("it is longer than 4 GiB".into()));
+        }
+        // `domain` and `path` are slices of `raw`: where they start in it.
+        let written = |part: &str| {
+            let start = part.as_ptr() as usize - raw.as_ptr() as usize;
+            debug_assert!(raw.get(start..start + part.len()) == Some(part));
+            Part::Written(Span::of(start..start + part.len()))
         };
-        let path = if domain == DOCKER_HUB && !path.contains('/') {
-            format!("{OFFICIAL_NAMESPACE}/{path}")
+        let is_docker_hub = matches!(domain, None | Some(DOCKER_HUB | LEGACY_DOCKER_HUB));
+        let domain_part = match domain {
+            Some(DOCKER_HUB | LEGACY_DOCKER_HUB) | None => Part::DockerHub,
+            Some(other) => written(other),
+        };
+        let (path_part, path_len) = if is_docker_hub && !path.contains('/') {
+            let official = format!("{OFFICIAL_NAMESPACE}/{path}");
+            let len = official.len();
+            (Part::Normalised(official.into()), len)
         } else {
-            path.to_string()
+            (written(path), path.len())
         };
         // The limit is on the normalised path (`nginx` is checked as `library/nginx`).
-        if path.len() > NAME_MAX_LEN {
+        if path_len > NAME_MAX_LEN {
             return Err(fail(format!(
-                "the repository path is {} characters long, more than {NAME_MAX_LEN}",
-                path.len()
+                "the repository path is {path_len} characters long, more than {NAME_MAX_LEN}"
             )));
         }
         Ok(Reference {
-            raw: raw.to_string(),
-            domain,
-            path,
-            name_span: 0..name.len(),
-            tag_span,
-            digest_span,
+            raw: raw.into(),
+            domain: domain_part,
+            path: path_part,
+            name_end: name.len() as u32,
+            tag_span: tag_span.map(Span::of),
+            digest_span: digest_span.map(Span::of),
         })
+    }
+
+    fn part<'a>(&'a self, part: &'a Part) -> &'a str {
+        match part {
+            Part::Written(span) => &self.raw[span.range()],
+            Part::DockerHub => DOCKER_HUB,
+            Part::Normalised(text) => text,
+        }
     }
 
     /// The text as written.
@@ -159,45 +209,46 @@ impl Reference {
     }
     /// Registry host (and port), normalised: `docker.io` for Docker Hub.
     pub fn domain(&self) -> &str {
-        &self.domain
+        self.part(&self.domain)
     }
     /// Repository path inside the registry, normalised (`library/nginx`).
     pub fn path(&self) -> &str {
-        &self.path
+        self.part(&self.path)
     }
     /// Fully qualified repository name, such as `docker.io/library/nginx`.
     pub fn name(&self) -> String {
-        format!("{}/{}", self.domain, self.path)
+        format!("{}/{}", self.domain(), self.path())
     }
     pub fn tag(&self) -> Option<&str> {
-        self.tag_span.clone().map(|span| &self.raw[span])
+        self.tag_span.map(|span| &self.raw[span.range()])
     }
     pub fn digest(&self) -> Option<&str> {
-        self.digest_span.clone().map(|span| &self.raw[span])
+        self.digest_span.map(|span| &self.raw[span.range()])
     }
     /// Byte span of the name as written (before any normalisation).
     pub fn name_span(&self) -> Range<usize> {
-        self.name_span.clone()
+        0..self.name_end as usize
     }
     pub fn tag_span(&self) -> Option<Range<usize>> {
-        self.tag_span.clone()
+        self.tag_span.map(Span::range)
     }
     pub fn digest_span(&self) -> Option<Range<usize>> {
-        self.digest_span.clone()
+        self.digest_span.map(Span::range)
     }
     /// The name exactly as written, without tag or digest.
     pub fn written_name(&self) -> &str {
-        &self.raw[self.name_span.clone()]
+        &self.raw[self.name_span()]
     }
     /// What follows the name as written: `:tag@digest`, either, or nothing.
     pub fn tag_and_digest(&self) -> &str {
-        &self.raw[self.name_span.end..]
+        &self.raw[self.name_end as usize..]
     }
     /// True when the registry host carries an explicit port (`host:5000`).
     pub fn has_port(&self) -> bool {
-        self.domain
+        let domain = self.domain();
+        domain
             .rsplit_once(']')
-            .map_or(&*self.domain, |(_, rest)| rest)
+            .map_or(domain, |(_, rest)| rest)
             .contains(':')
     }
 }

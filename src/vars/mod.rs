@@ -437,7 +437,7 @@ impl Builder {
             }
         };
         let mut scanned = block.map(|b| b.entries).unwrap_or_default().into_iter();
-        let mut entries: Vec<ImageEntry> = Vec::new();
+        let mut entries: Vec<ImageEntry> = Vec::with_capacity(pairs.len());
         let mut first_line_of: std::collections::HashMap<String, usize> = Default::default();
         for (key, value) in pairs {
             let name = match key {

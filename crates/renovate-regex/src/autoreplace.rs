@@ -120,11 +120,8 @@ fn write_new_string(
     }
     // `newString.replace(currentValue, newValue)` (every occurrence, as the global
     // match option makes it), then the same for the digest in the result.
-    fn changed<'d>(
-        current: &'d Option<String>,
-        new: &'d Option<String>,
-    ) -> Option<(&'d str, &'d str)> {
-        match (current.as_deref(), new.as_deref()) {
+    fn changed<'d>(current: Option<&'d str>, new: Option<&'d str>) -> Option<(&'d str, &'d str)> {
+        match (current, new) {
             (Some(current), Some(new)) if !current.is_empty() && current != new => {
                 Some((current, new))
             }
@@ -132,11 +129,11 @@ fn write_new_string(
         }
     }
     scratch.clear();
-    match changed(&dep.current_value, &bump.new_value) {
+    match changed(dep.current_value.as_deref(), bump.new_value.as_deref()) {
         Some((current, new)) => replace_into(scratch, replace_string, current, new),
         None => scratch.push_str(replace_string),
     }
-    match changed(&dep.current_digest, &bump.new_digest) {
+    match changed(dep.current_digest.as_deref(), bump.new_digest.as_deref()) {
         Some((current, new)) => replace_into(out, scratch, current, new),
         None => out.push_str(scratch),
     }
@@ -167,33 +164,33 @@ fn replace_into(out: &mut String, text: &str, from: &str, to: &str) {
 /// What `autoReplaceStringTemplate` sees: the upgrade's fields (custom groups are gone).
 fn upgrade_context(dep: &Dep, bump: &Bump) -> Context {
     let mut context = Context::new();
-    let mut put = |key: &str, value: &Option<String>| {
+    let mut put = |key: &str, value: Option<&str>| {
         context.insert(
             key.to_string(),
-            value.clone().map_or(Value::Undefined, Value::Str),
+            value.map_or(Value::Undefined, |value| Value::Str(value.to_string())),
         );
     };
-    put("depName", &dep.dep_name);
+    put("depName", dep.dep_name.as_deref());
     put(
         "packageName",
-        &dep.package_name.clone().or(dep.dep_name.clone()),
+        dep.package_name.as_deref().or(dep.dep_name.as_deref()),
     );
-    put("currentValue", &dep.current_value);
-    put("currentDigest", &dep.current_digest);
-    put("datasource", &dep.datasource);
-    put("indentation", &dep.indentation);
-    put("depType", &dep.dep_type);
+    put("currentValue", dep.current_value.as_deref());
+    put("currentDigest", dep.current_digest.as_deref());
+    put("datasource", dep.datasource.as_deref());
+    put("indentation", dep.indentation.as_deref());
+    put("depType", dep.dep_type.as_deref());
     put(
         "newValue",
-        &bump.new_value.clone().or(dep.current_value.clone()),
+        bump.new_value.as_deref().or(dep.current_value.as_deref()),
     );
-    put("newDigest", &bump.new_digest);
+    put("newDigest", bump.new_digest.as_deref());
     put(
         "newDigestShort",
-        &bump
-            .new_digest
-            .as_ref()
-            .map(|d| d.trim_start_matches("sha256:").chars().take(7).collect()),
+        bump.new_digest.as_deref().map(|digest| {
+            let hex = digest.trim_start_matches("sha256:");
+            &hex[..hex.char_indices().nth(7).map_or(hex.len(), |(at, _)| at)]
+        }),
     );
     context
 }
@@ -302,7 +299,7 @@ impl Bumper {
             .current_value
             .as_deref()
             .and_then(|tag| self.next_tag(tag))
-            .or_else(|| dep.current_value.clone());
+            .or_else(|| dep.current_value.as_deref().map(String::from));
         let new_digest = dep.current_digest.as_deref().map(|digest| {
             // Renovate replaces the tag everywhere in the match first: when the tag
             // occurs in the digest, what that makes of the digest must not pass for the

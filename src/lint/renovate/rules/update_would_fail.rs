@@ -174,7 +174,7 @@ fn deps_by_start(run: &ManagerRun) -> Vec<(usize, usize)> {
 }
 
 fn describe(bump: &Bump, dep: &Dep) -> String {
-    match (&bump.new_value, &dep.current_value) {
+    match (bump.new_value.as_deref(), dep.current_value.as_deref()) {
         (Some(new), Some(old)) if new != old => {
             format!("a bump from {old} to {new} (and a new digest)")
         }
