@@ -1,67 +1,13 @@
 //! `check`: everything that can be known about a repository without the network.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 
-use crate::diag::{self, Diagnostic, Sources, display_join};
+use crate::diag::{self, Diagnostic, Sources};
 use crate::lint::{self, LintOptions, RenovateInput};
-use crate::mirror_map::{MirrorPrefix, MirrorStyle};
-use crate::renovate::config;
+use crate::mirror_map::MirrorStyle;
+use crate::repo_context::RepoContext;
 use crate::vars;
-
-/// Where to look and what the mirror is.
-#[derive(Debug, Clone)]
-pub struct CheckOptions {
-    pub repo: PathBuf,
-    /// `vars.yml` path; relative paths are taken from the current directory.
-    pub vars: Option<PathBuf>,
-    /// Renovate config; by default the first of Renovate's file names found in `repo`.
-    pub config: Option<PathBuf>,
-    pub mirror_prefix: MirrorPrefix,
-    /// The Renovate the repository runs.
-    pub renovate_version: crate::renovate::version::RenovateVersion,
-    /// Local checkouts of the repository presets the config extends.
-    pub presets: crate::renovate::presets::PresetSources,
-    /// The repository's `.img-mirror.toml` (rule levels, template scan exclusions).
-    pub settings: crate::settings::Settings,
-}
-
-impl CheckOptions {
-    /// The vars file to read: `--vars`, else `vars.yml` in the repository.
-    pub fn vars_path(&self) -> PathBuf {
-        self.vars
-            .clone()
-            .unwrap_or_else(|| display_join(&self.repo, "vars.yml"))
-    }
-
-    /// The Renovate config to read, if there is one.
-    pub fn config_path(&self) -> Option<PathBuf> {
-        self.config.clone().or_else(|| {
-            config::find_config_for(&self.repo, self.renovate_version).map(|found| {
-                display_join(
-                    &self.repo,
-                    &found
-                        .strip_prefix(&self.repo)
-                        .unwrap_or(&found)
-                        .to_string_lossy(),
-                )
-            })
-        })
-    }
-
-    /// The vars path relative to the repository root with `/` separators: what
-    /// Renovate's file patterns are matched against.
-    pub fn package_file(&self) -> String {
-        let vars = self.vars_path();
-        let relative = std::path::absolute(&vars)
-            .ok()
-            .zip(std::path::absolute(&self.repo).ok())
-            .and_then(|(vars, repo)| vars.strip_prefix(repo).ok().map(Path::to_path_buf));
-        let relative =
-            relative.unwrap_or_else(|| PathBuf::from(vars.file_name().unwrap_or_default()));
-        relative.to_string_lossy().replace('\\', "/")
-    }
-}
 
 /// Every finding, sorted, with the file texts to show them against.
 #[derive(Debug, Default)]
@@ -83,16 +29,16 @@ pub enum CheckError {
     },
 }
 
-pub fn check(options: &CheckOptions) -> Result<CheckReport, CheckError> {
-    let vars_path = options.vars_path();
-    let read = match vars::read_capped(&vars_path) {
+pub fn check(context: &RepoContext) -> Result<CheckReport, CheckError> {
+    let vars_path = &context.vars_path;
+    let read = match vars::read_capped(vars_path) {
         Ok(read) => Some(read),
         // A repository without vars.yml can still have Renovate managers worth checking;
         // with neither, or with a --vars that is missing, there is nothing to check.
         Err(source)
             if source.kind() == std::io::ErrorKind::NotFound
-                && options.vars.is_none()
-                && options.config_path().is_some() =>
+                && !context.vars_given
+                && context.config_path.is_some() =>
         {
             None
         }
@@ -107,21 +53,21 @@ pub fn check(options: &CheckOptions) -> Result<CheckReport, CheckError> {
     // system: it runs beside everything else.
     std::thread::scope(|scope| {
         let walk = scope.spawn(|| {
-            crate::template_refs::walk(&options.repo, &|relative| {
-                options.settings.excludes_template(relative)
+            crate::template_refs::walk(&context.repo, &|relative| {
+                context.settings.excludes_template(relative)
             })
         });
         let references: ReferencesJob<'_> =
             Box::new(move || walk.join().expect("the repository walk does not panic"));
-        check_read(options, read, Some(references))
+        check_read(context, read, Some(references))
     })
 }
 
 /// [`check`] of `text` as if it were the vars file's content: what `pin` proves of an
 /// edit before it writes it. The repository's templates are not read.
-pub fn check_text(options: &CheckOptions, text: &str) -> Result<CheckReport, CheckError> {
+pub fn check_text(context: &RepoContext, text: &str) -> Result<CheckReport, CheckError> {
     check_read(
-        options,
+        context,
         Some(vars::Capped::Bytes(text.as_bytes().to_vec())),
         None,
     )
@@ -133,19 +79,19 @@ type ReferencesJob<'scope> = Box<dyn FnOnce() -> crate::template_refs::Walked + 
 /// The check of what was read of the vars file (`None`: the repository has none), with
 /// the repository's files when `references` walks them.
 fn check_read(
-    options: &CheckOptions,
+    context: &RepoContext,
     read: Option<vars::Capped>,
     references: Option<ReferencesJob<'_>>,
 ) -> Result<CheckReport, CheckError> {
-    let vars_path = options.vars_path();
-    let config_path = options.config_path();
-    let package_file = options.package_file();
+    let vars_path = &context.vars_path;
+    let config_path = &context.config_path;
+    let package_file = &context.package_file;
     let read_error = |path: &Path, source| CheckError::Read {
         path: path.display().to_string(),
         source,
     };
     let lint_options = LintOptions {
-        mirror_prefix: options.mirror_prefix.clone(),
+        mirror_prefix: context.mirror_prefix.clone(),
     };
     // The file is read once. Its YAML parse and lint, and what Renovate's managers make
     // of the text, are independent: run them on two cores.
@@ -165,7 +111,7 @@ fn check_read(
                 (None, Some(Err(bytes)), Some(text))
             }
         },
-        Some(vars::Capped::TooLarge(size)) => (Some(vars::too_large(&vars_path, size)), None, None),
+        Some(vars::Capped::TooLarge(size)) => (Some(vars::too_large(vars_path, size)), None, None),
         None => (None, None, None),
     };
     let vars_package_file =
@@ -175,11 +121,11 @@ fn check_read(
         // to prove the simulated bumps while this thread runs the checks that need only
         // the extraction.
         let (extracted_tx, extracted_rx) = std::sync::mpsc::sync_channel(1);
-        let (config_path, text, package_file) = (&config_path, &text, &package_file);
+        let text = &text;
         let renovate_job = scope.spawn(move || {
             let path = config_path.as_deref()?;
             let loaded =
-                crate::renovate::resolve::load(path, options.renovate_version, &options.presets);
+                crate::renovate::resolve::load(path, context.renovate_version, &context.presets);
             let view = match &loaded {
                 Ok(Ok(config)) => text
                     .as_deref()
@@ -192,38 +138,38 @@ fn check_read(
                 &view,
                 text,
                 package_file,
-                options.mirror_prefix.as_str(),
+                context.mirror_prefix.as_str(),
             ))
         });
         let loaded = refused.or_else(|| {
             content.map(|content| match content {
-                Ok(text) => vars::parse_text(&vars_path, text),
-                Err(bytes) => vars::parse(&vars_path, bytes),
+                Ok(text) => vars::parse_text(vars_path, text),
+                Err(bytes) => vars::parse(vars_path, bytes),
             })
         });
         let vars = loaded.as_ref().and_then(|loaded| loaded.vars.as_ref());
         let entries = vars
-            .map(|vars| lint::analyse(vars, &options.mirror_prefix))
+            .map(|vars| lint::analyse(vars, &context.mirror_prefix))
             .unwrap_or_default();
         let mut report = CheckReport {
-            mirror_style: lint::mirror_style(&entries, &options.mirror_prefix),
+            mirror_style: lint::mirror_style(&entries, &context.mirror_prefix),
             ..CheckReport::default()
         };
         if let Some(loaded) = &loaded {
             if let Some(text) = &loaded.text {
-                report.sources.add(&vars_path, text.clone());
+                report.sources.add(vars_path, text.clone());
             }
             report.diagnostics.extend(lint::lint_analysed_vars(
                 loaded,
                 &entries,
                 report.mirror_style,
-                &vars_path,
+                vars_path,
                 &lint_options,
             ));
         }
         // Nothing arrives when there is no config to read.
         let extracted = extracted_rx.recv().ok();
-        let renovate = match (&config_path, extracted) {
+        let renovate = match (config_path, extracted) {
             (Some(path), Some((loaded, view))) => {
                 Some((loaded.map_err(|e| read_error(path, e))?, view))
             }
@@ -257,7 +203,7 @@ fn check_read(
                     .collect()
             })
             .unwrap_or_default();
-        let input = match (&config_path, &config) {
+        let input = match (config_path, &config) {
             (Some(path), Some(Ok(config))) => {
                 report.sources.add(path, config.text.clone());
                 RenovateInput::Loaded {
@@ -268,13 +214,13 @@ fn check_read(
             }
             (Some(path), Some(Err(error))) => RenovateInput::Invalid { path, error },
             _ => RenovateInput::Missing {
-                repo: &options.repo,
+                repo: &context.repo,
             },
         };
         report.diagnostics.extend(lint::lint_renovate(
             input,
             vars.map(|vars| (vars, entries.as_slice())),
-            &vars_path,
+            vars_path,
             package_file,
             &lint_options,
         ));
@@ -282,22 +228,22 @@ fn check_read(
         if let (Some(vars), Some(walked)) = (vars, &walked) {
             report.diagnostics.extend(lint::template_refs::check(
                 vars,
-                &vars_path,
-                &options.repo,
+                vars_path,
+                &context.repo,
                 &walked.references,
                 &mut report.sources,
             ));
         }
-        if let (Some(path), Some(Ok(config)), Some(walked)) = (&config_path, &config, &walked) {
+        if let (Some(path), Some(Ok(config)), Some(walked)) = (config_path, &config, &walked) {
             let repository = lint::renovate::repository::Repository {
                 config,
                 config_path: path,
-                repo: &options.repo,
+                repo: &context.repo,
                 files: &walked.files,
                 vars_package_file,
                 vars_text: text.as_deref(),
                 compiled: &compiled,
-                prefix: &options.mirror_prefix,
+                prefix: &context.mirror_prefix,
             };
             report.diagnostics.extend(lint::renovate::repository::check(
                 &repository,
@@ -305,9 +251,9 @@ fn check_read(
             ));
         }
         if let Some(text) = loaded.as_ref().and_then(|loaded| loaded.text.as_ref()) {
-            lint::suppress::apply(&mut report.diagnostics, &vars_path, text);
+            lint::suppress::apply(&mut report.diagnostics, vars_path, text);
         }
-        options.settings.apply(&mut report.diagnostics);
+        context.settings.apply(&mut report.diagnostics);
         diag::sort(&mut report.diagnostics);
         Ok(report)
     })

@@ -4,11 +4,12 @@
 
 use std::path::Path;
 
-use crate::check::{CheckError, CheckOptions};
+use crate::check::CheckError;
 use crate::renovate::config::{self, RenovateConfig};
 use crate::renovate::extract::{Extraction, extract as extract_text};
 use crate::renovate::manager::Manager;
 use crate::renovate::{FileView, ignore_paths, view_file};
+use crate::repo_context::RepoContext;
 use crate::vars;
 
 /// Which files to read.
@@ -81,20 +82,21 @@ pub enum ExtractError {
 }
 
 /// Runs every regex manager over what `scope` says, as Renovate would.
-pub fn extract(options: &CheckOptions, scope: Scope) -> Result<ExtractReport, ExtractError> {
-    let config_path = options
-        .config_path()
-        .ok_or_else(|| ExtractError::NoConfig(options.repo.display().to_string()))?;
+pub fn extract(context: &RepoContext, scope: Scope) -> Result<ExtractReport, ExtractError> {
+    let config_path = context
+        .config_path
+        .as_deref()
+        .ok_or_else(|| ExtractError::NoConfig(context.repo.display().to_string()))?;
     let config =
-        crate::renovate::resolve::load(&config_path, options.renovate_version, &options.presets)
-            .map_err(|e| read_error(&config_path, e))?
+        crate::renovate::resolve::load(config_path, context.renovate_version, &context.presets)
+            .map_err(|e| read_error(config_path, e))?
             .map_err(|error| ExtractError::InvalidConfig {
                 path: config_path.display().to_string(),
                 error,
             })?;
     match scope {
-        Scope::VarsFile => vars_file(options, &config),
-        Scope::Repository => repository(options, &config),
+        Scope::VarsFile => vars_file(context, &config),
+        Scope::Repository => repository(context, &config),
     }
 }
 
@@ -107,11 +109,11 @@ fn read_error(path: &Path, source: std::io::Error) -> CheckError {
 
 /// The vars file alone, with why each manager that does not read it does not.
 fn vars_file(
-    options: &CheckOptions,
+    context: &RepoContext,
     config: &RenovateConfig,
 ) -> Result<ExtractReport, ExtractError> {
-    let vars_path = options.vars_path();
-    let text = match vars::read_capped(&vars_path).map_err(|e| read_error(&vars_path, e))? {
+    let vars_path = &context.vars_path;
+    let text = match vars::read_capped(vars_path).map_err(|e| read_error(vars_path, e))? {
         vars::Capped::Bytes(bytes) => crate::renovate::package_file::decode_owned(bytes),
         vars::Capped::TooLarge(bytes) => {
             return Err(ExtractError::TooLarge {
@@ -120,7 +122,7 @@ fn vars_file(
             });
         }
     };
-    let package_file = options.package_file();
+    let package_file = context.package_file.clone();
     let FileView {
         runs,
         unmatched,
@@ -157,10 +159,10 @@ fn vars_file(
 /// Every file some manager selects, each manager compiled once. A selected file over
 /// the size limit is refused, as the vars file is, rather than left out unsaid.
 fn repository(
-    options: &CheckOptions,
+    context: &RepoContext,
     config: &RenovateConfig,
 ) -> Result<ExtractReport, ExtractError> {
-    let walked = crate::template_refs::walk(&options.repo, &|_| true);
+    let walked = crate::template_refs::walk(&context.repo, &|_| true);
     let ignore = ignore_paths(config);
     let mut managers = Vec::new();
     let mut dropped = Vec::new();
@@ -188,7 +190,7 @@ fn repository(
         if readers.is_empty() {
             continue;
         }
-        let path = crate::diag::display_join(&options.repo, package_file);
+        let path = crate::diag::display_join(&context.repo, package_file);
         let bytes = std::fs::metadata(&path).map_or(0, |m| m.len());
         if bytes > vars::MAX_FILE_BYTES as u64 {
             return Err(ExtractError::TooLarge {

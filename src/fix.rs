@@ -12,10 +12,11 @@
 
 use std::collections::BTreeSet;
 
-use crate::check::{CheckError, CheckOptions, check, check_text};
+use crate::check::{CheckError, check, check_text};
 use crate::classify::Classification;
 use crate::diag::{Diagnostic, Severity};
 use crate::lint::rules::fix_of;
+use crate::repo_context::RepoContext;
 use crate::vars::{self, VarsFile, edit::set_image};
 
 /// One entry rewritten.
@@ -76,23 +77,23 @@ struct Candidate {
     value: String,
 }
 
-/// Works out the fixes for the vars file of `options`; writes nothing.
-pub fn plan(options: &CheckOptions) -> Result<FixPlan, FixError> {
+/// Works out the fixes for the vars file of `context`; writes nothing.
+pub fn plan(context: &RepoContext) -> Result<FixPlan, FixError> {
     let empty = || FixPlan {
         fixes: Vec::new(),
         not_fixed: Vec::new(),
         old: None,
         new: None,
     };
-    let vars_path = options.vars_path();
-    let loaded = vars::load(&vars_path).map_err(|source| FixError::Read {
+    let vars_path = &context.vars_path;
+    let loaded = vars::load(vars_path).map_err(|source| FixError::Read {
         path: vars_path.display().to_string(),
         source,
     })?;
     let Some(old) = loaded.vars else {
         return Ok(empty());
     };
-    let before = check(options)?;
+    let before = check(context)?;
     let mut not_fixed = Vec::new();
     let mut candidates = Vec::new();
     for diagnostic in &before.diagnostics {
@@ -106,10 +107,10 @@ pub fn plan(options: &CheckOptions) -> Result<FixPlan, FixError> {
         let Some(entry) = old.image(name) else {
             continue;
         };
-        let classification = Classification::of(&entry.value, &options.mirror_prefix);
+        let classification = Classification::of(&entry.value, &context.mirror_prefix);
         match fix(
             classification.kind(),
-            &options.mirror_prefix,
+            &context.mirror_prefix,
             before.mirror_style,
         ) {
             Ok(value) => candidates.push(Candidate {
@@ -146,7 +147,7 @@ pub fn plan(options: &CheckOptions) -> Result<FixPlan, FixError> {
                 continue;
             }
         };
-        let after = check_text(options, &new_text)?;
+        let after = check_text(context, &new_text)?;
         let errors_after = errors_by_entry(&after.diagnostics);
         let fixed: BTreeSet<&str> = candidates.iter().map(|c| c.entry.as_str()).collect();
         let failing: Vec<usize> = candidates
@@ -159,7 +160,7 @@ pub fn plan(options: &CheckOptions) -> Result<FixPlan, FixError> {
             .iter()
             .any(|error| !fixed.contains(error.0.as_str()) && !errors_before.contains(error));
         if failing.is_empty() && !worse_elsewhere {
-            let new = vars::parse(&vars_path, new_text.into_bytes())
+            let new = vars::parse(vars_path, new_text.into_bytes())
                 .vars
                 .expect("the edits were verified to parse");
             let fixes = candidates

@@ -23,6 +23,7 @@ pub mod prune;
 pub mod redact;
 pub mod reference;
 pub mod registry;
+pub mod repo_context;
 /// Renovate's side, from its own crate ([`renovate_regex`]).
 pub use renovate_regex as renovate;
 pub mod settings;

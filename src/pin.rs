@@ -6,12 +6,13 @@
 //! correctly, and compute the edited file. Writing is the caller's.
 
 use crate::approval::ApprovedRegistries;
-use crate::check::{CheckError, CheckOptions, check_text};
+use crate::check::{CheckError, check_text};
 use crate::diag::Severity;
 use crate::diff::{self, EntryChange};
 use crate::mirror_map::{MirrorStyle, NoMirrorForm};
 use crate::reference::Reference;
 use crate::registry::{RegistryClient, RegistryError, Repo};
+use crate::repo_context::RepoContext;
 use crate::vars::edit::{EditError, set_image};
 use crate::vars::{VarsFile, parse};
 
@@ -88,11 +89,11 @@ impl Pinned {
 pub async fn pin(
     client: &RegistryClient,
     vars: &VarsFile,
-    options: &CheckOptions,
+    context: &RepoContext,
     name: &str,
     image: &str,
 ) -> Result<Pinned, PinError> {
-    let prefix = &options.mirror_prefix;
+    let prefix = &context.mirror_prefix;
     if !crate::vars::is_valid_entry_name(name) {
         return Err(PinError::InvalidName(name.to_string()));
     }
@@ -163,7 +164,7 @@ pub async fn pin(
     let mut first_failure = None;
     for (value, note) in candidates {
         let new_text = set_image(vars, name, &value)?;
-        let findings = renovate_findings(options, &new_text, name)?;
+        let findings = renovate_findings(context, &new_text, name)?;
         if !findings.is_empty() {
             first_failure.get_or_insert(PinError::RenovateWouldFail {
                 name: name.to_string(),
@@ -195,11 +196,11 @@ pub async fn pin(
 /// The errors `check` finds on entry `name` of `text` from the Renovate rules (IM2xx):
 /// a pin that Renovate would then look up in the wrong place, or could not bump.
 fn renovate_findings(
-    options: &CheckOptions,
+    context: &RepoContext,
     text: &str,
     name: &str,
 ) -> Result<Vec<String>, CheckError> {
-    let report = check_text(options, text)?;
+    let report = check_text(context, text)?;
     Ok(report
         .diagnostics
         .iter()

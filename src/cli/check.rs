@@ -14,10 +14,10 @@ use super::{Failure, Outcome, output};
 pub fn run(args: CheckArgs) -> Result<Outcome, Failure> {
     let workspace = Workspace::open(&args.repo, args.config.clone())?;
     if args.fix {
-        let fixes = plan(&workspace.options)?;
-        let vars_path = workspace.options.vars_path();
+        let fixes = plan(&workspace.context)?;
+        let vars_path = &workspace.context.vars_path;
         if args.dry_run {
-            output::stdout(&fixes.unified(&workspace.options.package_file()))?;
+            output::stdout(&fixes.unified(&workspace.context.package_file))?;
             output::stderr(&summary(&fixes, "would fix"));
             return Ok(if fixes.not_fixed.is_empty() {
                 Outcome::Clean
@@ -26,13 +26,13 @@ pub fn run(args: CheckArgs) -> Result<Outcome, Failure> {
             });
         }
         if let Some(new) = &fixes.new {
-            write_atomically(&vars_path, new.text.as_bytes()).map_err(|e| {
+            write_atomically(vars_path, new.text.as_bytes()).map_err(|e| {
                 Failure::message(format!("cannot write {}: {e}", vars_path.display()))
             })?;
         }
         output::stderr(&summary(&fixes, "fixed"));
     }
-    let report = check(&workspace.options)?;
+    let report = check(&workspace.context)?;
     let text = match args.format {
         CheckFormat::Human => render_human(
             &report.diagnostics,

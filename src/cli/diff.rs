@@ -17,10 +17,10 @@ pub fn run(args: DiffArgs) -> Result<Outcome, Failure> {
             new.display().to_string(),
         ),
         _ => {
-            let options = Workspace::open(&args.repo, None)?.options;
-            let path = options.vars_path();
+            let context = Workspace::open(&args.repo, None)?.context;
+            let path = context.vars_path;
             let at = |rev: &str| Version::Git {
-                repo: options.repo.clone(),
+                repo: context.repo.clone(),
                 rev: rev.to_string(),
                 path: path.clone(),
             };
@@ -29,7 +29,7 @@ pub fn run(args: DiffArgs) -> Result<Outcome, Failure> {
                 Some(rev) => at(rev),
                 None => Version::File(path.clone()),
             };
-            (old, new, options.package_file())
+            (old, new, context.package_file)
         }
     };
     let comparison = Comparison::between(&old, &new)?;

@@ -17,7 +17,7 @@ pub fn run(args: ExtractArgs) -> Result<Outcome, Failure> {
     } else {
         Scope::Repository
     };
-    let report = extract(&workspace.options, scope)?;
+    let report = extract(&workspace.context, scope)?;
     let text = match args.format {
         ExtractFormat::Json => json_text(&report),
         ExtractFormat::Human => table(&report),

@@ -11,13 +11,13 @@ use super::{Failure, Outcome, output};
 
 pub fn run(args: PinArgs) -> Result<Outcome, Failure> {
     let workspace = Workspace::open(&args.repo, None)?;
-    let options = &workspace.options;
+    let context = &workspace.context;
     let Some(vars) = workspace.load_vars()? else {
         return Ok(Outcome::Findings);
     };
     let Registries { client, runtime } = Registries::open(&args.registry)?;
-    let pinned = runtime.block_on(pin(&client, &vars, options, &args.name, &args.image))?;
-    output::stdout(&pinned.unified(&vars, &options.package_file()))?;
+    let pinned = runtime.block_on(pin(&client, &vars, context, &args.name, &args.image))?;
+    output::stdout(&pinned.unified(&vars, &context.package_file))?;
     if let Some(note) = &pinned.note {
         output::stderr(&format!("img-mirror: IMAGES.{}: {note}\n", pinned.name));
     }
@@ -30,8 +30,8 @@ pub fn run(args: PinArgs) -> Result<Outcome, Failure> {
     if args.dry_run {
         return Ok(Outcome::Clean);
     }
-    let vars_path = options.vars_path();
-    write_atomically(&vars_path, pinned.new_text.as_bytes())
+    let vars_path = &context.vars_path;
+    write_atomically(vars_path, pinned.new_text.as_bytes())
         .map_err(|e| Failure::message(format!("cannot write {}: {e}", vars_path.display())))?;
     if !args.mirror {
         if pinned.form == Form::Mirrored {

@@ -14,7 +14,7 @@ use super::{Failure, Outcome, output};
 pub fn run(args: PostUpgradeArgs) -> Result<Outcome, Failure> {
     let workspace = Workspace::open(&args.repo, None)?;
     let referrers = workspace.referrers(&args.registry);
-    let options = workspace.options;
+    let context = workspace.context;
     let Registries { client, runtime } = Registries::open(&args.registry)?;
     let copy = CopyOptions {
         dry_run: false,
@@ -22,7 +22,7 @@ pub fn run(args: PostUpgradeArgs) -> Result<Outcome, Failure> {
             .jobs
             .map_or_else(Jobs::default, |n| Jobs::Fixed(usize::from(n))),
         blob_jobs: 4,
-        prefix: options.mirror_prefix.clone(),
+        prefix: context.mirror_prefix.clone(),
         referrers,
     };
     let claims = match &args.data_file {
@@ -40,7 +40,7 @@ pub fn run(args: PostUpgradeArgs) -> Result<Outcome, Failure> {
     let reporter = Reporter::new(super::args::MirrorFormat::Human, Sink::Stderr);
     let report = reporter.run(|| {
         runtime.block_on(post_upgrade(
-            &options, &args.base, &claims, &client, &copy, &reporter,
+            &context, &args.base, &claims, &client, &copy, &reporter,
         ))
     })?;
     reporter.take_error()?;
@@ -70,7 +70,7 @@ pub fn run(args: PostUpgradeArgs) -> Result<Outcome, Failure> {
             report.mirrored.len()
         ));
     }
-    output::stdout(&report.comparison.unified(&options.package_file()))?;
+    output::stdout(&report.comparison.unified(&context.package_file))?;
     Ok(if report.failed() {
         Outcome::Findings
     } else {

@@ -18,16 +18,16 @@ pub fn run(args: PruneArgs) -> Result<Outcome, Failure> {
     let keep_revisions = args
         .keep_revisions
         .map(|n| n as usize)
-        .or(workspace.options.settings.keep_revisions)
+        .or(workspace.context.settings.keep_revisions)
         .unwrap_or(DEFAULT_KEEP_REVISIONS);
     if keep_revisions == 0 {
         return Err(Failure::message(
             "keep-revisions = 0 would keep nothing HEAD references; use 1 or more",
         ));
     }
-    let vars_file = relative_to(&workspace.options.repo, &workspace.options.vars_path())?;
+    let vars_file = relative_to(&workspace.context.repo, &workspace.context.vars_path)?;
     let referenced = prune::referenced(
-        &workspace.options.repo,
+        &workspace.context.repo,
         &vars_file,
         workspace.prefix(),
         keep_revisions,

@@ -1,15 +1,16 @@
-//! What every repository command works on, resolved once from its arguments (as
-//! ripgrep's HiArgs): the repository, its vars.yml and Renovate config, the mirror
-//! prefix; and for the commands that reach registries, the client and its runtime.
+//! What every repository command works on, built once from its arguments (as
+//! ripgrep's HiArgs): the repository context (flags over `.img-mirror.toml`, then
+//! resolved by the library's `RepoContext`); and for the commands that reach
+//! registries, the client and its runtime.
 
 use std::path::PathBuf;
 
-use img_mirror::check::CheckOptions;
 use img_mirror::diag::{Sources, render_human};
 use img_mirror::lint::{LintOptions, lint_vars};
 use img_mirror::mirror::ReferrerPolicy;
 use img_mirror::mirror_map::{DEFAULT_MIRROR_PREFIX, MirrorPrefix};
 use img_mirror::registry::{ClientOptions, Credentials, Endpoints, RegistryClient, RetryPolicy};
+use img_mirror::repo_context::RepoContext;
 use img_mirror::settings::Settings;
 use img_mirror::vars::{self, VarsFile};
 
@@ -18,7 +19,7 @@ use super::{Failure, output};
 
 /// The repository a command acts on.
 pub struct Workspace {
-    pub options: CheckOptions,
+    pub context: RepoContext,
 }
 
 impl Workspace {
@@ -66,44 +67,44 @@ impl Workspace {
                 .map(|vars| img_mirror::diag::display_join(&repo.repo, &vars.to_string_lossy()))
         });
         Ok(Workspace {
-            options: CheckOptions {
-                repo: repo.repo.clone(),
+            context: RepoContext::resolve(
+                repo.repo.clone(),
                 vars,
                 config,
                 mirror_prefix,
                 renovate_version,
-                presets: img_mirror::renovate::presets::PresetSources { checkouts },
+                img_mirror::renovate::presets::PresetSources { checkouts },
                 settings,
-            },
+            ),
         })
     }
 
     pub fn prefix(&self) -> &MirrorPrefix {
-        &self.options.mirror_prefix
+        &self.context.mirror_prefix
     }
 
     /// What travels with each image: `--referrers`, else `.img-mirror.toml`, else all.
     pub fn referrers(&self, registry: &RegistryArgs) -> ReferrerPolicy {
         registry
             .referrers
-            .or(self.options.settings.referrers)
+            .or(self.context.settings.referrers)
             .unwrap_or_default()
     }
 
     /// vars.yml for a command that acts on it (through the one capped read); when it
     /// cannot be used, prints why, as `check` would, and returns `None`.
     pub fn load_vars(&self) -> Result<Option<VarsFile>, Failure> {
-        let vars_path = self.options.vars_path();
-        let loaded = vars::load(&vars_path)
+        let vars_path = &self.context.vars_path;
+        let loaded = vars::load(vars_path)
             .map_err(|e| Failure::message(format!("cannot read {}: {e}", vars_path.display())))?;
         if loaded.vars.is_none() {
             let lint_options = LintOptions {
-                mirror_prefix: self.options.mirror_prefix.clone(),
+                mirror_prefix: self.context.mirror_prefix.clone(),
             };
-            let diagnostics = lint_vars(&loaded, &vars_path, &lint_options);
+            let diagnostics = lint_vars(&loaded, vars_path, &lint_options);
             let mut sources = Sources::default();
             if let Some(text) = &loaded.text {
-                sources.add(&vars_path, text.clone());
+                sources.add(vars_path, text.clone());
             }
             output::stderr(&render_human(&diagnostics, &sources, false));
         }

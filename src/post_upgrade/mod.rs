@@ -53,23 +53,23 @@ impl PostUpgradeReport {
 /// It never writes a file. Mirroring is skipped when the check or the claim fails: a
 /// bump that is wrong must not be copied.
 pub async fn post_upgrade(
-    options: &crate::check::CheckOptions,
+    context: &crate::repo_context::RepoContext,
     base: &str,
     claims: &[RenovateClaim],
     client: &crate::registry::RegistryClient,
     copy: &crate::mirror::CopyOptions,
     progress: &dyn crate::mirror::Progress,
 ) -> Result<PostUpgradeReport, PostUpgradeError> {
-    let vars_path = options.vars_path();
+    let vars_path = &context.vars_path;
     let comparison = Comparison::between(
         &Version::Git {
-            repo: options.repo.clone(),
+            repo: context.repo.clone(),
             rev: base.to_string(),
             path: vars_path.clone(),
         },
         &Version::File(vars_path.clone()),
     )?;
-    let mut check = crate::check::check(options)?;
+    let mut check = crate::check::check(context)?;
     let changed = comparison.changed_entries();
     for diagnostic in &mut check.diagnostics {
         let ours = diagnostic
@@ -82,7 +82,7 @@ pub async fn post_upgrade(
     }
     let claim_errors: Vec<String> = claims
         .iter()
-        .filter_map(|claim| verify_claim(claim, &comparison.changes, &options.mirror_prefix).err())
+        .filter_map(|claim| verify_claim(claim, &comparison.changes, &context.mirror_prefix).err())
         .collect();
     let claim_error = (!claim_errors.is_empty()).then(|| claim_errors.join("\n"));
     let mut report = PostUpgradeReport {
@@ -99,7 +99,7 @@ pub async fn post_upgrade(
         .into_iter()
         .filter(|name| {
             report.comparison.new.image(name).is_some_and(|entry| {
-                crate::classify::Classification::of(&entry.value, &options.mirror_prefix)
+                crate::classify::Classification::of(&entry.value, &context.mirror_prefix)
                     .is_under_prefix()
             })
         })
@@ -109,7 +109,7 @@ pub async fn post_upgrade(
     }
     let (jobs, unmirrorable) = crate::mirror::plan(
         &report.comparison.new,
-        &options.mirror_prefix,
+        &context.mirror_prefix,
         &mirrored,
         None,
     )?;
