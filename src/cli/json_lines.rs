@@ -1,5 +1,6 @@
-//! The JSON lines `mirror`, `verify`, `prune` (and `pin --mirror`, `post-upgrade` through them)
-//! print: one serde-tagged enum, so every line's shape is declared in one place.
+//! The JSON lines `mirror`, `verify`, `prune` (and `pin --mirror`, `post-upgrade`
+//! through them) print: one serde-tagged enum, so every line's shape is declared in
+//! one place.
 
 use serde::Serialize;
 

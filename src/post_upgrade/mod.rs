@@ -49,7 +49,8 @@ impl PostUpgradeReport {
 }
 
 /// Renovate's post-upgrade task: compare `base` with the working tree, check the new
-/// file, verify Renovate's claims (one per update it names), and mirror exactly the changed mirrored entries.
+/// file, verify Renovate's claims (one per update it names), and mirror exactly the
+/// changed mirrored entries.
 /// It never writes a file. Mirroring is skipped when the check or the claim fails: a
 /// bump that is wrong must not be copied.
 pub async fn post_upgrade(

@@ -1,5 +1,6 @@
 //! What refers to a manifest: the OCI 1.1 referrers API. (The referrers tag schema's
-//! `sha256-<hex>` tags and cosign's `.sig`/`.att`/`.sbom` are in tag lists: [`super::listing`].)
+//! `sha256-<hex>` tags and cosign's `.sig`/`.att`/`.sbom` are in tag lists:
+//! [`super::listing`].)
 
 use super::error::{Access, status_error};
 use super::format::{self, Descriptor, Kind};

@@ -324,23 +324,8 @@ pub fn extract(manager: &Manager, text: &str, package_file: &str) -> Extraction 
     if let Some(plain) = PlainManager::of(manager) {
         any_without_templates(&plain, text, &mut extraction);
     } else {
-        let candidates: Vec<Candidate> = match manager.strategy {
-            // Each match becomes its dep at once: a list of every match's groups first
-            // would hold them all (6 MB for 10,000 matches of a templated manager).
-            Strategy::Any => {
-                for regex in &manager.regexes {
-                    for found in matches(regex, text, &mut extraction) {
-                        let whole = found.whole.clone();
-                        let candidate = (
-                            groups_of(regex, &found, text),
-                            Some(text[whole.clone()].to_string()),
-                            Some(whole),
-                        );
-                        add_candidate(manager, package_file, &mut extraction, candidate);
-                    }
-                }
-                Vec::new()
-            }
+        match manager.strategy {
+            Strategy::Any => any(manager, text, package_file, &mut extraction),
             Strategy::Recursive => {
                 let mut leaves = Vec::new();
                 recursive(
@@ -352,12 +337,15 @@ pub fn extract(manager: &Manager, text: &str, package_file: &str) -> Extraction 
                     &mut leaves,
                     &mut extraction,
                 );
-                leaves
+                for candidate in leaves {
+                    add_candidate(manager, package_file, &mut extraction, candidate);
+                }
             }
-            Strategy::Combination => combination(manager, text, &mut extraction),
-        };
-        for candidate in candidates {
-            add_candidate(manager, package_file, &mut extraction, candidate);
+            Strategy::Combination => {
+                for candidate in combination(manager, text, &mut extraction) {
+                    add_candidate(manager, package_file, &mut extraction, candidate);
+                }
+            }
         }
     }
     for dep in &mut extraction.deps {
@@ -453,6 +441,22 @@ fn matches(regex: &re2::Pattern, text: &str, extraction: &mut Extraction) -> Vec
 }
 
 type Candidate = (Groups, Option<String>, Option<Range<usize>>);
+
+/// The `any` strategy: each match becomes its dep at once. A list of every match's
+/// groups first would hold them all (6 MB for 10,000 matches of a templated manager).
+fn any(manager: &Manager, text: &str, package_file: &str, extraction: &mut Extraction) {
+    for regex in &manager.regexes {
+        for found in matches(regex, text, extraction) {
+            let whole = found.whole.clone();
+            let candidate = (
+                groups_of(regex, &found, text),
+                Some(text[whole.clone()].to_string()),
+                Some(whole),
+            );
+            add_candidate(manager, package_file, extraction, candidate);
+        }
+    }
+}
 
 fn recursive(
     manager: &Manager,
