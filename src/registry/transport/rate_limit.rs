@@ -38,6 +38,11 @@ struct Limit {
 struct State {
     /// Manifest GETs left, as last said and counted down since.
     remaining: Option<u64>,
+    /// Manifest GETs sent and not answered yet. An answer's count was taken before
+    /// they reached the registry (or some of them): without taking them off, an early
+    /// answer would give their share of the budget out a second time, and two requests
+    /// could meet the registry's 429 in one window.
+    in_flight: u64,
     limit: Option<u64>,
     window: Option<u64>,
     /// No request until then (a 429's `Retry-After`, or its window).
@@ -54,7 +59,23 @@ struct State {
 pub struct Pass {
     limit: Arc<Limit>,
     manifest_get: bool,
+    /// Whether the request still counts as in flight (no answer read yet).
+    in_flight: std::sync::atomic::AtomicBool,
     _probe: Option<tokio::sync::OwnedMutexGuard<()>>,
+}
+
+impl Drop for Pass {
+    /// A request that got no answer (a network error, a cancelled copy) is in flight
+    /// no more.
+    fn drop(&mut self) {
+        if self
+            .in_flight
+            .swap(false, std::sync::atomic::Ordering::Relaxed)
+        {
+            let mut state = self.limit.state.lock().unwrap();
+            state.in_flight = state.in_flight.saturating_sub(1);
+        }
+    }
 }
 
 impl RateLimits {
@@ -127,14 +148,18 @@ impl RateLimits {
                 probe = None;
             }
             let mut state = limit.state.lock().unwrap();
-            if manifest_get && let Some(remaining) = state.remaining.as_mut() {
-                *remaining = remaining.saturating_sub(1);
+            if manifest_get {
+                if let Some(remaining) = state.remaining.as_mut() {
+                    *remaining = remaining.saturating_sub(1);
+                }
+                state.in_flight += 1;
             }
             break;
         }
         Ok(Pass {
             limit,
             manifest_get,
+            in_flight: std::sync::atomic::AtomicBool::new(manifest_get),
             _probe: probe,
         })
     }
@@ -167,10 +192,17 @@ impl RateLimits {
         let header = |key: &str| headers.get(key).and_then(|v| v.to_str().ok());
         let mut state = pass.limit.state.lock().unwrap();
         state.answered = true;
+        if pass
+            .in_flight
+            .swap(false, std::sync::atomic::Ordering::Relaxed)
+        {
+            state.in_flight = state.in_flight.saturating_sub(1);
+        }
         let told = header("ratelimit-remaining").map(parse_quota);
         if let Some((count, window)) = told {
-            if count.is_some() {
-                state.remaining = count;
+            if let Some(count) = count {
+                // The others out may all have been counted after this one was.
+                state.remaining = Some(count.saturating_sub(state.in_flight));
             }
             state.window = window.or(state.window);
         }
@@ -273,6 +305,14 @@ fn utc(time: SystemTime) -> String {
 mod tests {
     use super::*;
 
+    fn headers(pairs: &[(&'static str, &str)]) -> HeaderMap {
+        let mut headers = HeaderMap::new();
+        for (name, value) in pairs {
+            headers.insert(*name, value.parse().unwrap());
+        }
+        headers
+    }
+
     async fn pass(limits: &RateLimits) -> Option<Pass> {
         tokio::time::timeout(
             Duration::from_millis(100),
@@ -300,9 +340,10 @@ mod tests {
     async fn a_budget_counted_down_to_nothing_in_a_long_window_refuses_without_asking() {
         let limits = RateLimits::new(Duration::from_secs(60));
         let first = pass(&limits).await.unwrap();
-        let mut headers = HeaderMap::new();
-        headers.insert("ratelimit-limit", "2;w=21600".parse().unwrap());
-        headers.insert("ratelimit-remaining", "1;w=21600".parse().unwrap());
+        let headers = headers(&[
+            ("ratelimit-limit", "2;w=21600"),
+            ("ratelimit-remaining", "1;w=21600"),
+        ]);
         limits.after_response(&first, "r", 200, &headers).unwrap();
         drop(first);
         // The last GET the budget covers goes; the one after is refused before it is
@@ -327,8 +368,7 @@ mod tests {
     async fn a_429_in_a_short_window_holds_everyone_until_it_passes() {
         let limits = RateLimits::new(Duration::from_secs(60));
         let first = pass(&limits).await.unwrap();
-        let mut headers = HeaderMap::new();
-        headers.insert("retry-after", "1".parse().unwrap());
+        let headers = headers(&[("retry-after", "1")]);
         limits.after_response(&first, "r", 429, &headers).unwrap();
         drop(first);
         assert!(
@@ -338,6 +378,46 @@ mod tests {
         let started = std::time::Instant::now();
         let after = limits.before_send("r", "r", true).await;
         assert!(after.is_ok() && started.elapsed() >= Duration::from_millis(700));
+    }
+
+    #[tokio::test]
+    async fn an_answer_counted_before_other_gets_went_out_does_not_give_their_share_again() {
+        let limits = RateLimits::new(Duration::from_secs(60));
+        let remaining =
+            |count: &str| headers(&[("ratelimit-limit", "3;w=1"), ("ratelimit-remaining", count)]);
+        let first = pass(&limits).await.unwrap();
+        limits
+            .after_response(&first, "r", 200, &remaining("2;w=1"))
+            .unwrap();
+        drop(first);
+        // Two GETs out; the first one's answer says 1 left, counted before the second
+        // reached the registry, which takes that one.
+        let (a, b) = (pass(&limits).await.unwrap(), pass(&limits).await.unwrap());
+        limits
+            .after_response(&a, "r", 200, &remaining("1;w=1"))
+            .unwrap();
+        drop(a);
+        // Nothing is left: the next GET goes alone, as the one that may meet the 429.
+        let probe = pass(&limits).await.unwrap();
+        assert!(
+            pass(&limits).await.is_none(),
+            "a second GET went beside the one that meets the 429"
+        );
+        drop((b, probe));
+    }
+
+    #[tokio::test]
+    async fn a_get_that_got_no_answer_is_in_flight_no_more() {
+        let limits = RateLimits::new(Duration::from_secs(60));
+        let first = pass(&limits).await.unwrap();
+        let headers = headers(&[("ratelimit-remaining", "5;w=60")]);
+        limits.after_response(&first, "r", 200, &headers).unwrap();
+        drop(first);
+        drop(pass(&limits).await.unwrap());
+        let next = pass(&limits).await.unwrap();
+        limits.after_response(&next, "r", 200, &headers).unwrap();
+        let state = *limits.limit("r").state.lock().unwrap();
+        assert_eq!((state.in_flight, state.remaining), (0, Some(5)));
     }
 
     #[test]

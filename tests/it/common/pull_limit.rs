@@ -11,10 +11,11 @@ use std::time::{Duration, Instant};
 pub struct PullLimit {
     limit: usize,
     window: Duration,
-    /// When the current window began, and the manifest GETs counted in it.
-    current: Mutex<(Instant, usize)>,
+    /// When the current window began, the manifest GETs counted in it, and its 429s.
+    current: Mutex<(Instant, usize, usize)>,
     too_many: AtomicUsize,
-    started: Instant,
+    /// The most 429s any one window answered.
+    most_in_a_window: AtomicUsize,
 }
 
 /// What the limit decided for one request.
@@ -30,9 +31,9 @@ impl PullLimit {
         PullLimit {
             limit,
             window,
-            current: Mutex::new((Instant::now(), 0)),
+            current: Mutex::new((Instant::now(), 0, 0)),
             too_many: AtomicUsize::new(0),
-            started: Instant::now(),
+            most_in_a_window: AtomicUsize::new(0),
         }
     }
 
@@ -41,20 +42,23 @@ impl PullLimit {
         self.too_many.load(Ordering::SeqCst)
     }
 
-    /// Windows begun since the limit was put in place.
-    pub fn windows(&self) -> usize {
-        (self.started.elapsed().as_millis() / self.window.as_millis()) as usize + 1
+    /// The most 429s one window answered: a client that meets the limit well asks once
+    /// per window, and waits.
+    pub fn most_in_a_window(&self) -> usize {
+        self.most_in_a_window.load(Ordering::SeqCst)
     }
 
     pub fn judge(&self, method: &str, path: &str) -> Verdict {
         let mut current = self.current.lock().unwrap();
         if current.0.elapsed() >= self.window {
-            *current = (Instant::now(), 0);
+            *current = (Instant::now(), 0, 0);
         }
         let w = self.window.as_secs().max(1);
         let counted = method == "GET" && path.contains("/manifests/");
         if counted && current.1 >= self.limit {
             self.too_many.fetch_add(1, Ordering::SeqCst);
+            current.2 += 1;
+            self.most_in_a_window.fetch_max(current.2, Ordering::SeqCst);
             let left = self.window.saturating_sub(current.0.elapsed());
             let retry_after = left.as_secs() + u64::from(left.subsec_nanos() > 0);
             let body = r#"{"errors":[{"code":"TOOMANYREQUESTS","message":"You have reached your unauthenticated pull rate limit."}]}"#;
