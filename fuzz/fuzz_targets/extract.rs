@@ -16,7 +16,7 @@ fuzz_target!(|data: &str| {
     for run in &view.runs {
         for dep in &run.extraction.deps {
             if let (Some(span), Some(replace)) = (&dep.span, &dep.replace_string) {
-                assert_eq!(&text[span.clone()], replace);
+                assert_eq!(&text[span.clone()], &**replace);
             }
         }
     }
