@@ -224,8 +224,16 @@ impl MirrorStyle {
         prefix: &MirrorPrefix,
         entries: impl Iterator<Item = &'r Reference>,
     ) -> MirrorStyle {
+        MirrorStyle::most_common(
+            entries.filter_map(|reference| MirrorStyle::written(prefix, reference)),
+        )
+    }
+
+    /// [`MirrorStyle::of`] from the styles the entries are written in, for a caller that
+    /// already knows each entry's upstream (and need not parse it again).
+    pub fn most_common(styles: impl Iterator<Item = MirrorStyle>) -> MirrorStyle {
         let (mut familiar, mut qualified) = (0usize, 0usize);
-        for style in entries.filter_map(|reference| MirrorStyle::written(prefix, reference)) {
+        for style in styles {
             match style {
                 MirrorStyle::Qualified => qualified += 1,
                 MirrorStyle::Familiar => familiar += 1,

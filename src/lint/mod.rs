@@ -64,12 +64,14 @@ pub fn analyse<'a>(vars: &'a VarsFile, prefix: &MirrorPrefix) -> Vec<EntryFacts<
 
 /// How a file writes its mirrors, from its entries analysed by [`analyse`].
 pub fn mirror_style(entries: &[EntryFacts<'_>], prefix: &MirrorPrefix) -> MirrorStyle {
-    MirrorStyle::of(
-        prefix,
-        entries
-            .iter()
-            .filter_map(|facts| facts.reference.as_ref().ok()),
-    )
+    MirrorStyle::most_common(entries.iter().filter_map(|facts| {
+        match (&facts.reference, &facts.upstream) {
+            (Ok(reference), Some(Ok(upstream))) => {
+                MirrorStyle::written_for(prefix, reference, upstream)
+            }
+            _ => None,
+        }
+    }))
 }
 
 /// Lints a loaded `vars.yml`: its load problems, then every entry.
