@@ -207,11 +207,14 @@ impl RateLimits {
             state.window = window.or(state.window);
         }
         if status != 429
+            && (pass.manifest_get || state.blocks_all)
             && told.is_none_or(|(count, _)| count.is_none())
             && state.remaining == Some(0)
         {
             // The zero was our guess after a 429 from a registry that does not count
-            // aloud; it let this request through, so the block is over.
+            // aloud; it let this request, one the block held, through, so the block is
+            // over. A blob or tag list the block never held proves nothing: Docker Hub's
+            // blobs come from a CDN that says nothing of the limit.
             state.remaining = None;
         }
         if let Some((count, window)) = header("ratelimit-limit").map(parse_quota) {
@@ -378,6 +381,28 @@ mod tests {
         let started = std::time::Instant::now();
         let after = limits.before_send("r", "r", true).await;
         assert!(after.is_ok() && started.elapsed() >= Duration::from_millis(700));
+    }
+
+    #[tokio::test]
+    async fn a_blob_answered_during_a_manifest_block_does_not_lift_it() {
+        let limits = RateLimits::new(Duration::from_secs(60));
+        let first = pass(&limits).await.unwrap();
+        let retry_after = headers(&[("retry-after", "1")]);
+        limits
+            .after_response(&first, "r", 429, &retry_after)
+            .unwrap();
+        drop(first);
+        // A blob GET still goes (the limit counts manifests only) and its answer, as a
+        // CDN's, says nothing of the limit.
+        let blob = limits.before_send("r", "r", false).await.unwrap();
+        limits
+            .after_response(&blob, "r", 200, &HeaderMap::new())
+            .unwrap();
+        drop(blob);
+        assert!(
+            pass(&limits).await.is_none(),
+            "a manifest GET went before the 429's second was up"
+        );
     }
 
     #[tokio::test]
