@@ -222,22 +222,32 @@ impl ByteClasses {
     fn of(nfa: &regex_automata::nfa::thompson::NFA) -> ByteClasses {
         use regex_automata::nfa::thompson::State;
         let mut classes = ByteClasses([0; 256]);
+        // A state splits the bytes by which of its ranges takes them, whatever states
+        // they lead to: states with the same ranges split alike. A bounded repetition
+        // (`[^\s:@]{0,255}`) repeats the same few hundred times, so each distinct list
+        // of ranges refines once.
+        let mut seen: std::collections::HashSet<Vec<(u8, u8)>> = Default::default();
         for state in nfa.states() {
-            match state {
-                State::ByteRange { trans } => {
-                    classes.refine(|b| u32::from(trans.matches_byte(b)));
-                }
-                State::Sparse(sparse) => classes.refine(|b| {
-                    sparse
-                        .transitions
-                        .iter()
-                        .position(|t| t.matches_byte(b))
-                        .map_or(0, |at| at as u32 + 1)
-                }),
+            let ranges: Vec<(u8, u8)> = match state {
+                State::ByteRange { trans } => vec![(trans.start, trans.end)],
+                State::Sparse(sparse) => sparse
+                    .transitions
+                    .iter()
+                    .map(|t| (t.start, t.end))
+                    .collect(),
                 State::Dense(dense) => {
                     classes.refine(|b| dense.transitions[usize::from(b)].as_u32());
+                    continue;
                 }
-                _ => {}
+                _ => continue,
+            };
+            if seen.insert(ranges.clone()) {
+                classes.refine(|b| {
+                    ranges
+                        .iter()
+                        .position(|&(start, end)| (start..=end).contains(&b))
+                        .map_or(0, |at| at as u32 + 1)
+                });
             }
         }
         if !nfa.look_set_any().is_empty() {
