@@ -258,12 +258,24 @@ impl<'m> PlainManager<'m> {
         found: &re2::Match,
         text: &'a str,
     ) -> PlainFields<'a> {
+        self.fields_at(regex, found, text, 0)
+    }
+
+    /// [`PlainManager::fields`] read from `text`, which holds the file's bytes from
+    /// `offset` on (one match's worth of them, say).
+    pub fn fields_at<'a>(
+        &'a self,
+        regex: usize,
+        found: &re2::Match,
+        text: &'a str,
+        offset: usize,
+    ) -> PlainFields<'a> {
         std::array::from_fn(|field| match &self.constants[field] {
             Some(constant) => Some(constant.as_str()),
             None => self.groups[regex][field]
                 .and_then(|index| found.groups.get(index).cloned().flatten())
                 .filter(|range| !range.is_empty())
-                .map(|range| &text[range]),
+                .map(|range| &text[range.start - offset..range.end - offset]),
         })
     }
 }
