@@ -429,16 +429,44 @@ fn any_without_templates(plain: &PlainManager<'_>, text: &str, extraction: &mut 
 }
 
 fn groups_of(regex: &re2::Pattern, found: &re2::Match, text: &str) -> Groups {
+    groups_at(regex, found, text, 0)
+}
+
+/// [`groups_of`] read from `text`, which holds the file's bytes from `offset` on.
+fn groups_at(regex: &re2::Pattern, found: &re2::Match, text: &str, offset: usize) -> Groups {
     regex
         .capture_names()
         .zip(&found.groups)
         .filter_map(|(name, range)| {
-            let value = range
-                .clone()
-                .map_or(Value::Undefined, |r| Value::Str(text[r].to_string()));
+            let value = range.clone().map_or(Value::Undefined, |r| {
+                Value::Str(text[r.start - offset..r.end - offset].to_string())
+            });
             Some((name?.to_string(), value))
         })
         .collect()
+}
+
+/// The dep the `any` strategy makes of `found`, a match of `manager`'s pattern `regex`,
+/// read from `text`, which holds the file's bytes from `offset` on; `None` when it is
+/// dropped (a template throws, or `isValidDependency` fails).
+pub(crate) fn dep_of_match(
+    manager: &Manager,
+    regex: usize,
+    found: &re2::Match,
+    text: &str,
+    offset: usize,
+    package_file: &str,
+) -> Option<Dep> {
+    let groups = groups_at(&manager.regexes[regex], found, text, offset);
+    let mut dep = create_dependency(manager, &groups, package_file).ok()?;
+    if !dep.is_valid() {
+        return None;
+    }
+    if takes_package_name(dep.dep_name.as_deref(), dep.package_name.as_deref()) {
+        dep.dep_name = dep.package_name.clone();
+        dep.dep_name_from_package_name = true;
+    }
+    Some(dep)
 }
 
 fn matches(regex: &re2::Pattern, text: &str, extraction: &mut Extraction) -> Vec<re2::Match> {

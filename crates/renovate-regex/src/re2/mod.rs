@@ -347,6 +347,15 @@ pub fn match_all(pattern: &Pattern, haystack: &str) -> Vec<Match> {
     matches
 }
 
+/// The match the exec loop finds when it searches from `start`, for a pattern that
+/// cannot match the empty string (`None` for one that can: its loop does not advance).
+pub fn match_from(pattern: &Pattern, haystack: &str, start: usize) -> Option<Match> {
+    if pattern.can_match_empty {
+        return None;
+    }
+    non_empty_matches_from(&pattern.regex, haystack, start, 1).pop()
+}
+
 /// Haystacks from this size are searched from two places at once.
 const SPLIT_AT_LEAST: usize = 256 * 1024;
 
