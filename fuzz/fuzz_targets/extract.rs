@@ -1,5 +1,5 @@
 //! Extraction with an arbitrary manager over arbitrary text never panics, and every
-//! dep's span holds its replaceString.
+//! dep's span is a slice of the text (its replaceString).
 #![no_main]
 use libfuzzer_sys::fuzz_target;
 
@@ -15,8 +15,8 @@ fuzz_target!(|data: &str| {
     let view = img_mirror::renovate::view_file(&config, "vars.yml", text);
     for run in &view.runs {
         for dep in &run.extraction.deps {
-            if let (Some(span), Some(replace)) = (&dep.span, &dep.replace_string) {
-                assert_eq!(&text[span.clone()], &**replace);
+            if dep.span.is_some() {
+                assert!(dep.replace_string(text).is_some(), "{:?}", dep.span);
             }
         }
     }

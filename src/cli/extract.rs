@@ -4,7 +4,7 @@
 use std::fmt::Write as _;
 
 use img_mirror::extract::{ExtractReport, FileExtract, Scope, extract};
-use img_mirror::renovate::extract::Dep;
+use img_mirror::renovate::extract::DepWithText;
 
 use super::args::{ExtractArgs, ExtractFormat};
 use super::workspace::Workspace;
@@ -35,7 +35,7 @@ fn json_text(report: &ExtractReport) -> String {
     #[serde(rename_all = "camelCase")]
     struct PackageFile<'a> {
         package_file: &'a str,
-        deps: &'a [Dep],
+        deps: Vec<DepWithText<'a>>,
     }
     #[derive(serde::Serialize)]
     struct PackageFiles<'a> {
@@ -48,7 +48,12 @@ fn json_text(report: &ExtractReport) -> String {
                 if !run.extraction.deps.is_empty() {
                     regex.push(PackageFile {
                         package_file: &file.package_file,
-                        deps: &run.extraction.deps,
+                        deps: run
+                            .extraction
+                            .deps
+                            .iter()
+                            .map(|dep| dep.with_text(&file.text))
+                            .collect(),
                     });
                 }
             }

@@ -44,7 +44,7 @@ pub fn auto_replace(
     dep_index: usize,
     bump: &Bump,
 ) -> Result<String, ReplaceFailure> {
-    let (replace_string, new_string) = replacement(manager, &deps[dep_index], bump)?;
+    let (replace_string, new_string) = replacement(manager, text, &deps[dep_index], bump)?;
 
     let mut last_reason = String::from("replaceString not found in the file");
     let mut search = text.find(&replace_string);
@@ -73,13 +73,15 @@ pub fn auto_replace(
     Err(ReplaceFailure::NotVerified(last_reason))
 }
 
-/// The text Renovate searches for and the text it writes instead.
+/// The text Renovate searches for and the text it writes instead, for a dep extracted
+/// from `text`.
 pub fn replacement(
     manager: &Manager,
+    text: &str,
     dep: &Dep,
     bump: &Bump,
 ) -> Result<(String, String), ReplaceFailure> {
-    let replace_string = replace_string(dep)?;
+    let replace_string = replace_string(dep, text)?;
     let mut new = String::new();
     write_new_string(
         manager,
@@ -92,10 +94,10 @@ pub fn replacement(
     Ok((replace_string.to_string(), new))
 }
 
-/// `upgrade.replaceString ?? currentValue ?? currentDigest`.
-fn replace_string(dep: &Dep) -> Result<&str, ReplaceFailure> {
-    dep.replace_string
-        .as_deref()
+/// `upgrade.replaceString ?? currentValue ?? currentDigest`, for a dep extracted from
+/// `text`.
+fn replace_string<'a>(dep: &'a Dep, text: &'a str) -> Result<&'a str, ReplaceFailure> {
+    dep.replace_string(text)
         .or(dep.current_value.as_deref())
         .or(dep.current_digest.as_deref())
         .ok_or(ReplaceFailure::NoReplaceString)
@@ -552,7 +554,7 @@ fn prove_run_on_new_text(
     let mut planned: Vec<(std::ops::Range<usize>, usize)> = Vec::with_capacity(before.len());
     let mut bumps: Vec<Option<Bump>> = vec![None; before.len()];
     for (index, dep) in before.iter().enumerate() {
-        let Ok(replace_string) = replace_string(dep) else {
+        let Ok(replace_string) = replace_string(dep, text) else {
             continue;
         };
         if let Some(span) = dep
@@ -701,7 +703,7 @@ fn prove_run_in_place(
         let old = &text[span.clone()];
         // A dep whose match is not rewritten comes back as it was: its match and
         // everything its templates read are the same in the new text.
-        if replace_string(dep).ok() != Some(old) {
+        if replace_string(dep, text).ok() != Some(old) {
             continue;
         }
         let bump = bumper.bump(dep);
@@ -922,7 +924,7 @@ mod tests {
         let bumper = Bumper::new(&m);
         // The shortcut applies: every bump only swaps bytes the pattern cannot tell apart.
         for dep in deps {
-            let (old, new) = replacement(&m, dep, &bumper.bump(dep)).unwrap();
+            let (old, new) = replacement(&m, &text, dep, &bumper.bump(dep)).unwrap();
             assert!(
                 bumper
                     .classes

@@ -37,9 +37,8 @@ pub struct Dep {
     pub dep_type: Option<Box<str>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub indentation: Option<Box<str>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub replace_string: Option<Box<str>>,
-    /// Byte range of `replace_string`'s match in the file (ours, not Renovate's).
+    /// Byte range in the file of the match the dep was made from, whose text is
+    /// Renovate's `replaceString` ([`Dep::replace_string`]).
     #[serde(skip)]
     pub span: Option<Range<usize>>,
     /// `depName` was copied from `packageName` after extraction (`massageDepNames`).
@@ -48,6 +47,22 @@ pub struct Dep {
 }
 
 impl Dep {
+    /// Renovate's `replaceString`: the text of the match the dep was made from, in
+    /// `text`, the file it was extracted from. Kept as a span rather than a copy: it is
+    /// most of the file again (1.3 MB for 10,000 entries).
+    pub fn replace_string<'t>(&self, text: &'t str) -> Option<&'t str> {
+        self.span.clone().and_then(|span| text.get(span))
+    }
+
+    /// The dep as Renovate prints it, `replaceString` included: `text` is the file
+    /// it was extracted from.
+    pub fn with_text<'a>(&'a self, text: &'a str) -> DepWithText<'a> {
+        DepWithText {
+            dep: self,
+            replace_string: self.replace_string(text),
+        }
+    }
+
     /// The name the docker datasource looks up: `packageName`, else `depName`, trimmed.
     pub fn lookup_name(&self) -> Option<&str> {
         self.package_name
@@ -183,6 +198,16 @@ pub enum DropReason {
     Template(TemplateError),
     /// `isValidDependency` failed: a TRACE log, nothing else.
     Invalid(Box<Dep>),
+}
+
+/// A dep with the text of its `replaceString`, serialised as Renovate prints a dep.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DepWithText<'a> {
+    #[serde(flatten)]
+    dep: &'a Dep,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    replace_string: Option<&'a str>,
 }
 
 /// The result of running one manager over one file.
@@ -374,11 +399,10 @@ fn add_candidate(
     manager: &Manager,
     package_file: &str,
     extraction: &mut Extraction,
-    (groups, replace_string, span): Candidate,
+    (groups, span): Candidate,
 ) {
     match create_dependency(manager, &groups, package_file) {
         Ok(mut dep) => {
-            dep.replace_string = replace_string.map(String::into_boxed_str);
             dep.span = span;
             keep_if_valid(extraction, dep);
         }
@@ -419,7 +443,6 @@ fn any_without_templates(plain: &PlainManager<'_>, text: &str, extraction: &mut 
                     dep.set(field, value.to_string());
                 }
             }
-            dep.replace_string = Some(text[found.whole.clone()].into());
             dep.span = Some(found.whole.clone());
             if keep_if_valid(extraction, dep) {
                 extraction.plain_matches.push((index, found));
@@ -480,19 +503,15 @@ fn matches(regex: &re2::Pattern, text: &str, extraction: &mut Extraction) -> Vec
     found
 }
 
-type Candidate = (Groups, Option<String>, Option<Range<usize>>);
+/// A dep's groups, and the span of its `replaceString` when it has one.
+type Candidate = (Groups, Option<Range<usize>>);
 
 /// The `any` strategy: each match becomes its dep at once. A list of every match's
 /// groups first would hold them all (6 MB for 10,000 matches of a templated manager).
 fn any(manager: &Manager, text: &str, package_file: &str, extraction: &mut Extraction) {
     for regex in &manager.regexes {
         for found in matches(regex, text, extraction) {
-            let whole = found.whole.clone();
-            let candidate = (
-                groups_of(regex, &found, text),
-                Some(text[whole.clone()].to_string()),
-                Some(whole),
-            );
+            let candidate = (groups_of(regex, &found, text), Some(found.whole.clone()));
             add_candidate(manager, package_file, extraction, candidate);
         }
     }
@@ -512,11 +531,7 @@ fn recursive(
         return;
     }
     let Some(regex) = manager.regexes.get(index) else {
-        out.push((
-            combined,
-            Some(text.to_string()),
-            Some(offset..offset + text.len()),
-        ));
+        out.push((combined, Some(offset..offset + text.len())));
         return;
     };
     for found in matches(regex, text, extraction) {
@@ -553,19 +568,12 @@ fn combination(manager: &Manager, text: &str, extraction: &mut Extraction) -> Ve
             };
             let replace = key
                 .is_some_and(|v| matches!(v, Value::Str(s) if !s.is_empty()))
-                .then(|| (text[whole.clone()].to_string(), whole.clone()));
+                .then(|| whole.clone());
             merged = Some(match merged.take() {
-                None => (
-                    groups,
-                    replace.as_ref().map(|r| r.0.clone()),
-                    replace.map(|r| r.1),
-                ),
-                Some((mut base, base_string, base_span)) => {
+                None => (groups, replace),
+                Some((mut base, base_span)) => {
                     base.extend(groups);
-                    match replace {
-                        Some((string, span)) => (base, Some(string), Some(span)),
-                        None => (base, base_string, base_span),
-                    }
+                    (base, replace.or(base_span))
                 }
             });
         }
@@ -649,14 +657,12 @@ mod tests {
         assert_eq!(a.current_value.as_deref(), Some("11.2.0"));
         assert_eq!(a.current_digest.as_deref(), Some(DIGEST_A));
         assert_eq!(a.datasource.as_deref(), Some("docker"));
-        let span = a.span.clone().unwrap();
-        assert_eq!(Some(&text[span]), a.replace_string.as_deref());
-        assert!(
-            a.replace_string
-                .as_deref()
-                .unwrap()
-                .starts_with("\n  a: quay.io")
-        );
+        let replace_string = a.replace_string(&text).unwrap();
+        assert!(replace_string.starts_with("\n  a: quay.io"));
+        assert!(replace_string.ends_with(DIGEST_A));
+        let printed = serde_json::to_value(a.with_text(&text)).unwrap();
+        assert_eq!(printed["replaceString"], replace_string);
+        assert_eq!(printed["depName"], "grafana/grafana");
     }
 
     #[test]
@@ -747,10 +753,11 @@ mod tests {
             "matchStrings": ["name: (?<depName>\\S+)", "tag: (?<currentValue>\\S+)"],
             "datasourceTemplate": "docker"
         }));
-        let result = extract(&m, "name: nginx\ntag: 1.27\n", "x");
+        let text = "name: nginx\ntag: 1.27\n";
+        let result = extract(&m, text, "x");
         assert_eq!(result.deps.len(), 1);
         assert_eq!(result.deps[0].dep_name.as_deref(), Some("nginx"));
-        assert_eq!(result.deps[0].replace_string.as_deref(), Some("tag: 1.27"));
+        assert_eq!(result.deps[0].replace_string(text), Some("tag: 1.27"));
     }
 
     #[test]

@@ -405,7 +405,7 @@ fn non_empty_matches_on_two_cores(regex: &Regex, haystack: &str) -> Vec<Match> {
     while !haystack.is_char_boundary(middle) {
         middle += 1;
     }
-    let ((mut matches, mut at), from_middle) = std::thread::scope(|scope| {
+    let ((mut matches, mut at), mut from_middle) = std::thread::scope(|scope| {
         let second_half =
             scope.spawn(|| non_empty_matches_from(regex, haystack, middle, MAX_MATCHES));
         let first_half = non_empty_matches_until(regex, haystack, 0, MAX_MATCHES, middle);
@@ -424,8 +424,8 @@ fn non_empty_matches_on_two_cores(regex: &Regex, haystack: &str) -> Vec<Match> {
         };
         if searched_from <= position {
             let wanted = MAX_MATCHES - matches.len();
-            matches.extend(from_middle[next..].iter().take(wanted).cloned());
             let middle_stopped_at_cap = from_middle.len() == MAX_MATCHES;
+            matches.extend(from_middle.drain(next..).take(wanted));
             if matches.len() < MAX_MATCHES && middle_stopped_at_cap {
                 let resume = matches.last().map_or(position, |m| m.whole.end);
                 let wanted = MAX_MATCHES - matches.len();
