@@ -397,7 +397,7 @@ fn ours(compiled: &re2::Pattern, haystack: &str) -> Run {
                 .capture_names()
                 .enumerate()
                 .filter_map(|(index, name)| {
-                    let text = found.groups.get(index).cloned().flatten();
+                    let text = found.group_range(index);
                     Some((name?.to_string(), text.map(|r| haystack[r].to_string())))
                 })
                 .collect();

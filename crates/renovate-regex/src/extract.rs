@@ -298,7 +298,7 @@ impl<'m> PlainManager<'m> {
         std::array::from_fn(|field| match &self.constants[field] {
             Some(constant) => Some(constant.as_str()),
             None => self.groups[regex][field]
-                .and_then(|index| found.groups.get(index).cloned().flatten())
+                .and_then(|index| found.group_range(index))
                 .filter(|range| !range.is_empty())
                 .map(|range| &text[range.start - offset..range.end - offset]),
         })
@@ -459,9 +459,9 @@ fn groups_of(regex: &re2::Pattern, found: &re2::Match, text: &str) -> Groups {
 fn groups_at(regex: &re2::Pattern, found: &re2::Match, text: &str, offset: usize) -> Groups {
     regex
         .capture_names()
-        .zip(&found.groups)
+        .zip(found.group_ranges())
         .filter_map(|(name, range)| {
-            let value = range.clone().map_or(Value::Undefined, |r| {
+            let value = range.map_or(Value::Undefined, |r| {
                 Value::Str(text[r.start - offset..r.end - offset].to_string())
             });
             Some((name?.to_string(), value))

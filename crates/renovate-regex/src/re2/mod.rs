@@ -291,7 +291,34 @@ impl ByteClasses {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Match {
     pub whole: std::ops::Range<usize>,
-    pub groups: Vec<Option<std::ops::Range<usize>>>,
+    /// Every group's span, group 0 included. A check holds 10,000 matches at once, so
+    /// the offsets are `u32`: a haystack is under 4 GiB ([`match_all`]).
+    groups: Box<[GroupSpan]>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct GroupSpan {
+    start: u32,
+    end: u32,
+}
+
+impl GroupSpan {
+    /// A group that did not participate.
+    const ABSENT: GroupSpan = GroupSpan {
+        start: u32::MAX,
+        end: u32::MAX,
+    };
+
+    fn of(range: Option<std::ops::Range<usize>>) -> GroupSpan {
+        range.map_or(GroupSpan::ABSENT, |range| GroupSpan {
+            start: range.start as u32,
+            end: range.end as u32,
+        })
+    }
+
+    fn range(self) -> Option<std::ops::Range<usize>> {
+        (self != GroupSpan::ABSENT).then_some(self.start as usize..self.end as usize)
+    }
 }
 
 impl Match {
@@ -301,24 +328,46 @@ impl Match {
                 .get(0)
                 .expect("group 0 always participates")
                 .range(),
-            groups: captures.iter().map(|g| g.map(|m| m.range())).collect(),
+            groups: captures
+                .iter()
+                .map(|g| GroupSpan::of(g.map(|m| m.range())))
+                .collect(),
         }
+    }
+
+    /// The byte range of group `index`, `None` when it did not participate.
+    pub fn group_range(&self, index: usize) -> Option<std::ops::Range<usize>> {
+        self.groups.get(index)?.range()
+    }
+
+    /// Every group's byte range, by group index (group 0, the whole match, first).
+    pub fn group_ranges(&self) -> impl Iterator<Item = Option<std::ops::Range<usize>>> + '_ {
+        self.groups.iter().map(|span| span.range())
     }
 
     /// The text of the named group, `None` when it did not participate.
     pub fn group<'h>(&self, pattern: &Pattern, name: &str, haystack: &'h str) -> Option<&'h str> {
-        let index = pattern.group_index(name)?;
-        self.groups
-            .get(index)?
-            .clone()
-            .map(|range| &haystack[range])
+        let range = self.group_range(pattern.group_index(name)?)?;
+        Some(&haystack[range])
     }
+}
+
+/// Offsets are kept as `u32` ([`Match`]); Renovate's own strings are far shorter.
+fn assert_searchable(haystack: &str) {
+    assert!(
+        haystack.len() < u32::MAX as usize,
+        "a haystack of {} bytes: only haystacks under 4 GiB are searched",
+        haystack.len()
+    );
 }
 
 /// All matches the way Renovate's `regexMatchAll` loops `exec` with the `g` flag: each
 /// search starts where the last match ended, an empty match does not advance (so it
 /// repeats until the cap), and at most [`MAX_MATCHES`] are returned.
+///
+/// Panics on a haystack of 4 GiB or more.
 pub fn match_all(pattern: &Pattern, haystack: &str) -> Vec<Match> {
+    assert_searchable(haystack);
     let regex = &pattern.regex;
     if !pattern.can_match_empty {
         return if haystack.len() >= SPLIT_AT_LEAST {
@@ -350,6 +399,7 @@ pub fn match_all(pattern: &Pattern, haystack: &str) -> Vec<Match> {
 /// The match the exec loop finds when it searches from `start`, for a pattern that
 /// cannot match the empty string (`None` for one that can: its loop does not advance).
 pub fn match_from(pattern: &Pattern, haystack: &str, start: usize) -> Option<Match> {
+    assert_searchable(haystack);
     if pattern.can_match_empty {
         return None;
     }
@@ -386,7 +436,7 @@ fn non_empty_matches_until(
             .map(|whole| Match {
                 whole: whole.range(),
                 groups: (0..locations.len())
-                    .map(|group| locations.get(group).map(|(start, end)| start..end))
+                    .map(|group| GroupSpan::of(locations.get(group).map(|(start, end)| start..end)))
                     .collect(),
             });
         at = found.as_ref().map(|m| m.whole.end);
