@@ -5,6 +5,7 @@
 
 use crate::mirror_map::{MirrorPathError, MirrorPrefix};
 use crate::reference::{Reference, ReferenceError};
+use crate::vars::ImageEntry;
 
 /// An entry's value, parsed and placed relative to the mirror prefix.
 #[derive(Debug, Clone)]
@@ -38,7 +39,20 @@ pub enum Unusable<'c> {
 
 impl Classification {
     pub fn of(value: &str, prefix: &MirrorPrefix) -> Classification {
-        let reference = Reference::parse(value);
+        Classification::from_parsed(Reference::parse(value), value, prefix)
+    }
+
+    /// The classification of an `IMAGES` entry, whose reference and upstream share the
+    /// entry's text (a check holds all three for every entry).
+    pub fn of_entry(entry: &ImageEntry, prefix: &MirrorPrefix) -> Classification {
+        Classification::from_parsed(Reference::parse_shared(&entry.value), &entry.value, prefix)
+    }
+
+    fn from_parsed(
+        reference: Result<Reference, ReferenceError>,
+        value: &str,
+        prefix: &MirrorPrefix,
+    ) -> Classification {
         let upstream = match &reference {
             Ok(reference) => prefix.upstream_of(reference),
             // Text that does not parse may still be a mirror path with a reason (an

@@ -50,7 +50,7 @@ impl Side {
     fn of(entry: &ImageEntry) -> Side {
         let parsed = Reference::parse(&entry.value).ok();
         Side {
-            reference: entry.value.clone(),
+            reference: entry.value.to_string(),
             tag: parsed.as_ref().and_then(|r| r.tag().map(str::to_string)),
             digest: parsed.as_ref().and_then(|r| r.digest().map(str::to_string)),
             line: entry.line,

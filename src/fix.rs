@@ -107,7 +107,7 @@ pub fn plan(context: &RepoContext) -> Result<FixPlan, FixError> {
         let Some(entry) = old.image(name) else {
             continue;
         };
-        let classification = Classification::of(&entry.value, &context.mirror_prefix);
+        let classification = Classification::of_entry(entry, &context.mirror_prefix);
         match fix(
             classification.kind(),
             &context.mirror_prefix,
@@ -168,7 +168,7 @@ pub fn plan(context: &RepoContext) -> Result<FixPlan, FixError> {
                 .map(|c| Fix {
                     old: old
                         .image(&c.entry)
-                        .map(|e| e.value.clone())
+                        .map(|e| e.value.to_string())
                         .unwrap_or_default(),
                     entry: c.entry,
                     code: c.code,

@@ -87,10 +87,21 @@ impl MirrorPrefix {
     /// entry is not under the prefix.
     pub fn upstream_of(&self, reference: &Reference) -> Option<Result<Reference, MirrorPathError>> {
         let rest = self.strip(reference)?;
-        Some(self.parse_upstream(rest))
+        Some(self.parse_upstream_in(rest, Some(reference)))
     }
 
     fn parse_upstream(&self, rest: &str) -> Result<Reference, MirrorPathError> {
+        self.parse_upstream_in(rest, None)
+    }
+
+    /// The upstream written as `rest`, which ends `mirror` when one is given: the
+    /// upstream then shares the mirror reference's text (a check holds both for every
+    /// entry).
+    fn parse_upstream_in(
+        &self,
+        rest: &str,
+        mirror: Option<&Reference>,
+    ) -> Result<Reference, MirrorPathError> {
         let prefix = || self.name.clone();
         if rest.is_empty() || rest.starts_with([':', '@']) {
             return Err(MirrorPathError::Empty { prefix: prefix() });
@@ -108,7 +119,10 @@ impl MirrorPrefix {
                 prefix: prefix(),
             });
         }
-        let upstream = Reference::parse(rest).map_err(MirrorPathError::Invalid)?;
+        let upstream = mirror
+            .and_then(|mirror| mirror.parse_suffix(rest))
+            .unwrap_or_else(|| Reference::parse(rest))
+            .map_err(MirrorPathError::Invalid)?;
         if self.covers(&upstream) {
             return Err(MirrorPathError::MirrorOfMirror {
                 upstream: upstream.name(),

@@ -87,7 +87,7 @@ pub async fn verify(
         .collect();
     if options.upstream {
         for entry in &vars.images {
-            let classification = crate::classify::Classification::of(&entry.value, prefix);
+            let classification = crate::classify::Classification::of_entry(entry, prefix);
             let crate::classify::Kind::Direct(reference) = classification.kind() else {
                 continue;
             };

@@ -22,7 +22,7 @@ impl<'a> EntryFacts<'a> {
         let crate::classify::Classification {
             reference,
             upstream,
-        } = crate::classify::Classification::of(&entry.value, prefix);
+        } = crate::classify::Classification::of_entry(entry, prefix);
         EntryFacts {
             entry,
             reference,

@@ -107,7 +107,7 @@ pub fn plan(
         let entry = vars
             .image(name)
             .ok_or_else(|| PlanError::UnknownEntry(name.clone()))?;
-        if !Classification::of(&entry.value, prefix).is_under_prefix() {
+        if !Classification::of_entry(entry, prefix).is_under_prefix() {
             return Err(PlanError::NotMirrored(name.clone(), prefix.to_string()));
         }
     }
@@ -124,7 +124,7 @@ pub fn plan(
             entry: entry.name.clone(),
             reason,
         };
-        let classification = Classification::of(&entry.value, prefix);
+        let classification = Classification::of_entry(entry, prefix);
         let (reference, upstream) = match classification.kind() {
             Kind::Mirrored { mirror, upstream } => (mirror, upstream),
             Kind::Unusable(Unusable::MirrorPath(problem)) => {

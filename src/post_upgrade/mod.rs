@@ -100,7 +100,7 @@ pub async fn post_upgrade(
         .into_iter()
         .filter(|name| {
             report.comparison.new.image(name).is_some_and(|entry| {
-                crate::classify::Classification::of(&entry.value, &context.mirror_prefix)
+                crate::classify::Classification::of_entry(entry, &context.mirror_prefix)
                     .is_under_prefix()
             })
         })

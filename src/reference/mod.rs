@@ -11,6 +11,7 @@ mod grammar;
 
 use std::fmt;
 use std::ops::Range;
+use std::sync::Arc;
 
 use grammar::{is_digest, is_domain, is_hex_identifier, is_path_component, is_tag};
 
@@ -33,9 +34,12 @@ pub struct ReferenceError {
 }
 
 /// A parsed, normalised image reference that remembers how it was written.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub struct Reference {
-    raw: Box<str>,
+    /// The text as written is `text[start..]`: its own copy, or the text of the
+    /// reference it ends (a mirrored entry's upstream), so the two share one copy.
+    text: Arc<str>,
+    start: u32,
     domain: Part,
     path: Part,
     /// The name as written is `raw[..name_end]`.
@@ -73,9 +77,39 @@ enum Part {
     Normalised(Box<str>),
 }
 
+/// Two references are equal when they were written alike: everything else is read
+/// from the text.
+impl PartialEq for Reference {
+    fn eq(&self, other: &Reference) -> bool {
+        self.raw() == other.raw()
+    }
+}
+
+impl Eq for Reference {}
+
 impl Reference {
     /// Parses `raw` by the distribution/reference grammar and normalises its name.
     pub fn parse(raw: &str) -> Result<Reference, ReferenceError> {
+        Reference::parse_in(&Arc::from(raw), 0)
+    }
+
+    /// [`Reference::parse`], keeping `text` itself as the reference's copy.
+    pub fn parse_shared(text: &Arc<str>) -> Result<Reference, ReferenceError> {
+        Reference::parse_in(text, 0)
+    }
+
+    /// Parses the text this reference ends with, `suffix` (a slice of [`Reference::raw`]),
+    /// sharing this reference's copy of it. `None` when `suffix` is not such a slice.
+    pub fn parse_suffix(&self, suffix: &str) -> Option<Result<Reference, ReferenceError>> {
+        let raw = self.raw();
+        let offset = (suffix.as_ptr() as usize).checked_sub(raw.as_ptr() as usize)?;
+        (offset + suffix.len() == raw.len())
+            .then(|| Reference::parse_in(&self.text, self.start as usize + offset))
+    }
+
+    /// Parses `text[start..]`, keeping `text` as the reference's copy.
+    fn parse_in(text: &Arc<str>, start: usize) -> Result<Reference, ReferenceError> {
+        let raw = &text[start..];
         let fail = |reason: String| ReferenceError {
             raw: raw.to_string(),
             reason,
@@ -157,8 +191,8 @@ impl Reference {
             ));
         }
 
-        // `raw` is longer than any span in it only when it is over 4 GiB.
-        if u32::try_from(raw.len()).is_err() {
+        // `text` is longer than any span in it only when it is over 4 GiB.
+        if u32::try_from(text.len()).is_err() {
             return Err(fail("it is longer than 4 GiB".into()));
         }
         // `domain` and `path` are slices of `raw`: where they start in it.
@@ -186,7 +220,8 @@ impl Reference {
             )));
         }
         Ok(Reference {
-            raw: raw.into(),
+            text: text.clone(),
+            start: start as u32,
             domain: domain_part,
             path: path_part,
             name_end: name.len() as u32,
@@ -197,7 +232,7 @@ impl Reference {
 
     fn part<'a>(&'a self, part: &'a Part) -> &'a str {
         match part {
-            Part::Written(span) => &self.raw[span.range()],
+            Part::Written(span) => &self.raw()[span.range()],
             Part::DockerHub => DOCKER_HUB,
             Part::Normalised(text) => text,
         }
@@ -205,7 +240,7 @@ impl Reference {
 
     /// The text as written.
     pub fn raw(&self) -> &str {
-        &self.raw
+        &self.text[self.start as usize..]
     }
     /// Registry host (and port), normalised: `docker.io` for Docker Hub.
     pub fn domain(&self) -> &str {
@@ -220,10 +255,10 @@ impl Reference {
         format!("{}/{}", self.domain(), self.path())
     }
     pub fn tag(&self) -> Option<&str> {
-        self.tag_span.map(|span| &self.raw[span.range()])
+        self.tag_span.map(|span| &self.raw()[span.range()])
     }
     pub fn digest(&self) -> Option<&str> {
-        self.digest_span.map(|span| &self.raw[span.range()])
+        self.digest_span.map(|span| &self.raw()[span.range()])
     }
     /// Byte span of the name as written (before any normalisation).
     pub fn name_span(&self) -> Range<usize> {
@@ -237,11 +272,11 @@ impl Reference {
     }
     /// The name exactly as written, without tag or digest.
     pub fn written_name(&self) -> &str {
-        &self.raw[self.name_span()]
+        &self.raw()[self.name_span()]
     }
     /// What follows the name as written: `:tag@digest`, either, or nothing.
     pub fn tag_and_digest(&self) -> &str {
-        &self.raw[self.name_end as usize..]
+        &self.raw()[self.name_end as usize..]
     }
     /// True when the registry host carries an explicit port (`host:5000`).
     pub fn has_port(&self) -> bool {
@@ -255,7 +290,7 @@ impl Reference {
 
 impl fmt::Display for Reference {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.raw)
+        f.write_str(self.raw())
     }
 }
 
@@ -355,6 +390,25 @@ mod tests {
         assert_eq!(parse("[::1]:5000/foo").domain(), "[::1]:5000");
         assert!(parse("[::1]:5000/foo").has_port());
         assert!(!parse("quay.io/foo").has_port());
+    }
+
+    /// An upstream parsed from the end of its mirror entry shares the entry's text and
+    /// is the reference a parse of its own text gives.
+    #[test]
+    fn a_suffix_shares_the_text_it_ends() {
+        let raw = format!("quay.io/cki/mirror/grafana/grafana:11.2.0@sha256:{DIGEST_HEX}");
+        let mirror = parse(&raw);
+        let rest = &mirror.raw()["quay.io/cki/mirror/".len()..];
+        let upstream = mirror.parse_suffix(rest).unwrap().unwrap();
+        assert_eq!(upstream, parse(rest));
+        assert!(Arc::ptr_eq(&upstream.text, &mirror.text));
+        assert_eq!(upstream.name(), "docker.io/grafana/grafana");
+        assert_eq!(upstream.tag(), Some("11.2.0"));
+        assert_eq!(&upstream.raw()[upstream.name_span()], "grafana/grafana");
+        assert_eq!(upstream.to_string(), rest);
+        // Not the end of the mirror's text: a slice of something else, or of its middle.
+        assert!(mirror.parse_suffix("grafana/grafana:11.2.0").is_none());
+        assert!(mirror.parse_suffix(&mirror.raw()[19..34]).is_none());
     }
 
     #[test]

@@ -147,7 +147,7 @@ fn verify(old: &VarsFile, new_text: &str, name: &str, value: &str) -> Result<(),
     let Some(new) = loaded.vars else {
         return fail(format!("{} no longer loads", old.path.display()));
     };
-    if new.image(name).map(|e| e.value.as_str()) != Some(value) {
+    if new.image(name).map(|e| &*e.value) != Some(value) {
         return fail(format!(
             "{IMAGES_KEY}.{name} does not read back as {value:?}"
         ));

@@ -36,7 +36,9 @@ pub fn is_valid_entry_name(name: &str) -> bool {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ImageEntry {
     pub name: String,
-    pub value: String,
+    /// Shared with the entry's parsed reference ([`crate::classify::Classification`]),
+    /// which keeps the same text.
+    pub value: Arc<str>,
     /// Where the value starts (or the name, when the value spans lines).
     pub line: usize,
     pub column: usize,
@@ -499,7 +501,7 @@ impl Builder {
             match value {
                 Node::String(value) => entries.push(ImageEntry {
                     name,
-                    value,
+                    value: value.into(),
                     line: at.line,
                     column: at.column,
                     value_span: span,
@@ -665,7 +667,7 @@ IMAGES:
         assert_eq!(names, ["grafana", "ubi"]);
         let ubi = &vars.images[1];
         assert_eq!((ubi.line, ubi.column), (9, 9));
-        assert_eq!(&GOOD[ubi.value_span.clone().unwrap()], ubi.value);
+        assert_eq!(&GOOD[ubi.value_span.clone().unwrap()], &*ubi.value);
     }
 
     #[test]
@@ -784,7 +786,7 @@ IMAGES:
     fn values_the_scanner_cannot_place_keep_a_line_but_no_span() {
         let loaded = parse_text("MP_APPROVED_REGISTRIES: []\nIMAGES:\n  a: >-\n    x:1\n");
         let vars = loaded.vars.unwrap();
-        assert_eq!(vars.images[0].value, "x:1");
+        assert_eq!(&*vars.images[0].value, "x:1");
         assert_eq!(vars.images[0].line, 3);
         assert!(vars.images[0].value_span.is_none());
     }
