@@ -10,11 +10,12 @@
 //! - block mappings of `key:` or `key: scalar`, the root one at column 0;
 //! - block sequences of `- scalar`, more indented than their key or beside it;
 //! - plain scalars of `A-Za-z0-9_./+~` then `A-Za-z0-9_./:@+=-`, not ending in `:`,
-//!   each followed by nothing, or by spaces and an optional `# comment`.
+//!   and quoted scalars (`"..."` without `\\` or `"` inside, `'...'` without `'`)
+//!   on one line, each followed by nothing, or by spaces and an optional `# comment`.
 //!
-//! Scalars resolve as serde_yaml resolves them: a word that starts with a letter is a
-//! string unless it is a null or boolean spelling; anything else (a number, say) is
-//! handed to serde_yaml alone. The tests hold the reader to serde_yaml on generated
+//! Plain scalars resolve as serde_yaml resolves them: a word that starts with a
+//! letter is a string unless it is a null or boolean spelling; anything else (a
+//! number, say) is handed to serde_yaml alone. A quoted scalar is always a string. The tests hold the reader to serde_yaml on generated
 //! documents.
 
 use super::Node;
@@ -179,7 +180,7 @@ impl Frame {
     fn add(&mut self, content: Content<'_>) -> Option<()> {
         match (self, content) {
             (Frame::Mapping { pairs, pending, .. }, Content::Entry { key, value }) => {
-                let key = resolve(key)?;
+                let key = resolve(Scalar::Plain(key))?;
                 match value {
                     Some(value) => pairs.push((key, resolve(value)?)),
                     None => *pending = Some(key),
@@ -215,10 +216,17 @@ enum Content<'a> {
     /// `key:` (`value` none: a block or null follows) or `key: value`.
     Entry {
         key: &'a str,
-        value: Option<&'a str>,
+        value: Option<Scalar<'a>>,
     },
     /// `- value`.
-    Item(&'a str),
+    Item(Scalar<'a>),
+}
+
+/// A scalar as written: its text without the quotes.
+#[derive(Debug, Clone, Copy)]
+enum Scalar<'a> {
+    Plain(&'a str),
+    Quoted(&'a str),
 }
 
 impl<'a> Content<'a> {
@@ -247,13 +255,29 @@ impl<'a> Content<'a> {
 }
 
 /// What follows `- ` or `key: `: nothing (`Some(None)`), a comment (`Some(None)`), or
-/// a plain scalar with an optional comment (`Some(Some(scalar))`).
-fn after_indicator(text: &str) -> Option<Option<&str>> {
+/// a scalar with an optional comment (`Some(Some(scalar))`).
+fn after_indicator(text: &str) -> Option<Option<Scalar<'_>>> {
     let text = text.trim_start_matches(' ');
     if text.is_empty() || text.starts_with('#') {
         return Some(None);
     }
     let first = text.as_bytes()[0];
+    if let quote @ (b'"' | b'\'') = first {
+        // Escapes (`\` in double quotes, `''` in single) and line breaks are left to
+        // serde_yaml: without them the text between the quotes is the string.
+        let inside = &text[1..];
+        let close = inside
+            .bytes()
+            .position(|b| b == quote || (quote == b'"' && b == b'\\'))?;
+        if inside.as_bytes()[close] != quote {
+            return None;
+        }
+        let after = &inside[close + 1..];
+        if quote == b'\'' && after.starts_with('\'') {
+            return None;
+        }
+        return ends_well(after).then_some(Some(Scalar::Quoted(&inside[..close])));
+    }
     if !(first.is_ascii_alphanumeric() || matches!(first, b'_' | b'.' | b'/' | b'+' | b'~')) {
         return None;
     }
@@ -265,14 +289,22 @@ fn after_indicator(text: &str) -> Option<Option<&str>> {
     if scalar.ends_with(':') || scalar.starts_with("...") {
         return None;
     }
-    // A comment needs a space before its `#`.
-    let rest = after.trim_start_matches(' ');
-    let ends_well = rest.is_empty() || (rest.starts_with('#') && after.starts_with(' '));
-    ends_well.then_some(Some(scalar))
+    ends_well(after).then_some(Some(Scalar::Plain(scalar)))
 }
 
-/// The node serde_yaml makes of a plain scalar.
-fn resolve(plain: &str) -> Option<Node> {
+/// Whether what follows a scalar on its line is nothing, or spaces and a comment (a
+/// comment needs a space before its `#`).
+fn ends_well(after: &str) -> bool {
+    let rest = after.trim_start_matches(' ');
+    rest.is_empty() || (rest.starts_with('#') && after.starts_with(' '))
+}
+
+/// The node serde_yaml makes of a scalar.
+fn resolve(scalar: Scalar<'_>) -> Option<Node> {
+    let plain = match scalar {
+        Scalar::Quoted(text) => return Some(Node::String(text.to_string())),
+        Scalar::Plain(plain) => plain,
+    };
     const NULL_OR_BOOLEAN: [&str; 9] = [
         "null", "Null", "NULL", "true", "True", "TRUE", "false", "False", "FALSE",
     ];
@@ -309,7 +341,11 @@ mod tests {
         for text in [
             "a: b\n  continued\n",
             "a:\n\tb: c\n",
-            "a: 'quoted'\n",
+            "a: 'it''s'\n",
+            "a: \"esc\\\"aped\"\n",
+            "a: \"two\n  lines\"\n",
+            "a: \"x\"y\n",
+            "a: 'x'#c\n",
             "a: [1, 2]\n",
             "a: b # ok\nc: d#e\n",
             "a: &x b\nc: *x\n",
@@ -356,8 +392,12 @@ mod tests {
             "0x1",
             "-k",
         ];
-        const SCALARS: [&str; 26] = [
+        const SCALARS: [&str; 30] = [
             "x",
+            "a #b",
+            "it's",
+            "say \"hi\"",
+            "",
             "quay.io/cki/mirror/nginx:1.27@sha256:0a2f",
             "1",
             "1.5",
@@ -403,7 +443,14 @@ mod tests {
                 let step = [1, 2, 2, 4][random.below(4)];
                 match random.below(if depth < 3 { 6 } else { 3 }) {
                     0 => lines.push(format!("{pad}{key}:")),
-                    1 | 2 => lines.push(format!("{pad}{key}: {}", random.pick(&SCALARS))),
+                    1 | 2 => {
+                        let scalar = random.pick(&SCALARS);
+                        lines.push(match random.below(4) {
+                            0 => format!("{pad}{key}: \"{scalar}\""),
+                            1 => format!("{pad}{key}: '{scalar}'"),
+                            _ => format!("{pad}{key}: {scalar}"),
+                        });
+                    }
                     3 => {
                         lines.push(format!("{pad}{key}:"));
                         mapping(random, indent + step, depth + 1, lines);
@@ -441,7 +488,7 @@ mod tests {
                     4 => format!("{key}: {scalar} {scalar}"),
                     5 => format!("{key}: {scalar}#c"),
                     6 => "-".to_string(),
-                    _ => format!("{key}: '{scalar}'"),
+                    _ => format!("{key}: '{scalar}"),
                 };
                 lines.insert(at, broken);
             }
