@@ -386,7 +386,8 @@ impl Builder {
             self.missing(APPROVED_KEY);
             return None;
         };
-        let block = scan::sequence_block(&self.text, APPROVED_KEY);
+        let text = self.text.clone();
+        let block = scan::sequence_block(&text, APPROVED_KEY);
         let key_at = Position::of_key(block.as_ref());
         let Node::Sequence(items) = node else {
             self.wrong_type(
@@ -426,7 +427,8 @@ impl Builder {
             self.missing(IMAGES_KEY);
             return None;
         };
-        let block = scan::mapping_block(&self.text, IMAGES_KEY);
+        let text = self.text.clone();
+        let block = scan::mapping_block(&text, IMAGES_KEY);
         let key_at = Position::of_key(block.as_ref());
         let pairs = match node {
             Node::Mapping(pairs) => pairs,

@@ -7,6 +7,7 @@
 //! disagrees, so an unusual layout costs precision (no span, no in-place edit), never
 //! correctness.
 
+use std::borrow::Cow;
 use std::ops::Range;
 
 /// One line of the file, without its line break.
@@ -49,11 +50,12 @@ pub(crate) enum Style {
     DoubleQuoted,
 }
 
-/// A scalar written on one line: its decoded value and the span of its text
-/// (inside the quotes when quoted).
+/// A scalar written on one line: its decoded value (the text itself unless quoting
+/// changed it: a large file's values are not copied) and the span of its text (inside
+/// the quotes when quoted).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct Scalar {
-    pub value: String,
+pub(crate) struct Scalar<'a> {
+    pub value: Cow<'a, str>,
     pub span: Range<usize>,
     pub style: Style,
     pub line: usize,
@@ -62,30 +64,30 @@ pub(crate) struct Scalar {
 
 /// One `key: value` line of a block mapping.
 #[derive(Debug, Clone)]
-pub(crate) struct MapEntry {
-    pub key: String,
+pub(crate) struct MapEntry<'a> {
+    pub key: Cow<'a, str>,
     pub line: usize,
     pub column: usize,
     /// `None` when the value is not a single-line scalar (block scalar, flow, alias, ...).
-    pub value: Option<Scalar>,
+    pub value: Option<Scalar<'a>>,
 }
 
 /// A top-level key and what the scanner found under it.
 #[derive(Debug, Clone)]
-pub(crate) struct Block {
+pub(crate) struct Block<'a> {
     pub key_line: usize,
     pub key_column: usize,
     /// Entries of a block mapping, or items of a block sequence (`key` empty).
-    pub entries: Vec<MapEntry>,
+    pub entries: Vec<MapEntry<'a>>,
 }
 
 /// Finds the top-level `key:` line and scans the block under it as a mapping.
-pub(crate) fn mapping_block(text: &str, key: &str) -> Option<Block> {
+pub(crate) fn mapping_block<'a>(text: &'a str, key: &str) -> Option<Block<'a>> {
     scan_block(text, key, BlockKind::Mapping)
 }
 
 /// Finds the top-level `key:` line and scans the block under it as a sequence.
-pub(crate) fn sequence_block(text: &str, key: &str) -> Option<Block> {
+pub(crate) fn sequence_block<'a>(text: &'a str, key: &str) -> Option<Block<'a>> {
     scan_block(text, key, BlockKind::Sequence)
 }
 
@@ -95,7 +97,7 @@ enum BlockKind {
     Sequence,
 }
 
-fn scan_block(text: &str, key: &str, kind: BlockKind) -> Option<Block> {
+fn scan_block<'a>(text: &'a str, key: &str, kind: BlockKind) -> Option<Block<'a>> {
     let mut lines = lines(text);
     let (key_line, rest) = lines.find_map(|line| {
         let body = line.text.strip_prefix('\u{feff}').unwrap_or(line.text);
@@ -148,7 +150,7 @@ fn scan_block(text: &str, key: &str, kind: BlockKind) -> Option<Block> {
             BlockKind::Sequence if is_item => {
                 let value_offset = offset_in_line + 1;
                 Some(MapEntry {
-                    key: String::new(),
+                    key: Cow::Borrowed(""),
                     line: line.number,
                     column: column_of(line.text, offset_in_line),
                     value: scalar_at(&line, value_offset),
@@ -177,7 +179,7 @@ fn is_empty_after_node_properties(rest: &str) -> bool {
 
 /// Splits `key: rest` (plain or quoted key) and returns the decoded key and the text
 /// after the colon. `None` when the line is not a simple mapping entry.
-fn split_key(body: &str) -> Option<(String, &str)> {
+fn split_key(body: &str) -> Option<(Cow<'_, str>, &str)> {
     let (key, after_key) = match body.chars().next()? {
         '"' | '\'' => {
             let quoted = quoted_scalar(body, 0)?;
@@ -188,7 +190,7 @@ fn split_key(body: &str) -> Option<(String, &str)> {
         }
         _ => {
             let colon = find_mapping_colon(body)?;
-            (body[..colon].trim_end().to_string(), &body[colon..])
+            (Cow::Borrowed(body[..colon].trim_end()), &body[colon..])
         }
     };
     let after_key = after_key.trim_start_matches([' ', '\t']);
@@ -207,7 +209,7 @@ fn find_mapping_colon(body: &str) -> Option<usize> {
 }
 
 /// The single-line scalar starting at or after `offset` in `line`, if it is one.
-fn scalar_at(line: &Line<'_>, offset: usize) -> Option<Scalar> {
+fn scalar_at<'a>(line: &Line<'a>, offset: usize) -> Option<Scalar<'a>> {
     let text = line.text;
     let value_start = offset + (text[offset..].len() - text[offset..].trim_start().len());
     let rest = &text[value_start..];
@@ -230,7 +232,7 @@ fn scalar_at(line: &Line<'_>, offset: usize) -> Option<Scalar> {
                 return None;
             }
             let span = value_start..value_start + plain.len();
-            (plain.to_string(), span.clone(), Style::Plain, span.end)
+            (Cow::Borrowed(plain), span.clone(), Style::Plain, span.end)
         }
     };
     let trailing = text[end..].trim_start();
@@ -257,8 +259,17 @@ fn comment_start(plain: &str) -> Option<usize> {
 /// A quoted scalar starting at `start`: its decoded value and the byte just past the
 /// closing quote. `None` for escapes it does not know or a quote that does not close on
 /// this line; the caller then has no span, which is safe.
-fn quoted_scalar(text: &str, start: usize) -> Option<(String, usize)> {
+fn quoted_scalar(text: &str, start: usize) -> Option<(Cow<'_, str>, usize)> {
     let quote = text[start..].chars().next()?;
+    // Without an escape (`\` in double quotes, `''` in single) the value is the text
+    // between the quotes.
+    let inside = &text[start + 1..];
+    if let Some(close) = inside.find(|c| c == quote || (quote == '"' && c == '\\'))
+        && inside[close..].starts_with(quote)
+        && !(quote == '\'' && inside[close + 1..].starts_with('\''))
+    {
+        return Some((Cow::Borrowed(&inside[..close]), start + 1 + close + 1));
+    }
     let mut value = String::new();
     let mut chars = text[start + 1..].char_indices();
     while let Some((index, c)) = chars.next() {
@@ -269,10 +280,10 @@ fn quoted_scalar(text: &str, start: usize) -> Option<(String, usize)> {
                     value.push('\'');
                     chars.next();
                 } else {
-                    return Some((value, absolute + 1));
+                    return Some((Cow::Owned(value), absolute + 1));
                 }
             }
-            ('"', '"') => return Some((value, absolute + 1)),
+            ('"', '"') => return Some((Cow::Owned(value), absolute + 1)),
             ('"', '\\') => {
                 let (_, escaped) = chars.next()?;
                 value.push(match escaped {
@@ -300,12 +311,12 @@ mod tests {
         let text = "A: 1\nIMAGES:\n  one: a:1 # c\n  \"two\": 'b:2'\n  three: \"c\\\"d\"\nB: 2\n";
         let block = mapping_block(text, "IMAGES").unwrap();
         assert_eq!(block.key_line, 2);
-        let keys: Vec<_> = block.entries.iter().map(|e| e.key.as_str()).collect();
+        let keys: Vec<_> = block.entries.iter().map(|e| &*e.key).collect();
         assert_eq!(keys, ["one", "two", "three"]);
         let values: Vec<_> = block
             .entries
             .iter()
-            .map(|e| e.value.as_ref().unwrap().value.as_str())
+            .map(|e| &*e.value.as_ref().unwrap().value)
             .collect();
         assert_eq!(values, ["a:1", "b:2", "c\"d"]);
         for entry in &block.entries {
