@@ -144,5 +144,15 @@ pub fn check(inputs: Inputs<'_>, prepared: Prepared<'_>) -> Vec<Diagnostic> {
     for check in after_proof {
         check(&ctx, &mut out);
     }
+    drop_in_background(ctx.view);
     out
+}
+
+/// Drops `value` on a thread of its own. Freeing a 10,000-entry file's deps takes 3 ms
+/// that the findings need not wait for, and a command that exits first never pays it.
+fn drop_in_background<T: Send + 'static>(value: T) {
+    // Should no thread start, the closure, and `value` with it, drops here.
+    let _ = std::thread::Builder::new()
+        .name("drop".into())
+        .spawn(move || drop(value));
 }
