@@ -105,9 +105,23 @@ impl Scope {
     }
 
     /// Whether this scope is one of the namespaces containers/image lists for the
-    /// normalised repository name `name` (`docker.io/library/x`).
+    /// normalised repository name `name` (`docker.io/library/x`), worked out without
+    /// building them ([`namespaces`] builds a string for each): `check` asks it of
+    /// every entry.
     pub fn covers_name(&self, name: &str) -> bool {
-        namespaces(name).any(|namespace| namespace == self.raw)
+        match self.raw.strip_prefix("*.") {
+            // `*.` and a domain the host is under.
+            Some(domain) => {
+                let host = name.split('/').next().unwrap_or(name);
+                let host = host.split(':').next().unwrap_or(host);
+                host.strip_suffix(domain)
+                    .is_some_and(|head| head.ends_with('.'))
+            }
+            // The name or one of its parents, down to the host.
+            None => name
+                .strip_prefix(self.raw.as_str())
+                .is_some_and(|rest| rest.is_empty() || rest.starts_with('/')),
+        }
     }
 }
 
@@ -328,6 +342,35 @@ mod tests {
                 let reference = Reference::parse(&format!("{input}{suffix}")).unwrap();
                 let listed: Vec<String> = namespaces(&reference.name()).collect();
                 assert_eq!(listed, expected, "{input}{suffix}");
+            }
+        }
+        // A scope covers a name exactly when it is one of the name's namespaces.
+        let names: Vec<String> = table
+            .iter()
+            .map(|(input, _)| Reference::parse(input).unwrap().name())
+            .collect();
+        let mut scopes: Vec<&str> = table
+            .iter()
+            .flat_map(|(_, listed)| listed.iter().copied())
+            .collect();
+        scopes.extend([
+            "*.",
+            "docker.io/lib",
+            "quay.io/",
+            "*.ample.com",
+            "example.com:8443",
+        ]);
+        for name in &names {
+            for scope in &scopes {
+                let scope = Scope {
+                    raw: scope.to_string(),
+                };
+                assert_eq!(
+                    scope.covers_name(name),
+                    namespaces(name).any(|namespace| namespace == scope.raw),
+                    "{} over {name}",
+                    scope.raw
+                );
             }
         }
     }

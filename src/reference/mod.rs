@@ -90,12 +90,12 @@ impl Eq for Reference {}
 impl Reference {
     /// Parses `raw` by the distribution/reference grammar and normalises its name.
     pub fn parse(raw: &str) -> Result<Reference, ReferenceError> {
-        Reference::parse_in(&Arc::from(raw), 0)
+        Reference::parse_in(&Arc::from(raw), 0, None)
     }
 
     /// [`Reference::parse`], keeping `text` itself as the reference's copy.
     pub fn parse_shared(text: &Arc<str>) -> Result<Reference, ReferenceError> {
-        Reference::parse_in(text, 0)
+        Reference::parse_in(text, 0, None)
     }
 
     /// Parses the text this reference ends with, `suffix` (a slice of [`Reference::raw`]),
@@ -104,12 +104,25 @@ impl Reference {
         let raw = self.raw();
         let offset = (suffix.as_ptr() as usize).checked_sub(raw.as_ptr() as usize)?;
         (offset + suffix.len() == raw.len())
-            .then(|| Reference::parse_in(&self.text, self.start as usize + offset))
+            .then(|| Reference::parse_in(&self.text, self.start as usize + offset, Some(self)))
     }
 
-    /// Parses `text[start..]`, keeping `text` as the reference's copy.
-    fn parse_in(text: &Arc<str>, start: usize) -> Result<Reference, ReferenceError> {
+    /// Parses `text[start..]`, keeping `text` as the reference's copy. `ending`: a
+    /// reference whose text ends with this one's, already checked: its characters, and
+    /// its tag and digest where they are this one's, need no second look.
+    fn parse_in(
+        text: &Arc<str>,
+        start: usize,
+        ending: Option<&Reference>,
+    ) -> Result<Reference, ReferenceError> {
         let raw = &text[start..];
+        // Where `ending`'s spans fall in `raw`.
+        let checked = |span: &Range<usize>, of: fn(&Reference) -> Option<Range<usize>>| {
+            ending.is_some_and(|ending| {
+                let shift = ending.raw().len() - raw.len();
+                of(ending) == Some(span.start + shift..span.end + shift)
+            })
+        };
         let fail = |reason: String| ReferenceError {
             raw: raw.to_string(),
             reason,
@@ -118,9 +131,9 @@ impl Reference {
             return Err(fail("it is empty".into()));
         }
         // Printable ASCII, as nearly every reference is, holds neither; only other text
-        // needs the Unicode tables.
-        let printable_ascii = raw.bytes().all(|b| b.is_ascii_graphic());
-        if !printable_ascii
+        // needs the Unicode tables. The end of a checked reference was checked with it.
+        let needs_unicode_check = ending.is_none() && !raw.bytes().all(|b| b.is_ascii_graphic());
+        if needs_unicode_check
             && let Some(bad) = raw.chars().find(|c| c.is_whitespace() || c.is_control())
         {
             return Err(fail(format!("it contains {bad:?}")));
@@ -130,7 +143,9 @@ impl Reference {
             Some(at) => (&raw[..at], Some(at + 1..raw.len())),
             None => (raw, None),
         };
-        if let Some(span) = &digest_span {
+        if let Some(span) = &digest_span
+            && !checked(span, Reference::digest_span)
+        {
             let digest = &raw[span.clone()];
             if !is_digest(digest) {
                 return Err(fail(format!(
@@ -147,7 +162,9 @@ impl Reference {
             Some(colon) => (&name_and_tag[..colon], Some(colon + 1..name_and_tag.len())),
             None => (name_and_tag, None),
         };
-        if let Some(span) = &tag_span {
+        if let Some(span) = &tag_span
+            && !checked(span, Reference::tag_span)
+        {
             let tag = &raw[span.clone()];
             if !is_tag(tag) {
                 return Err(fail(format!(

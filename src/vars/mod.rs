@@ -442,7 +442,8 @@ impl Builder {
         };
         let mut scanned = block.map(|b| b.entries).unwrap_or_default().into_iter();
         let mut entries: Vec<ImageEntry> = Vec::with_capacity(pairs.len());
-        let mut first_line_of: std::collections::HashMap<String, usize> = Default::default();
+        let mut first_line_of: std::collections::HashMap<String, usize> =
+            std::collections::HashMap::with_capacity(pairs.len());
         for (key, value) in pairs {
             let name = match key {
                 Node::String(name) => name,

@@ -250,10 +250,9 @@ fn scalar_at<'a>(line: &Line<'a>, offset: usize) -> Option<Scalar<'a>> {
 
 /// A plain scalar ends at ` #`; a `#` inside a word is part of it.
 fn comment_start(plain: &str) -> Option<usize> {
-    plain
-        .char_indices()
-        .find(|&(index, c)| c == '#' && plain[..index].ends_with([' ', '\t']))
-        .map(|(index, _)| index)
+    let bytes = plain.as_bytes();
+    memchr::memchr_iter(b'#', bytes)
+        .find(|&index| index > 0 && matches!(bytes[index - 1], b' ' | b'\t'))
 }
 
 /// A quoted scalar starting at `start`: its decoded value and the byte just past the
