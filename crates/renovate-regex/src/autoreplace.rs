@@ -767,6 +767,18 @@ mod tests {
         }))
     }
 
+    /// The view of `text` with `m` its only manager.
+    fn one_run(m: &Manager, text: &str) -> FileView {
+        FileView {
+            runs: vec![ManagerRun {
+                config_index: 0,
+                manager: m.clone(),
+                extraction: extract(m, text, "x"),
+            }],
+            ..FileView::default()
+        }
+    }
+
     fn digest(c: char) -> String {
         format!("sha256:{}", c.to_string().repeat(64))
     }
@@ -908,15 +920,7 @@ mod tests {
             &hex("e91")[2..],
             hex("48c"),
         );
-        let extraction = extract(&m, &text, "x");
-        let view = FileView {
-            runs: vec![ManagerRun {
-                config_index: 0,
-                manager: m.clone(),
-                extraction,
-            }],
-            ..FileView::default()
-        };
+        let view = one_run(&m, &text);
         let deps = &view.runs[0].extraction.deps;
         let bumper = Bumper::new(&m);
         // The shortcut applies: every bump only swaps bytes the pattern cannot tell apart.
@@ -965,14 +969,7 @@ mod tests {
             digest('3'),
             &"e91".repeat(21)[..62],
         );
-        let view = FileView {
-            runs: vec![ManagerRun {
-                config_index: 0,
-                manager: m.clone(),
-                extraction: extract(&m, &text, "x"),
-            }],
-            ..FileView::default()
-        };
+        let view = one_run(&m, &text);
         let bumper = Bumper::new(&m);
         let prefix = "quay.io/cki/mirror/";
         let in_place = prove_run_in_place(&view.runs[0], &bumper, 0, &text, "x", prefix)
@@ -996,14 +993,7 @@ mod tests {
             digest('1'),
             digest('3')
         );
-        let view = FileView {
-            runs: vec![ManagerRun {
-                config_index: 0,
-                manager: m.clone(),
-                extraction: extract(&m, &text, "x"),
-            }],
-            ..FileView::default()
-        };
+        let view = one_run(&m, &text);
         let bumper = Bumper::new(&m);
         let prefix = "quay.io/cki/mirror/";
         assert_eq!(bumper.next_tag("9").as_deref(), Some("10"));

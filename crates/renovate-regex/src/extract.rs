@@ -63,6 +63,15 @@ impl Dep {
         }
     }
 
+    /// `massageDepNames`, after extraction: a dep named only by its packageName takes
+    /// it as its depName ([`takes_package_name`]).
+    fn massage_dep_name(&mut self) {
+        if takes_package_name(self.dep_name.as_deref(), self.package_name.as_deref()) {
+            self.dep_name = self.package_name.clone();
+            self.dep_name_from_package_name = true;
+        }
+    }
+
     /// The name the docker datasource looks up: `packageName`, else `depName`, trimmed.
     pub fn lookup_name(&self) -> Option<&str> {
         self.package_name
@@ -386,10 +395,7 @@ pub fn extract(manager: &Manager, text: &str, package_file: &str) -> Extraction 
         }
     }
     for dep in &mut extraction.deps {
-        if takes_package_name(dep.dep_name.as_deref(), dep.package_name.as_deref()) {
-            dep.dep_name = dep.package_name.clone();
-            dep.dep_name_from_package_name = true;
-        }
+        dep.massage_dep_name();
     }
     extraction
 }
@@ -485,10 +491,7 @@ pub(crate) fn dep_of_match(
     if !dep.is_valid() {
         return None;
     }
-    if takes_package_name(dep.dep_name.as_deref(), dep.package_name.as_deref()) {
-        dep.dep_name = dep.package_name.clone();
-        dep.dep_name_from_package_name = true;
-    }
+    dep.massage_dep_name();
     Some(dep)
 }
 
