@@ -13,6 +13,7 @@ mod emit;
 mod node;
 mod parse;
 mod reach;
+mod span_groups;
 mod tables;
 mod unicode;
 
@@ -75,6 +76,8 @@ pub struct Pattern {
     /// RE2's reading of the pattern, for [`Pattern::attempts`].
     tree: std::sync::Arc<parse::Node>,
     reach: std::sync::Arc<OnceLock<Option<reach::Program>>>,
+    /// The groups of a found match over ASCII text, where the tree is covered.
+    span_groups: Option<std::sync::Arc<span_groups::SpanGroups>>,
 }
 
 impl Pattern {
@@ -189,6 +192,8 @@ pub fn compile(
             other => PatternError::unsupported(format!("internal error: {other}")),
         })?;
     let can_match_empty = emit::nullable(&parsed.node);
+    let span_groups =
+        span_groups::SpanGroups::compile(&parsed.node, parsed.names.len()).map(std::sync::Arc::new);
     Ok(Pattern {
         source: pattern.to_string(),
         regex,
@@ -199,6 +204,7 @@ pub fn compile(
         byte_classes: OnceLock::new(),
         tree: std::sync::Arc::new(parsed.node),
         reach: Default::default(),
+        span_groups,
     })
 }
 
@@ -368,14 +374,14 @@ fn assert_searchable(haystack: &str) {
 /// Panics on a haystack of 4 GiB or more.
 pub fn match_all(pattern: &Pattern, haystack: &str) -> Vec<Match> {
     assert_searchable(haystack);
-    let regex = &pattern.regex;
     if !pattern.can_match_empty {
         return if haystack.len() >= SPLIT_AT_LEAST {
-            non_empty_matches_on_two_cores(regex, haystack)
+            non_empty_matches_on_two_cores(pattern, haystack)
         } else {
-            non_empty_matches_from(regex, haystack, 0, MAX_MATCHES)
+            non_empty_matches_from(pattern, haystack, 0, MAX_MATCHES)
         };
     }
+    let regex = &pattern.regex;
     let mut matches = Vec::new();
     let mut start = 0;
     while matches.len() < MAX_MATCHES {
@@ -403,7 +409,7 @@ pub fn match_from(pattern: &Pattern, haystack: &str, start: usize) -> Option<Mat
     if pattern.can_match_empty {
         return None;
     }
-    non_empty_matches_from(&pattern.regex, haystack, start, 1).pop()
+    non_empty_matches_from(pattern, haystack, start, 1).pop()
 }
 
 /// Haystacks from this size are searched from two places at once.
@@ -411,19 +417,25 @@ const SPLIT_AT_LEAST: usize = 256 * 1024;
 
 /// Without empty matches, the exec loop is "search again where the last match ended"
 /// and regex's iterator is exactly that. At most `limit` matches.
-fn non_empty_matches_from(regex: &Regex, haystack: &str, start: usize, limit: usize) -> Vec<Match> {
-    non_empty_matches_until(regex, haystack, start, limit, usize::MAX).0
+fn non_empty_matches_from(
+    pattern: &Pattern,
+    haystack: &str,
+    start: usize,
+    limit: usize,
+) -> Vec<Match> {
+    non_empty_matches_until(pattern, haystack, start, limit, usize::MAX).0
 }
 
 /// The exec loop from `start` until `limit` matches or a match that ends at or past
 /// `stop`; also where the next search would start (`None`: no match is left).
 fn non_empty_matches_until(
-    regex: &Regex,
+    pattern: &Pattern,
     haystack: &str,
     start: usize,
     limit: usize,
     stop: usize,
 ) -> (Vec<Match>, Option<usize>) {
+    let regex = &pattern.regex;
     let mut matches = Vec::new();
     let mut locations = regex.capture_locations();
     let mut at = Some(start);
@@ -431,14 +443,34 @@ fn non_empty_matches_until(
         && matches.len() < limit
         && position < stop
     {
-        let found = regex
-            .captures_read_at(&mut locations, haystack, position)
-            .map(|whole| Match {
-                whole: whole.range(),
-                groups: (0..locations.len())
-                    .map(|group| GroupSpan::of(locations.get(group).map(|(start, end)| start..end)))
-                    .collect(),
-            });
+        // The span first, by the crate's DFAs; its groups from the ASCII program where
+        // it covers them, else from the crate's backtracker.
+        let found = match &pattern.span_groups {
+            Some(program) => regex.find_at(haystack, position).map(|whole| {
+                let groups = program.groups(haystack, whole.range()).unwrap_or_else(|| {
+                    regex
+                        .captures_read_at(&mut locations, haystack, whole.start())
+                        .expect("the span found matches again from its start");
+                    (0..locations.len())
+                        .map(|group| locations.get(group).map(|(start, end)| start..end))
+                        .collect()
+                });
+                Match {
+                    whole: whole.range(),
+                    groups: groups.into_iter().map(GroupSpan::of).collect(),
+                }
+            }),
+            None => regex
+                .captures_read_at(&mut locations, haystack, position)
+                .map(|whole| Match {
+                    whole: whole.range(),
+                    groups: (0..locations.len())
+                        .map(|group| {
+                            GroupSpan::of(locations.get(group).map(|(start, end)| start..end))
+                        })
+                        .collect(),
+                }),
+        };
         at = found.as_ref().map(|m| m.whole.end);
         matches.extend(found);
     }
@@ -450,15 +482,15 @@ fn non_empty_matches_until(
 /// first one also searched from. A search's result depends only on where it starts
 /// (the whole haystack stays visible to look-around), so from that place on both
 /// sequences are the same match for match.
-fn non_empty_matches_on_two_cores(regex: &Regex, haystack: &str) -> Vec<Match> {
+fn non_empty_matches_on_two_cores(pattern: &Pattern, haystack: &str) -> Vec<Match> {
     let mut middle = haystack.len() / 2;
     while !haystack.is_char_boundary(middle) {
         middle += 1;
     }
     let ((mut matches, mut at), mut from_middle) = std::thread::scope(|scope| {
         let second_half =
-            scope.spawn(|| non_empty_matches_from(regex, haystack, middle, MAX_MATCHES));
-        let first_half = non_empty_matches_until(regex, haystack, 0, MAX_MATCHES, middle);
+            scope.spawn(|| non_empty_matches_from(pattern, haystack, middle, MAX_MATCHES));
+        let first_half = non_empty_matches_until(pattern, haystack, 0, MAX_MATCHES, middle);
         let from_middle = second_half.join().expect("matching does not panic");
         (first_half, from_middle)
     });
@@ -479,11 +511,11 @@ fn non_empty_matches_on_two_cores(regex: &Regex, haystack: &str) -> Vec<Match> {
             if matches.len() < MAX_MATCHES && middle_stopped_at_cap {
                 let resume = matches.last().map_or(position, |m| m.whole.end);
                 let wanted = MAX_MATCHES - matches.len();
-                matches.extend(non_empty_matches_from(regex, haystack, resume, wanted));
+                matches.extend(non_empty_matches_from(pattern, haystack, resume, wanted));
             }
             return matches;
         }
-        let (found, after) = non_empty_matches_until(regex, haystack, position, 1, usize::MAX);
+        let (found, after) = non_empty_matches_until(pattern, haystack, position, 1, usize::MAX);
         matches.extend(found);
         at = after;
     }
@@ -642,9 +674,9 @@ mod tests {
         for pattern in patterns {
             let regex = compile(pattern, false, NodeRe2::V1_21).unwrap();
             assert!(!regex.can_match_empty, "{pattern}");
-            let sequential = non_empty_matches_from(&regex.regex, &haystack, 0, MAX_MATCHES);
+            let sequential = non_empty_matches_from(&regex, &haystack, 0, MAX_MATCHES);
             assert_eq!(
-                non_empty_matches_on_two_cores(&regex.regex, &haystack),
+                non_empty_matches_on_two_cores(&regex, &haystack),
                 sequential,
                 "{pattern}"
             );
@@ -658,11 +690,11 @@ mod tests {
         let before = format!("{}b", "a".repeat(149)).repeat(1000);
         let haystack = format!("{before}{}", "y".repeat(before.len()));
         let regex = compile("b(?:yyy){0,1000}|y", false, NodeRe2::V1_21).unwrap();
-        let sequential = non_empty_matches_from(&regex.regex, &haystack, 0, MAX_MATCHES);
+        let sequential = non_empty_matches_from(&regex, &haystack, 0, MAX_MATCHES);
         assert_eq!(sequential.len(), MAX_MATCHES);
         assert_eq!(sequential[999].whole, before.len() - 1..before.len() + 3000);
         assert_eq!(
-            non_empty_matches_on_two_cores(&regex.regex, &haystack),
+            non_empty_matches_on_two_cores(&regex, &haystack),
             sequential
         );
     }
@@ -701,12 +733,73 @@ mod tests {
             let regex = compile(&pattern, case_insensitive, NodeRe2::V1_21).unwrap();
             proptest::prop_assume!(!regex.can_match_empty);
             let haystack = random_text(seed, "abAB \nxyé日", SPLIT_AT_LEAST + (seed % 5000) as usize);
-            let sequential = non_empty_matches_from(&regex.regex, &haystack, 0, MAX_MATCHES);
+            let sequential = non_empty_matches_from(&regex, &haystack, 0, MAX_MATCHES);
             proptest::prop_assert_eq!(
-                non_empty_matches_on_two_cores(&regex.regex, &haystack),
+                non_empty_matches_on_two_cores(&regex, &haystack),
                 sequential,
                 "{}", pattern
             );
+        }
+    }
+
+    /// `(?:a+c|a)*z` over a run of `a`: each place the loop reaches retries the whole
+    /// rest of the run as `a+` before it takes one `a`. The ASCII program gives such a
+    /// span to the crate once it has spent the crate's own bound on steps.
+    #[test]
+    fn a_span_that_would_take_quadratic_time_goes_to_the_crate() {
+        let pattern = compile("(?:a+c|a)*z", false, NodeRe2::V1_21).unwrap();
+        let program = pattern.span_groups.as_ref().unwrap();
+        let short = format!("{}z", "a".repeat(20));
+        assert!(program.groups(&short, 0..short.len()).is_some());
+        let long = format!("{}z", "a".repeat(20_000));
+        assert_eq!(program.groups(&long, 0..long.len()), None);
+        let crates = Pattern {
+            span_groups: None,
+            ..pattern.clone()
+        };
+        assert_eq!(match_all(&pattern, &long), match_all(&crates, &long));
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(400))]
+
+        /// The ASCII program's groups are the crate's backtracker's, match for match,
+        /// on patterns made of what it covers: runs, loops, alternatives, groups in
+        /// loops, lazy repetition, assertions.
+        #[test]
+        fn span_groups_agree_with_the_crates_backtracker(
+            seed in 1u64..u64::MAX,
+            atoms in proptest::collection::vec(0usize..28, 1..5),
+            case_insensitive in proptest::bool::ANY,
+        ) {
+            const ATOMS: [&str; 28] = [
+                "a", "[ab]+", "[ab]*?b", r"\bxy", "(?:ab|a)", "(a|ab)(c|bcd)?", "(x)y?",
+                "b{2,}", "(?:a[bc]){1,3}", "(?:ab?)+?", "(a*)b", r"\s*", r"([^\n]{0,4})",
+                "(?i:Ab)", "$", "^", "((a)|b)+", "(?:x|)y", r"(\w+)\.(\w*)", "(?m:^a)",
+                r"(a\b|ab)", r"(?:\Ba|b)+", r"(?:(a)\B|a)", r"(?:(a)\b|a)",
+                r"(?:(a)$|a)", r"(?:(a)(?m:$)|a)", r"(?:(?m:^)(b)|b)", r"(?:^(b)|b)",
+            ];
+            let pattern: String = atoms.iter().map(|&i| ATOMS[i]).collect();
+            let fast = compile(&pattern, case_insensitive, NodeRe2::V1_21).unwrap();
+            proptest::prop_assume!(fast.span_groups.is_some() && !fast.can_match_empty);
+            let crates = Pattern { span_groups: None, ..fast.clone() };
+            let haystack = random_text(seed, "aabbcxy AB.\n_é", 300 + (seed % 200) as usize);
+            let matches = non_empty_matches_from(&fast, &haystack, 0, MAX_MATCHES);
+            proptest::prop_assert_eq!(
+                &matches,
+                &non_empty_matches_from(&crates, &haystack, 0, MAX_MATCHES),
+                "{}", pattern
+            );
+            // Each ASCII match went through the program, not around it; the others
+            // went to the crate.
+            let program = fast.span_groups.as_ref().unwrap();
+            for found in &matches {
+                let ascii = haystack[found.whole.clone()].is_ascii();
+                proptest::prop_assert_eq!(
+                    program.groups(&haystack, found.whole.clone()).is_some(),
+                    ascii
+                );
+            }
         }
     }
 }

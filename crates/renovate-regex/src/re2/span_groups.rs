@@ -1,0 +1,418 @@
+//! The groups of a match whose span is already known, worked out over ASCII text.
+//!
+//! The `regex` crate finds a match's span with its DFAs cheaply, then runs its bounded
+//! backtracker over the span for the groups. That backtracker steps through the
+//! Thompson NFA of every class's UTF-8 encoding, and clears a bit per NFA state and
+//! byte of the span first: on a manager's pattern it costs five times the search.
+//!
+//! Over ASCII text a class is one byte-table lookup, and a greedy run of one class
+//! (`[^\s:@]*`, `[a-f0-9]{64}`) can be scanned in a tight loop and then given back a
+//! byte at a time. So the parsed tree is compiled once more into a small program of
+//! that shape, and a backtracker runs it in the same priority order as the crate's:
+//! the first path that reaches the end wins, each branch point is tried at most once
+//! per position. Patterns it does not cover (a `\C`, a repetition of something that
+//! can match empty, a program too large) and spans that are not ASCII keep the crate's
+//! backtracker, and so does any span where this one does not end where the crate's
+//! search did, or would take more steps than a few times the crate's bound.
+
+use std::ops::Range;
+
+use super::parse::{Assertion, Node, RepeatOp};
+
+/// Programs are kept small: a counted repetition of something other than one class is
+/// written out copy by copy.
+const MAX_INSTRUCTIONS: usize = 4096;
+/// Spans that would need more bits than this to remember the branch points tried go
+/// to the crate, as its own backtracker hands large spans to its Pike VM.
+const MAX_VISITED_BITS: usize = 1 << 21;
+
+#[derive(Debug, Clone)]
+enum Inst {
+    /// One byte of the class.
+    Class {
+        table: usize,
+        next: usize,
+    },
+    /// `min..=max` bytes of the class, the most first (greedy) or the fewest.
+    Run {
+        table: usize,
+        min: u32,
+        max: u32,
+        greedy: bool,
+        branch: usize,
+        next: usize,
+    },
+    /// Both ways, `first` first.
+    Split {
+        first: usize,
+        second: usize,
+        branch: usize,
+    },
+    Save {
+        slot: usize,
+        next: usize,
+    },
+    Assert {
+        assertion: Assertion,
+        next: usize,
+    },
+    Match,
+}
+
+/// A compiled pattern's program for ASCII spans.
+#[derive(Debug, Clone)]
+pub struct SpanGroups {
+    insts: Vec<Inst>,
+    start: usize,
+    /// Which of the 128 ASCII bytes each class takes.
+    tables: Vec<[bool; 128]>,
+    /// Branch points (runs and splits): each is tried once per position.
+    branches: usize,
+    slots: usize,
+}
+
+enum Frame {
+    Explore {
+        inst: usize,
+        at: usize,
+    },
+    Restore {
+        slot: usize,
+        was: Option<usize>,
+    },
+    /// A run's next length to try: `at` bytes in, counting down (greedy) or up to `last`.
+    Shorter {
+        inst: usize,
+        from: usize,
+        at: usize,
+    },
+    Longer {
+        inst: usize,
+        at: usize,
+        last: usize,
+    },
+}
+
+impl SpanGroups {
+    /// The program of `tree` with `groups` capture groups (the whole match one of them), or
+    /// `None` where the tree has something it does not cover.
+    pub fn compile(tree: &Node, groups: usize) -> Option<SpanGroups> {
+        let mut program = SpanGroups {
+            insts: vec![Inst::Match],
+            start: 0,
+            tables: Vec::new(),
+            branches: 0,
+            slots: 2 * groups,
+        };
+        program.start = program.node(tree, 0)?;
+        Some(program)
+    }
+
+    /// Each group's byte range in the match at `span` of `haystack` (the whole match
+    /// first), or `None` where this program cannot say: the span is not ASCII, or its
+    /// first path to the end does not end where the span does.
+    pub fn groups(&self, haystack: &str, span: Range<usize>) -> Option<Vec<Option<Range<usize>>>> {
+        let bytes = haystack.as_bytes();
+        if !bytes[span.clone()].is_ascii() {
+            return None;
+        }
+        let width = span.len() + 1;
+        if self.branches.saturating_mul(width) > MAX_VISITED_BITS {
+            return None;
+        }
+        // A run retried at many places can make the search quadratic in the span
+        // where the crate's is linear: past a few times the crate's own bound on steps
+        // (an instruction per byte), hand the span to it.
+        let mut budget = 8 * (self.insts.len() + self.branches + 1) * width;
+        let mut visited = vec![0u64; (self.branches * width).div_ceil(64)];
+        let mut slots: Vec<Option<usize>> = vec![None; self.slots];
+        let mut stack = vec![Frame::Explore {
+            inst: self.start,
+            at: span.start,
+        }];
+        let end = span.end;
+        let mut first_visit = |branch: usize, at: usize| {
+            let bit = branch * width + (at - span.start);
+            let (word, mask) = (bit / 64, 1u64 << (bit % 64));
+            let fresh = visited[word] & mask == 0;
+            visited[word] |= mask;
+            fresh
+        };
+        while let Some(frame) = stack.pop() {
+            budget = budget.checked_sub(1)?;
+            let (mut inst, mut at) = match frame {
+                Frame::Explore { inst, at } => (inst, at),
+                Frame::Restore { slot, was } => {
+                    slots[slot] = was;
+                    continue;
+                }
+                Frame::Shorter { inst, from, at } => {
+                    let Inst::Run { min, next, .. } = self.insts[inst] else {
+                        unreachable!("only runs give back")
+                    };
+                    if at > from + min as usize {
+                        stack.push(Frame::Shorter {
+                            inst,
+                            from,
+                            at: at - 1,
+                        });
+                    }
+                    (next, at)
+                }
+                Frame::Longer { inst, at, last } => {
+                    let Inst::Run { next, .. } = self.insts[inst] else {
+                        unreachable!("only runs take more")
+                    };
+                    if at < last {
+                        stack.push(Frame::Longer {
+                            inst,
+                            at: at + 1,
+                            last,
+                        });
+                    }
+                    (next, at)
+                }
+            };
+            loop {
+                budget = budget.checked_sub(1)?;
+                match self.insts[inst] {
+                    Inst::Match => {
+                        if at != end {
+                            return None;
+                        }
+                        slots[0] = Some(span.start);
+                        slots[1] = Some(end);
+                        return Some(
+                            slots
+                                .chunks(2)
+                                .map(|pair| Some(pair[0]?..pair[1]?))
+                                .collect(),
+                        );
+                    }
+                    Inst::Class { table, next } => {
+                        if at < end && self.tables[table][usize::from(bytes[at])] {
+                            (inst, at) = (next, at + 1);
+                        } else {
+                            break;
+                        }
+                    }
+                    Inst::Run {
+                        table,
+                        min,
+                        max,
+                        greedy,
+                        branch,
+                        next,
+                    } => {
+                        if !first_visit(branch, at) {
+                            break;
+                        }
+                        let table = &self.tables[table];
+                        let limit = end.min(at.saturating_add(max as usize));
+                        let taken = bytes[at..limit]
+                            .iter()
+                            .position(|&b| !table[usize::from(b)])
+                            .unwrap_or(limit - at);
+                        budget = budget.checked_sub(taken)?;
+                        if taken < min as usize {
+                            break;
+                        }
+                        let (from, last) = (at, at + taken);
+                        let first = if greedy { last } else { from + min as usize };
+                        if greedy && first > from + min as usize {
+                            stack.push(Frame::Shorter {
+                                inst,
+                                from,
+                                at: first - 1,
+                            });
+                        } else if !greedy && first < last {
+                            stack.push(Frame::Longer {
+                                inst,
+                                at: first + 1,
+                                last,
+                            });
+                        }
+                        (inst, at) = (next, first);
+                    }
+                    Inst::Split {
+                        first,
+                        second,
+                        branch,
+                    } => {
+                        if !first_visit(branch, at) {
+                            break;
+                        }
+                        stack.push(Frame::Explore { inst: second, at });
+                        inst = first;
+                    }
+                    Inst::Save { slot, next } => {
+                        stack.push(Frame::Restore {
+                            slot,
+                            was: slots[slot],
+                        });
+                        slots[slot] = Some(at);
+                        inst = next;
+                    }
+                    Inst::Assert { assertion, next } => {
+                        if !holds(assertion, bytes, at) {
+                            break;
+                        }
+                        inst = next;
+                    }
+                }
+            }
+        }
+        None
+    }
+
+    fn push(&mut self, inst: Inst) -> Option<usize> {
+        if self.insts.len() >= MAX_INSTRUCTIONS {
+            return None;
+        }
+        self.insts.push(inst);
+        Some(self.insts.len() - 1)
+    }
+
+    fn branch(&mut self) -> usize {
+        self.branches += 1;
+        self.branches - 1
+    }
+
+    fn table(&mut self, ranges: &[(u32, u32)]) -> usize {
+        let table = std::array::from_fn(|byte| {
+            let byte = byte as u32;
+            ranges.iter().any(|&(lo, hi)| lo <= byte && byte <= hi)
+        });
+        self.tables.push(table);
+        self.tables.len() - 1
+    }
+
+    /// Compiles `node` to go on to `next`; where it starts.
+    fn node(&mut self, node: &Node, next: usize) -> Option<usize> {
+        match node {
+            Node::Empty => Some(next),
+            Node::Class(ranges) => {
+                let table = self.table(ranges);
+                self.push(Inst::Class { table, next })
+            }
+            Node::AnyByte => None,
+            Node::Assert(assertion) => self.push(Inst::Assert {
+                assertion: *assertion,
+                next,
+            }),
+            Node::Capture { index, sub } => {
+                let slot = 2 * *index as usize;
+                let close = self.push(Inst::Save {
+                    slot: slot + 1,
+                    next,
+                })?;
+                let body = self.node(sub, close)?;
+                self.push(Inst::Save { slot, next: body })
+            }
+            Node::Concat(items) => items
+                .iter()
+                .rev()
+                .try_fold(next, |next, item| self.node(item, next)),
+            Node::Alternate(items) => {
+                let (last, rest) = items.split_last()?;
+                let mut start = self.node(last, next)?;
+                for item in rest.iter().rev() {
+                    let first = self.node(item, next)?;
+                    let branch = self.branch();
+                    start = self.push(Inst::Split {
+                        first,
+                        second: start,
+                        branch,
+                    })?;
+                }
+                Some(start)
+            }
+            Node::Repeat { op, flags, sub } => {
+                if super::emit::nullable(sub) {
+                    return None;
+                }
+                let greedy = Node::greedy(*flags);
+                let (min, max) = match *op {
+                    RepeatOp::Star => (0, None),
+                    RepeatOp::Plus => (1, None),
+                    RepeatOp::Quest => (0, Some(1)),
+                    RepeatOp::Counted { min, max } => (min, max),
+                };
+                if let Node::Class(ranges) = sub.as_ref() {
+                    let table = self.table(ranges);
+                    let branch = self.branch();
+                    return self.push(Inst::Run {
+                        table,
+                        min,
+                        max: max.unwrap_or(u32::MAX),
+                        greedy,
+                        branch,
+                        next,
+                    });
+                }
+                self.repeat(sub, min, max, greedy, next)
+            }
+        }
+    }
+
+    /// `sub` `min` times, then up to `max` more (or any number): the optional copies
+    /// nest, `(x(x)?)?`, as the crate writes them out.
+    fn repeat(
+        &mut self,
+        sub: &Node,
+        min: u32,
+        max: Option<u32>,
+        greedy: bool,
+        next: usize,
+    ) -> Option<usize> {
+        let mut start = match max {
+            None => {
+                // A loop: a split whose one way is the body coming back to it.
+                let split = self.push(Inst::Match)?;
+                let body = self.node(sub, split)?;
+                let branch = self.branch();
+                let (first, second) = if greedy { (body, next) } else { (next, body) };
+                self.insts[split] = Inst::Split {
+                    first,
+                    second,
+                    branch,
+                };
+                split
+            }
+            Some(max) => {
+                let mut start = next;
+                for _ in min..max {
+                    let body = self.node(sub, start)?;
+                    let branch = self.branch();
+                    let (first, second) = if greedy { (body, next) } else { (next, body) };
+                    start = self.push(Inst::Split {
+                        first,
+                        second,
+                        branch,
+                    })?;
+                }
+                start
+            }
+        };
+        for _ in 0..min {
+            start = self.node(sub, start)?;
+        }
+        Some(start)
+    }
+}
+
+/// RE2's assertions, its word boundary ASCII's.
+fn holds(assertion: Assertion, bytes: &[u8], at: usize) -> bool {
+    let word = |i: Option<usize>| {
+        i.and_then(|i| bytes.get(i))
+            .is_some_and(|&b| b.is_ascii_alphanumeric() || b == b'_')
+    };
+    match assertion {
+        Assertion::BeginText => at == 0,
+        Assertion::EndText => at == bytes.len(),
+        Assertion::BeginLine => at == 0 || bytes[at - 1] == b'\n',
+        Assertion::EndLine => at == bytes.len() || bytes[at] == b'\n',
+        Assertion::WordBoundary => word(at.checked_sub(1)) != word(Some(at)),
+        Assertion::NoWordBoundary => word(at.checked_sub(1)) == word(Some(at)),
+    }
+}
