@@ -77,6 +77,12 @@ fn config_regex(pattern: &str) -> Option<(&str, &str, bool)> {
 /// A minimatch glob (`dot: true`, `nocase: true`) as an anchored regex: `**` spans
 /// directories, `*` and `?` stay inside one, `[...]` classes and `{a,b}` alternatives.
 pub fn glob_regex(glob: &str) -> Result<Regex, PatternError> {
+    static COMPILED: crate::memo::Memo<String, Result<Regex, PatternError>> =
+        crate::memo::Memo::new();
+    COMPILED.get(glob.to_string(), || compile_glob(glob))
+}
+
+fn compile_glob(glob: &str) -> Result<Regex, PatternError> {
     // minimatch expands braces first and parses each expansion on its own, so `**`
     // after `{/,}` is a whole path segment in one expansion and not in the other.
     let bodies = expand_braces(glob)

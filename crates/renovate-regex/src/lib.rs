@@ -13,6 +13,7 @@ pub mod docker;
 pub mod extract;
 pub mod file_match;
 pub mod manager;
+mod memo;
 pub mod migrate;
 pub mod near_miss;
 pub mod package_file;

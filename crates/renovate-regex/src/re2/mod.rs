@@ -72,7 +72,7 @@ pub struct Pattern {
     /// `\\B` can put between two bytes of one character.
     matches_bytes: bool,
     can_match_empty: bool,
-    byte_classes: OnceLock<ByteClasses>,
+    byte_classes: std::sync::Arc<OnceLock<ByteClasses>>,
     /// RE2's reading of the pattern, for [`Pattern::attempts`].
     tree: std::sync::Arc<parse::Node>,
     reach: std::sync::Arc<OnceLock<Option<reach::Program>>>,
@@ -150,6 +150,19 @@ pub fn compile(
     case_insensitive: bool,
     engine: NodeRe2,
 ) -> Result<Pattern, PatternError> {
+    type Key = (String, bool, NodeRe2);
+    static COMPILED: crate::memo::Memo<Key, Result<Pattern, PatternError>> =
+        crate::memo::Memo::new();
+    COMPILED.get((pattern.to_string(), case_insensitive, engine), || {
+        compile_uncached(pattern, case_insensitive, engine)
+    })
+}
+
+fn compile_uncached(
+    pattern: &str,
+    case_insensitive: bool,
+    engine: NodeRe2,
+) -> Result<Pattern, PatternError> {
     let rewritten = node::translate(pattern, engine).map_err(|unsupported| {
         PatternError::unsupported(format!(
             "node-re2 expands `{}` from its own Unicode tables, which img-mirror does not carry",
@@ -201,7 +214,7 @@ pub fn compile(
             || (can_match_empty && emit::uses_no_word_boundary(&parsed.node)),
         can_match_empty,
         names: parsed.names,
-        byte_classes: OnceLock::new(),
+        byte_classes: Default::default(),
         tree: std::sync::Arc::new(parsed.node),
         reach: Default::default(),
         span_groups,

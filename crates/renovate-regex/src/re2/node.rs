@@ -7,7 +7,7 @@
 //! properties and script extensions from its own Unicode 17 tables.
 
 /// Which node-re2 rewrite: the one Renovate 39 loads (1.21.4) or Renovate 44's (1.26.1).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum NodeRe2 {
     V1_21,
     V1_26,
