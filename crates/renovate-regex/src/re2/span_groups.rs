@@ -1,19 +1,26 @@
-//! The groups of a match whose span is already known, worked out over ASCII text.
+//! Matches and their groups over ASCII text, without the `regex` crate's backtracker.
 //!
-//! The `regex` crate finds a match's span with its DFAs cheaply, then runs its bounded
-//! backtracker over the span for the groups. That backtracker steps through the
-//! Thompson NFA of every class's UTF-8 encoding, and clears a bit per NFA state and
+//! The `regex` crate finds a match's span with a forward and a reverse DFA, then runs
+//! its bounded backtracker over the span for the groups. That backtracker steps through
+//! the Thompson NFA of every class's UTF-8 encoding, and clears a bit per NFA state and
 //! byte of the span first: on a manager's pattern it costs five times the search.
 //!
 //! Over ASCII text a class is one byte-table lookup, and a greedy run of one class
 //! (`[^\s:@]*`, `[a-f0-9]{64}`) can be scanned in a tight loop and then given back a
 //! byte at a time. So the parsed tree is compiled once more into a small program of
 //! that shape, and a backtracker runs it in the same priority order as the crate's:
-//! the first path that reaches the end wins, each branch point is tried at most once
-//! per position. Patterns it does not cover (a `\C`, a repetition of something that
-//! can match empty, a program too large) and spans that are not ASCII keep the crate's
-//! backtracker, and so does any span where this one does not end where the crate's
-//! search did, or would take more steps than a few times the crate's bound.
+//! the first path that reaches the end wins. It serves two ways:
+//! - [`SpanGroups::groups`]: the groups of a span the crate found, each branch point
+//!   tried at most once per position;
+//! - [`SpanGroups::find_at`]: where every match starts with one of at most three ASCII
+//!   bytes (a manager's pattern usually starts `\n` or a literal), the program tries
+//!   each place that starts with one, in order: the first that matches is the leftmost
+//!   match, and neither DFA runs.
+//!
+//! Patterns it does not cover (a `\C`, a repetition of something that can match empty,
+//! a program too large) keep the crate. So does a search that meets a byte that is not
+//! ASCII, a span whose first path here does not end where the crate's did, and any
+//! work past a few times the crate's own bound on steps.
 
 use std::ops::Range;
 
@@ -69,6 +76,48 @@ pub struct SpanGroups {
     /// Branch points (runs and splits): each is tried once per position.
     branches: usize,
     slots: usize,
+    /// The one to three ASCII bytes every match starts with, if it is so.
+    first_bytes: Option<Vec<u8>>,
+}
+
+/// This program cannot say; the crate can.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct GaveUp;
+
+/// Each group's byte range by group index, the whole match first; `None` for a group
+/// that did not take part.
+pub type GroupRanges = Vec<Option<Range<usize>>>;
+
+enum Outcome {
+    Found(GroupRanges),
+    NoMatch,
+    GaveUp,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Bounds {
+    /// No byte at or past this is read.
+    limit: usize,
+    /// Where the match must end: the crate's span (a first path that ends elsewhere
+    /// means the two disagree).
+    must_end: Option<usize>,
+}
+
+/// The branch points tried, one bit per branch point and place.
+struct Visited {
+    bits: Vec<u64>,
+    origin: usize,
+    width: usize,
+}
+
+impl Visited {
+    fn first(&mut self, branch: usize, at: usize) -> bool {
+        let bit = branch * self.width + (at - self.origin);
+        let (word, mask) = (bit / 64, 1u64 << (bit % 64));
+        let fresh = self.bits[word] & mask == 0;
+        self.bits[word] |= mask;
+        fresh
+    }
 }
 
 enum Frame {
@@ -103,15 +152,25 @@ impl SpanGroups {
             tables: Vec::new(),
             branches: 0,
             slots: 2 * groups,
+            first_bytes: None,
         };
         program.start = program.node(tree, 0)?;
+        let first = first_bytes(tree);
+        let count = first.ascii.iter().filter(|&&b| b).count();
+        if !first.nullable && !first.non_ascii && (1..=3).contains(&count) {
+            program.first_bytes = Some(
+                (0..128u8)
+                    .filter(|&b| first.ascii[usize::from(b)])
+                    .collect(),
+            );
+        }
         Some(program)
     }
 
     /// Each group's byte range in the match at `span` of `haystack` (the whole match
     /// first), or `None` where this program cannot say: the span is not ASCII, or its
     /// first path to the end does not end where the span does.
-    pub fn groups(&self, haystack: &str, span: Range<usize>) -> Option<Vec<Option<Range<usize>>>> {
+    pub fn groups(&self, haystack: &str, span: Range<usize>) -> Option<GroupRanges> {
         let bytes = haystack.as_bytes();
         if !bytes[span.clone()].is_ascii() {
             return None;
@@ -123,23 +182,109 @@ impl SpanGroups {
         // A run retried at many places can make the search quadratic in the span
         // where the crate's is linear: past a few times the crate's own bound on steps
         // (an instruction per byte), hand the span to it.
-        let mut budget = 8 * (self.insts.len() + self.branches + 1) * width;
-        let mut visited = vec![0u64; (self.branches * width).div_ceil(64)];
+        let mut budget = 8 * self.steps_per_byte() * width;
+        let mut visited = Visited {
+            bits: vec![0u64; (self.branches * width).div_ceil(64)],
+            origin: span.start,
+            width,
+        };
+        let bounds = Bounds {
+            limit: span.end,
+            must_end: Some(span.end),
+        };
+        match self.run(bytes, span.start, bounds, &mut budget, Some(&mut visited)) {
+            Outcome::Found(groups) => Some(groups),
+            Outcome::NoMatch | Outcome::GaveUp => None,
+        }
+    }
+
+    /// Bytes a match can start with, when there are at most three of them and all are
+    /// ASCII: the places [`SpanGroups::find_at`] tries.
+    pub fn can_find(&self) -> bool {
+        self.first_bytes.is_some()
+    }
+
+    /// The steps [`SpanGroups::find_at`] may take over `len` bytes before it gives up:
+    /// a few times the crate's own bound (an instruction per byte).
+    pub fn search_budget(&self, len: usize) -> usize {
+        4 * self.steps_per_byte() * (len + 1)
+    }
+
+    /// The leftmost match at or after `from`, and its groups, found without the crate:
+    /// each place that starts with one of the pattern's first bytes is tried in turn,
+    /// its paths in priority order. `Err` where this program cannot say (a byte that
+    /// is not ASCII, or `budget` spent): ask the crate.
+    pub fn find_at(
+        &self,
+        haystack: &str,
+        from: usize,
+        budget: &mut usize,
+    ) -> Result<Option<GroupRanges>, GaveUp> {
+        let Some(first) = &self.first_bytes else {
+            return Err(GaveUp);
+        };
+        let bytes = haystack.as_bytes();
+        let bounds = Bounds {
+            limit: bytes.len(),
+            must_end: None,
+        };
+        let mut at = from;
+        while at < bytes.len() {
+            let rest = &bytes[at..];
+            let Some(offset) = (match first.as_slice() {
+                [a] => memchr::memchr(*a, rest),
+                [a, b] => memchr::memchr2(*a, *b, rest),
+                [a, b, c] => memchr::memchr3(*a, *b, *c, rest),
+                _ => unreachable!("one to three first bytes"),
+            }) else {
+                return Ok(None);
+            };
+            let candidate = at + offset;
+            match self.run(bytes, candidate, bounds, budget, None) {
+                Outcome::Found(groups) => return Ok(Some(groups)),
+                Outcome::NoMatch => at = candidate + 1,
+                Outcome::GaveUp => return Err(GaveUp),
+            }
+        }
+        Ok(None)
+    }
+
+    fn steps_per_byte(&self) -> usize {
+        self.insts.len() + self.branches + 1
+    }
+
+    /// The paths from `start` in priority order until one reaches the end.
+    fn run(
+        &self,
+        bytes: &[u8],
+        start: usize,
+        bounds: Bounds,
+        budget: &mut usize,
+        mut visited: Option<&mut Visited>,
+    ) -> Outcome {
         let mut slots: Vec<Option<usize>> = vec![None; self.slots];
         let mut stack = vec![Frame::Explore {
             inst: self.start,
-            at: span.start,
+            at: start,
         }];
-        let end = span.end;
-        let mut first_visit = |branch: usize, at: usize| {
-            let bit = branch * width + (at - span.start);
-            let (word, mask) = (bit / 64, 1u64 << (bit % 64));
-            let fresh = visited[word] & mask == 0;
-            visited[word] |= mask;
-            fresh
+        let end = bounds.limit;
+        let mut spend = |steps: usize| match budget.checked_sub(steps) {
+            Some(left) => {
+                *budget = left;
+                true
+            }
+            None => false,
+        };
+        // A branch point met again at the same place failed there before (or is on
+        // the path that led here, which only a loop that consumes nothing could do).
+        let mut first_visit = |branch: usize, at: usize| match visited.as_deref_mut() {
+            Some(visited) => visited.first(branch, at),
+            None => true,
         };
         while let Some(frame) = stack.pop() {
-            budget = budget.checked_sub(1)?;
+            if !spend(1) {
+                return Outcome::GaveUp;
+            }
             let (mut inst, mut at) = match frame {
                 Frame::Explore { inst, at } => (inst, at),
                 Frame::Restore { slot, was } => {
@@ -174,28 +319,30 @@ impl SpanGroups {
                 }
             };
             loop {
-                budget = budget.checked_sub(1)?;
+                if !spend(1) {
+                    return Outcome::GaveUp;
+                }
                 match self.insts[inst] {
                     Inst::Match => {
-                        if at != end {
-                            return None;
+                        if bounds.must_end.is_some_and(|must| must != at) {
+                            return Outcome::GaveUp;
                         }
-                        slots[0] = Some(span.start);
-                        slots[1] = Some(end);
-                        return Some(
+                        slots[0] = Some(start);
+                        slots[1] = Some(at);
+                        return Outcome::Found(
                             slots
                                 .chunks(2)
                                 .map(|pair| Some(pair[0]?..pair[1]?))
                                 .collect(),
                         );
                     }
-                    Inst::Class { table, next } => {
-                        if at < end && self.tables[table][usize::from(bytes[at])] {
+                    Inst::Class { table, next } => match bytes[..end].get(at) {
+                        Some(&b) if b >= 0x80 => return Outcome::GaveUp,
+                        Some(&b) if self.tables[table][usize::from(b)] => {
                             (inst, at) = (next, at + 1);
-                        } else {
-                            break;
                         }
-                    }
+                        _ => break,
+                    },
                     Inst::Run {
                         table,
                         min,
@@ -209,11 +356,17 @@ impl SpanGroups {
                         }
                         let table = &self.tables[table];
                         let limit = end.min(at.saturating_add(max as usize));
-                        let taken = bytes[at..limit]
+                        let stop = bytes[at..limit]
                             .iter()
-                            .position(|&b| !table[usize::from(b)])
-                            .unwrap_or(limit - at);
-                        budget = budget.checked_sub(taken)?;
+                            .position(|&b| b >= 0x80 || !table[usize::from(b)]);
+                        let taken = stop.unwrap_or(limit - at);
+                        if stop.is_some() && bytes[at + taken] >= 0x80 {
+                            // The class may take the character: this program cannot say.
+                            return Outcome::GaveUp;
+                        }
+                        if !spend(taken) {
+                            return Outcome::GaveUp;
+                        }
                         if taken < min as usize {
                             break;
                         }
@@ -262,7 +415,7 @@ impl SpanGroups {
                 }
             }
         }
-        None
+        Outcome::NoMatch
     }
 
     fn push(&mut self, inst: Inst) -> Option<usize> {
@@ -398,6 +551,77 @@ impl SpanGroups {
             start = self.node(sub, start)?;
         }
         Some(start)
+    }
+}
+
+/// The bytes a match of a node can start with, and whether it can match empty (then
+/// what follows it starts the match too).
+struct First {
+    ascii: [bool; 128],
+    non_ascii: bool,
+    nullable: bool,
+}
+
+fn first_bytes(node: &Node) -> First {
+    let none = || First {
+        ascii: [false; 128],
+        non_ascii: false,
+        nullable: true,
+    };
+    let union = |mut a: First, b: &First| {
+        for (x, y) in a.ascii.iter_mut().zip(b.ascii) {
+            *x |= y;
+        }
+        a.non_ascii |= b.non_ascii;
+        a
+    };
+    match node {
+        Node::Empty | Node::Assert(_) => none(),
+        Node::Class(ranges) => First {
+            ascii: std::array::from_fn(|b| {
+                let b = b as u32;
+                ranges.iter().any(|&(lo, hi)| lo <= b && b <= hi)
+            }),
+            non_ascii: ranges.iter().any(|&(_, hi)| hi >= 0x80),
+            nullable: false,
+        },
+        Node::AnyByte => First {
+            ascii: [true; 128],
+            non_ascii: true,
+            nullable: false,
+        },
+        Node::Capture { sub, .. } => first_bytes(sub),
+        Node::Repeat { op, sub, .. } => {
+            let mut first = first_bytes(sub);
+            first.nullable |= match op {
+                RepeatOp::Star | RepeatOp::Quest => true,
+                RepeatOp::Plus => false,
+                RepeatOp::Counted { min, .. } => *min == 0,
+            };
+            first
+        }
+        Node::Concat(items) => {
+            let mut first = none();
+            for item in items {
+                let next = first_bytes(item);
+                first = union(first, &next);
+                if !next.nullable {
+                    first.nullable = false;
+                    break;
+                }
+            }
+            first
+        }
+        Node::Alternate(items) => {
+            let mut first = none();
+            first.nullable = false;
+            for item in items {
+                let next = first_bytes(item);
+                first = union(first, &next);
+                first.nullable |= next.nullable;
+            }
+            first
+        }
     }
 }
 
