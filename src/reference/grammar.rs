@@ -37,7 +37,7 @@ pub fn is_digest(digest: &str) -> bool {
             return false;
         }
     }
-    !at_component_start && hex.len() >= 32 && hex.bytes().all(|b| b.is_ascii_hexdigit())
+    !at_component_start && hex.len() >= 32 && every_byte(hex, |b| b.is_ascii_hexdigit())
 }
 
 /// `[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*`
@@ -98,7 +98,7 @@ pub fn is_domain(domain: &str) -> bool {
 
 /// `[a-f0-9]{64}`: an image ID, which Docker refuses as a repository name.
 pub fn is_hex_identifier(name: &str) -> bool {
-    name.len() == 64 && name.bytes().all(is_lower_hex)
+    name.len() == 64 && every_byte(name, is_lower_hex)
 }
 
 /// `sha256:[a-f0-9]{64}`
@@ -106,6 +106,13 @@ pub fn is_pinned_sha256(digest: &str) -> bool {
     digest
         .strip_prefix("sha256:")
         .is_some_and(is_hex_identifier)
+}
+
+/// Whether `test` holds for every byte of `text`, without stopping at the first that
+/// fails: a check with no early exit is vectorised, and a digest is tested this way on
+/// every entry, twice.
+pub fn every_byte(text: &str, test: impl Fn(u8) -> bool) -> bool {
+    text.bytes().fold(true, |all, b| all & test(b))
 }
 
 fn is_host_label(label: &str) -> bool {
