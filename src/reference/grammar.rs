@@ -9,7 +9,10 @@ pub fn is_tag(tag: &str) -> bool {
     let bytes = tag.as_bytes();
     match bytes.split_first() {
         Some((first, rest)) if rest.len() <= 127 => {
-            is_word(*first) && rest.iter().all(|&b| is_word(b) || b == b'.' || b == b'-')
+            is_word(*first)
+                && rest.iter().fold(true, |all, &b| {
+                    all & (is_word(b) | (b == b'.') | (b == b'-'))
+                })
         }
         _ => false,
     }
