@@ -82,10 +82,13 @@ pub fn walk(root: &Path, leave_out: &(dyn Fn(&str) -> bool + Sync)) -> Walked {
 /// a file that is binary, too large or not UTF-8.
 pub fn read_text(path: &Path) -> Option<String> {
     let mut file = std::fs::File::open(path).ok()?;
-    if file.metadata().ok()?.len() > MAX_FILE_BYTES {
+    let size = file.metadata().ok()?.len();
+    if size > MAX_FILE_BYTES {
         return None;
     }
-    let mut bytes = Vec::new();
+    // Sized once: growing by doubling copies a megabyte file four times over and
+    // touches twice its pages.
+    let mut bytes = Vec::with_capacity(size as usize + 1);
     file.by_ref()
         .take(MAX_FILE_BYTES)
         .read_to_end(&mut bytes)

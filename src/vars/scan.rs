@@ -109,6 +109,11 @@ fn scan_block<'a>(text: &'a str, key: &str, kind: BlockKind) -> Option<Block<'a>
         key_column: 1,
         entries: Vec::new(),
     };
+    // At most an entry per line: sized once, a 10,000-entry block is not copied as it
+    // grows (capacity it does not fill is never touched).
+    block
+        .entries
+        .reserve(memchr::memchr_iter(b'\n', text.as_bytes()).count() + 1);
     if !is_empty_after_node_properties(rest) {
         // Flow style or a value on the key's own line: nothing to scan.
         return Some(block);
