@@ -6,13 +6,12 @@
 //! (`doAutoReplace` and `confirmIfDepUpdated`). When none does, the update is abandoned
 //! as an "update failure". This module runs the same steps on a copy of the text.
 
-use std::collections::HashSet;
 
 use super::extract::{Compared, Dep, PlainManager, compared_if_valid, dep_of_match, extract};
 use super::manager::{Manager, Strategy};
 use super::re2::ByteClasses;
 use super::template::{Context, Value};
-use super::{DepRef, FileView, ManagerRun};
+use super::{DepRef, FileView, ManagerRun, VerifiedBumps};
 
 /// The bump to simulate.
 #[derive(Debug, Clone)]
@@ -518,11 +517,18 @@ pub fn prove_bumps(
     text: &str,
     package_file: &str,
     prefix: &str,
-) -> HashSet<DepRef> {
+) -> VerifiedBumps {
     let prefix = format!("{prefix}/");
-    (0..view.runs.len())
-        .flat_map(|run| prove_run(&view.runs[run], run, text, package_file, &prefix))
-        .collect()
+    let by_run = (0..view.runs.len())
+        .map(|run| {
+            let mut verified = vec![false; view.runs[run].extraction.deps.len()];
+            for at in prove_run(&view.runs[run], run, text, package_file, &prefix) {
+                verified[at.dep] = true;
+            }
+            verified
+        })
+        .collect();
+    VerifiedBumps { by_run }
 }
 
 fn prove_run(

@@ -49,6 +49,32 @@ pub struct DepRef {
     pub dep: usize,
 }
 
+/// The deps whose simulated bump verified ([`autoreplace::prove_bumps`]), by run and
+/// dep index: a flag per dep rather than a hashed set, as every dep of a 10,000-entry
+/// file is looked up.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct VerifiedBumps {
+    by_run: Vec<Vec<bool>>,
+}
+
+impl VerifiedBumps {
+    pub fn contains(&self, at: &DepRef) -> bool {
+        self.by_run
+            .get(at.run)
+            .and_then(|deps| deps.get(at.dep))
+            .is_some_and(|&verified| verified)
+    }
+
+    /// How many verified.
+    pub fn len(&self) -> usize {
+        self.by_run.iter().flatten().filter(|&&verified| verified).count()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
 /// How Renovate would see one package file.
 #[derive(Debug, Clone, Default)]
 pub struct FileView {

@@ -8,14 +8,13 @@ pub(crate) mod coverage;
 pub mod repository;
 pub mod rules;
 
-use std::collections::HashSet;
 use std::path::Path;
 use std::sync::Arc;
 
 use crate::diag::Diagnostic;
 use crate::lint::EntryFacts;
 use crate::mirror_map::MirrorPrefix;
-use crate::renovate::FileView;
+use crate::renovate::{FileView, VerifiedBumps};
 use crate::renovate::config::RenovateConfig;
 use crate::vars::VarsFile;
 
@@ -28,7 +27,7 @@ pub struct RenovateContext<'a> {
     pub view: Arc<FileView>,
     /// Deps whose simulated bump verified in [`Prepared`]'s one-pass simulation (empty
     /// until the checks that read it).
-    pub proven_bumps: HashSet<DepRef>,
+    pub proven_bumps: VerifiedBumps,
     pub coverage: Coverage<'a>,
     /// Where each manager's matchStrings gave up in the vars file, by run, worked out
     /// once for the rules that explain them.
@@ -66,7 +65,7 @@ impl RenovateContext<'_> {
 }
 
 /// The proof of the simulated bumps: the deps whose bump verified, once it is done.
-pub type ProvenBumps<'p> = Box<dyn FnOnce() -> HashSet<DepRef> + 'p>;
+pub type ProvenBumps<'p> = Box<dyn FnOnce() -> VerifiedBumps + 'p>;
 
 impl<'a> std::ops::Deref for RenovateContext<'a> {
     type Target = Inputs<'a>;
@@ -130,7 +129,7 @@ pub fn check(inputs: Inputs<'_>, prepared: Prepared<'_>) -> Vec<Diagnostic> {
     let mut ctx = RenovateContext {
         inputs,
         view,
-        proven_bumps: HashSet::new(),
+        proven_bumps: VerifiedBumps::default(),
         coverage,
         attempts: Default::default(),
         lines: Default::default(),

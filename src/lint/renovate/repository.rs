@@ -4,7 +4,6 @@
 //! vars file itself is left to the IMAGES rules, which judge it entry by entry; it still
 //! counts as a file the manager selects and a place its matchStrings match.
 
-use std::collections::HashSet;
 use std::path::Path;
 
 use crate::diag::{Diagnostic, Sources};
@@ -211,7 +210,7 @@ fn updates_that_fail(
         }],
         ..FileView::default()
     };
-    let proven: HashSet<DepRef> = prove_bumps(&view, text, package_file, prefix.as_str());
+    let proven = prove_bumps(&view, text, package_file, prefix.as_str());
     let deps = &view.runs[0].extraction.deps;
     let bumper = Bumper::new(manager);
     for (i, dep) in deps.iter().enumerate() {
