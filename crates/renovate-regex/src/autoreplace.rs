@@ -6,7 +6,6 @@
 //! (`doAutoReplace` and `confirmIfDepUpdated`). When none does, the update is abandoned
 //! as an "update failure". This module runs the same steps on a copy of the text.
 
-
 use super::extract::{Compared, Dep, PlainManager, compared_if_valid, dep_of_match, extract};
 use super::manager::{Manager, Strategy};
 use super::re2::ByteClasses;
@@ -512,12 +511,7 @@ fn plus_one(digits: &[u8]) -> Vec<u8> {
 /// Needs only the extraction, not `vars.yml`'s YAML, so `check` runs it on the
 /// extraction thread. A bump that would drop the mirror prefix proves nothing either:
 /// whether the entry is mirrored is only known once the YAML is read.
-pub fn prove_bumps(
-    view: &FileView,
-    text: &str,
-    package_file: &str,
-    prefix: &str,
-) -> VerifiedBumps {
+pub fn prove_bumps(view: &FileView, text: &str, package_file: &str, prefix: &str) -> VerifiedBumps {
     let prefix = format!("{prefix}/");
     let by_run = (0..view.runs.len())
         .map(|run| {

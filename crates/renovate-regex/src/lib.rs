@@ -67,7 +67,11 @@ impl VerifiedBumps {
 
     /// How many verified.
     pub fn len(&self) -> usize {
-        self.by_run.iter().flatten().filter(|&&verified| verified).count()
+        self.by_run
+            .iter()
+            .flatten()
+            .filter(|&&verified| verified)
+            .count()
     }
 
     pub fn is_empty(&self) -> bool {

@@ -14,8 +14,8 @@ use std::sync::Arc;
 use crate::diag::Diagnostic;
 use crate::lint::EntryFacts;
 use crate::mirror_map::MirrorPrefix;
-use crate::renovate::{FileView, VerifiedBumps};
 use crate::renovate::config::RenovateConfig;
+use crate::renovate::{FileView, VerifiedBumps};
 use crate::vars::VarsFile;
 
 pub use coverage::{Coverage, DepRef, EntryCoverage};

@@ -784,15 +784,34 @@ mod tests {
 
     /// `(?:a+c|a)*z` over a run of `a`: each place the loop reaches retries the whole
     /// rest of the run as `a+` before it takes one `a`. The ASCII program gives such a
-    /// span to the crate once it has spent the crate's own bound on steps.
+    /// span, or such a search, to the crate once it has spent a few times the crate's
+    /// own bound on steps.
     #[test]
-    fn a_span_that_would_take_quadratic_time_goes_to_the_crate() {
+    fn a_span_or_search_that_would_take_quadratic_time_goes_to_the_crate() {
         let pattern = compile("(?:a+c|a)*z", false, NodeRe2::V1_21).unwrap();
         let program = pattern.span_groups.as_ref().unwrap();
         let short = format!("{}z", "a".repeat(20));
         assert!(program.groups(&short, 0..short.len()).is_some());
         let long = format!("{}z", "a".repeat(20_000));
         assert_eq!(program.groups(&long, 0..long.len()), None);
+        // Its search gives up too, and spends the budget so that the searches after it
+        // go straight to the crate.
+        assert!(program.can_find());
+        let mut budget = program.search_budget(long.len());
+        assert_eq!(
+            program.find_at(&long, 0, &mut budget),
+            Err(span_groups::GaveUp)
+        );
+        assert_eq!(budget, 0);
+        // Also when what is left does not cover one run's scan.
+        let mut budget = 100;
+        assert_eq!(
+            program.find_at(&long, 0, &mut budget),
+            Err(span_groups::GaveUp)
+        );
+        assert_eq!(budget, 0);
+        let mut budget = program.search_budget(short.len());
+        assert!(program.find_at(&short, 0, &mut budget).unwrap().is_some());
         let crates = Pattern {
             span_groups: None,
             ..pattern.clone()

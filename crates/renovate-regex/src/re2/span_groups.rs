@@ -66,7 +66,7 @@ enum Inst {
     Match,
 }
 
-/// A compiled pattern's program for ASCII spans.
+/// A compiled pattern's program for ASCII text.
 #[derive(Debug, Clone)]
 pub struct SpanGroups {
     insts: Vec<Inst>,
@@ -198,8 +198,8 @@ impl SpanGroups {
         }
     }
 
-    /// Bytes a match can start with, when there are at most three of them and all are
-    /// ASCII: the places [`SpanGroups::find_at`] tries.
+    /// Whether every match starts with one of at most three ASCII bytes, so that
+    /// [`SpanGroups::find_at`] can search: it tries the places that start with one.
     pub fn can_find(&self) -> bool {
         self.first_bytes.is_some()
     }
@@ -268,12 +268,17 @@ impl SpanGroups {
             at: start,
         }];
         let end = bounds.limit;
+        // A budget that does not cover the next step is spent: the searches after this
+        // one go to the crate at once.
         let mut spend = |steps: usize| match budget.checked_sub(steps) {
             Some(left) => {
                 *budget = left;
                 true
             }
-            None => false,
+            None => {
+                *budget = 0;
+                false
+            }
         };
         // A branch point met again at the same place failed there before (or is on
         // the path that led here, which only a loop that consumes nothing could do).
