@@ -1,6 +1,7 @@
 //! Parsing a pattern as node-re2 and RE2 do never panics, in either node-re2 version,
-//! and matching with the result is bounded (Renovate's 10,000-match cap) even for empty
-//! matches.
+//! matching with the result is bounded (Renovate's 10,000-match cap) even for empty
+//! matches, and the ASCII program finds exactly the matches and groups the regex crate
+//! finds alone.
 #![no_main]
 use img_mirror::renovate::re2::{self, NodeRe2};
 use libfuzzer_sys::fuzz_target;
@@ -13,6 +14,11 @@ fuzz_target!(|data: &str| {
         if let Ok(regex) = re2::compile(pattern, false, engine) {
             let matches = re2::match_all(&regex, text);
             assert!(matches.len() <= re2::MAX_MATCHES);
+            assert_eq!(
+                matches,
+                re2::match_all(&regex.by_the_crate_alone(), text),
+                "{pattern:?}"
+            );
         }
     }
 });

@@ -10,9 +10,10 @@ use std::collections::HashMap;
 use std::hash::Hash;
 use std::sync::{Arc, Mutex, OnceLock};
 
-/// Entries kept before the memo starts over: a config has a few hundred patterns, and
-/// a long-lived caller that reads many configs does not keep them all.
-const MAX_ENTRIES: usize = 4096;
+/// Entries kept before the memo starts over: a config has tens of patterns and globs
+/// (`config:recommended` and a few managers), and a caller that reads many configs,
+/// such as the fuzzer, does not keep thousands of compiled automata.
+const MAX_ENTRIES: usize = 512;
 
 pub(crate) struct Memo<K, V> {
     entries: Mutex<Option<HashMap<K, Arc<OnceLock<V>>>>>,

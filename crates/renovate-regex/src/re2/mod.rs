@@ -135,6 +135,16 @@ impl Pattern {
         self.regex.is_match(haystack)
     }
 
+    /// The same pattern matched by the `regex` crate alone, without the ASCII program
+    /// ([`span_groups`]): what the tests and the fuzzer hold the program to.
+    #[doc(hidden)]
+    pub fn by_the_crate_alone(&self) -> Pattern {
+        Pattern {
+            span_groups: None,
+            ..self.clone()
+        }
+    }
+
     /// Whether matching `haystack` here gives what RE2 gives: RE2 searches bytes, so `\\C`
     /// takes one byte and an empty `\\B` match can fall between the bytes of a character,
     /// where img-mirror only ever sees whole characters. They differ only beyond ASCII.
@@ -812,10 +822,7 @@ mod tests {
         assert_eq!(budget, 0);
         let mut budget = program.search_budget(short.len());
         assert!(program.find_at(&short, 0, &mut budget).unwrap().is_some());
-        let crates = Pattern {
-            span_groups: None,
-            ..pattern.clone()
-        };
+        let crates = pattern.by_the_crate_alone();
         assert_eq!(match_all(&pattern, &long), match_all(&crates, &long));
     }
 
@@ -841,7 +848,7 @@ mod tests {
             let pattern: String = atoms.iter().map(|&i| ATOMS[i]).collect();
             let fast = compile(&pattern, case_insensitive, NodeRe2::V1_21).unwrap();
             proptest::prop_assume!(fast.span_groups.is_some() && !fast.can_match_empty);
-            let crates = Pattern { span_groups: None, ..fast.clone() };
+            let crates = fast.by_the_crate_alone();
             // Half the texts are ASCII, which the program searches alone.
             let alphabet = if seed % 2 == 0 { "aabbcxy AB.\n_é" } else { "aabbcxy AB.\n_" };
             let haystack = random_text(seed, alphabet, 300 + (seed % 200) as usize);
