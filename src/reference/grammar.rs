@@ -9,10 +9,7 @@ pub fn is_tag(tag: &str) -> bool {
     let bytes = tag.as_bytes();
     match bytes.split_first() {
         Some((first, rest)) if rest.len() <= 127 => {
-            is_word(*first)
-                && rest.iter().fold(true, |all, &b| {
-                    all & (is_word(b) | (b == b'.') | (b == b'-'))
-                })
+            is_word(*first) && every_byte(rest, |b| is_word(b) | (b == b'.') | (b == b'-'))
         }
         _ => false,
     }
@@ -40,7 +37,7 @@ pub fn is_digest(digest: &str) -> bool {
             return false;
         }
     }
-    !at_component_start && hex.len() >= 32 && every_byte(hex, |b| b.is_ascii_hexdigit())
+    !at_component_start && hex.len() >= 32 && every_byte(hex.as_bytes(), |b| b.is_ascii_hexdigit())
 }
 
 /// `[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*`
@@ -101,7 +98,7 @@ pub fn is_domain(domain: &str) -> bool {
 
 /// `[a-f0-9]{64}`: an image ID, which Docker refuses as a repository name.
 pub fn is_hex_identifier(name: &str) -> bool {
-    name.len() == 64 && every_byte(name, is_lower_hex)
+    name.len() == 64 && every_byte(name.as_bytes(), is_lower_hex)
 }
 
 /// `sha256:[a-f0-9]{64}`
@@ -111,11 +108,11 @@ pub fn is_pinned_sha256(digest: &str) -> bool {
         .is_some_and(is_hex_identifier)
 }
 
-/// Whether `test` holds for every byte of `text`, without stopping at the first that
+/// Whether `test` holds for every byte of `bytes`, without stopping at the first that
 /// fails: a check with no early exit is vectorised, and a digest is tested this way on
 /// every entry, twice.
-pub fn every_byte(text: &str, test: impl Fn(u8) -> bool) -> bool {
-    text.bytes().fold(true, |all, b| all & test(b))
+pub fn every_byte(bytes: &[u8], test: impl Fn(u8) -> bool) -> bool {
+    bytes.iter().fold(true, |all, &b| all & test(b))
 }
 
 fn is_host_label(label: &str) -> bool {

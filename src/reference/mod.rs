@@ -133,7 +133,7 @@ impl Reference {
         // Printable ASCII, as nearly every reference is, holds neither; only other text
         // needs the Unicode tables. The end of a checked reference was checked with it.
         let needs_unicode_check =
-            ending.is_none() && !grammar::every_byte(raw, |b| b.is_ascii_graphic());
+            ending.is_none() && !grammar::every_byte(raw.as_bytes(), |b| b.is_ascii_graphic());
         if needs_unicode_check
             && let Some(bad) = raw.chars().find(|c| c.is_whitespace() || c.is_control())
         {

@@ -437,11 +437,7 @@ impl SpanGroups {
     }
 
     fn table(&mut self, ranges: &[(u32, u32)]) -> usize {
-        let table = std::array::from_fn(|byte| {
-            let byte = byte as u32;
-            ranges.iter().any(|&(lo, hi)| lo <= byte && byte <= hi)
-        });
-        self.tables.push(table);
+        self.tables.push(ascii_members(ranges));
         self.tables.len() - 1
     }
 
@@ -559,6 +555,14 @@ impl SpanGroups {
     }
 }
 
+/// Which of the 128 ASCII bytes a class of code-point ranges takes.
+fn ascii_members(ranges: &[(u32, u32)]) -> [bool; 128] {
+    std::array::from_fn(|byte| {
+        let byte = byte as u32;
+        ranges.iter().any(|&(lo, hi)| lo <= byte && byte <= hi)
+    })
+}
+
 /// The bytes a match of a node can start with, and whether it can match empty (then
 /// what follows it starts the match too).
 struct First {
@@ -583,10 +587,7 @@ fn first_bytes(node: &Node) -> First {
     match node {
         Node::Empty | Node::Assert(_) => none(),
         Node::Class(ranges) => First {
-            ascii: std::array::from_fn(|b| {
-                let b = b as u32;
-                ranges.iter().any(|&(lo, hi)| lo <= b && b <= hi)
-            }),
+            ascii: ascii_members(ranges),
             non_ascii: ranges.iter().any(|&(_, hi)| hi >= 0x80),
             nullable: false,
         },
