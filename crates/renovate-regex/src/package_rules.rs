@@ -66,9 +66,10 @@ pub struct Stop {
 }
 
 /// One matcher's answer.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 enum Match {
     Yes,
+    #[default]
     No,
     /// The matcher needs a fact img-mirror does not have offline.
     Unknown,
@@ -84,6 +85,7 @@ pub struct Policy<'a> {
     /// The top-level `digest`/`major`/`minor`/`patch` objects' `enabled`, by
     /// [`UpdateType::ALL`] index.
     objects: [Option<bool>; 4],
+    /// The package rules that set `enabled` and may match a regex manager's dep.
     rules: Vec<(Rule<'a>, Option<UpdateType>)>,
     /// Each rule's matchers compiled, by index into `rules`.
     compiled: Vec<CompiledRule>,
@@ -128,11 +130,17 @@ enum CompiledPattern {
 
 impl<'a> Policy<'a> {
     pub fn new(root: &'a Map<String, Value>) -> Policy<'a> {
-        let rules = expanded_rules(root);
-        let compiled = rules
-            .iter()
-            .map(|(rule, _)| compile_rule(rule.rule))
-            .collect();
+        // A rule that sets no `enabled` cannot stop an update (expanded_rules leaves
+        // it out), and one whose manager or category matcher refuses the regex manager
+        // matches none of its deps: neither is asked about each of thousands of deps.
+        let (rules, compiled) = expanded_rules(root)
+            .into_iter()
+            .map(|rule| {
+                let compiled = compile_rule(rule.0.rule);
+                (rule, compiled)
+            })
+            .filter(|(_, compiled)| !compiled.refuses_the_regex_manager())
+            .unzip();
         let repository_stop = if root.get("enabled") == Some(&Value::Bool(false)) {
             Some("`enabled: false` at the top level: Renovate skips the repository".to_string())
         } else if let Some(Value::Array(managers)) = root.get("enabledManagers")
@@ -186,19 +194,22 @@ impl<'a> Policy<'a> {
         {
             return skipped(format!("`ignoreDeps` lists {name}"));
         }
-        if self.objects.iter().all(Option::is_none)
-            && self.rules.iter().all(|(r, _)| r.enabled.is_none())
-        {
+        if self.objects.iter().all(Option::is_none) && self.rules.is_empty() {
+            return Vec::new();
+        }
+        let mut buffer = BaseMatches::default();
+        let base = self.base_matches(dep, &mut buffer);
+        // What no rule matches, only the update-type objects can stop.
+        if base.iter().all(|m| *m == Match::No) && !self.objects.contains(&Some(false)) {
             return Vec::new();
         }
         // Pre-lookup: no update type yet, so a rule with matchUpdateTypes does not match.
-        let base = self.base_matches(dep);
-        if let Some(stop) = self.fold_enabled(&base, None, None) {
+        if let Some(stop) = self.fold_enabled(base, None, None) {
             return vec![stop];
         }
         let mut by_type: Vec<(UpdateType, Stop)> = Vec::new();
         for (update_type, object) in UpdateType::ALL.into_iter().zip(self.objects) {
-            if let Some(stop) = self.fold_enabled(&base, Some(update_type), object) {
+            if let Some(stop) = self.fold_enabled(base, Some(update_type), object) {
                 by_type.push((update_type, stop));
             }
         }
@@ -228,7 +239,8 @@ impl<'a> Policy<'a> {
         dep: &DepFacts<'_>,
         update_type: Option<UpdateType>,
     ) -> Option<bool> {
-        match self.fold_enabled(&self.base_matches(dep), update_type, None) {
+        let mut buffer = BaseMatches::default();
+        match self.fold_enabled(self.base_matches(dep, &mut buffer), update_type, None) {
             None => Some(false),
             Some(stop) if stop.certain => Some(true),
             Some(_) => None,
@@ -236,52 +248,67 @@ impl<'a> Policy<'a> {
     }
 }
 
-/// A package rule with where it is written.
+/// Where [`Policy::base_matches`] writes: a config has a few rules that stop updates,
+/// and a check asks about each of thousands of deps without allocating.
+#[derive(Default)]
+struct BaseMatches {
+    inline: [Match; 8],
+    spilled: Vec<Match>,
+}
+
+/// A package rule that sets `enabled`, with where it is written.
 struct Rule<'a> {
     label: String,
     rule: &'a Map<String, Value>,
-    /// The update type a massaged `digest: {enabled}` object inside the rule adds.
-    enabled: Option<bool>,
+    /// The rule's `enabled`, or that of the update-type object massageConfig split off.
+    enabled: bool,
 }
 
-/// `packageRules`, with each rule's update-type objects split off as massageConfig
-/// splits them (`{..., digest: {enabled: false}}` also becomes a rule with `digest`
-/// added to its `matchUpdateTypes`). The original rule stays before its split-offs;
-/// massageConfig drops it when it is left with matchers only, which is the same here,
-/// as a rule that sets no `enabled` changes nothing.
+/// The `packageRules` that set `enabled`, with each rule's update-type objects split
+/// off as massageConfig splits them (`{..., digest: {enabled: false}}` also becomes a
+/// rule with `digest` added to its `matchUpdateTypes`). The original rule stays before
+/// its split-offs; massageConfig drops it when it is left with matchers only, as a rule
+/// that sets no `enabled` is left out here: it changes nothing.
 fn expanded_rules(root: &Map<String, Value>) -> Vec<(Rule<'_>, Option<UpdateType>)> {
     let mut out = Vec::new();
     let Some(Value::Array(rules)) = root.get("packageRules") else {
         return out;
     };
+    let enabled_of = |object: &Value| object.get("enabled").and_then(Value::as_bool);
     for (index, rule) in rules.iter().enumerate() {
         let Some(rule) = rule.as_object() else {
             continue;
         };
+        let own = rule.get("enabled").and_then(Value::as_bool);
+        let split_offs: Vec<(UpdateType, bool)> = UpdateType::ALL
+            .into_iter()
+            .filter_map(|update_type| {
+                Some((update_type, enabled_of(rule.get(update_type.name())?)?))
+            })
+            .collect();
+        if own.is_none() && split_offs.is_empty() {
+            continue;
+        }
         let label = describe(index, rule);
-        out.push((
-            Rule {
-                label: label.clone(),
-                rule,
-                enabled: rule.get("enabled").and_then(Value::as_bool),
-            },
-            None,
-        ));
-        for update_type in UpdateType::ALL {
-            if let Some(enabled) = rule
-                .get(update_type.name())
-                .and_then(|o| o.get("enabled"))
-                .and_then(Value::as_bool)
-            {
-                out.push((
-                    Rule {
-                        label: format!("{label} ({}: {{enabled: {enabled}}})", update_type.name()),
-                        rule,
-                        enabled: Some(enabled),
-                    },
-                    Some(update_type),
-                ));
-            }
+        if let Some(enabled) = own {
+            out.push((
+                Rule {
+                    label: label.clone(),
+                    rule,
+                    enabled,
+                },
+                None,
+            ));
+        }
+        for (update_type, enabled) in split_offs {
+            out.push((
+                Rule {
+                    label: format!("{label} ({}: {{enabled: {enabled}}})", update_type.name()),
+                    rule,
+                    enabled,
+                },
+                Some(update_type),
+            ));
         }
     }
     out
@@ -335,9 +362,7 @@ impl Policy<'_> {
         }
         let mut possible: Option<String> = None;
         for (index, (rule, split_type)) in self.rules.iter().enumerate() {
-            let Some(rule_enabled) = rule.enabled else {
-                continue;
-            };
+            let rule_enabled = rule.enabled;
             let matched = match (
                 base[index],
                 self.types_match(index, update_type, *split_type),
@@ -374,15 +399,17 @@ impl Policy<'_> {
 
     /// Each rule's matchers other than `matchUpdateTypes` on `dep`: what does not
     /// change from one update type to the next, worked out once per dep.
-    fn base_matches(&self, dep: &DepFacts<'_>) -> Vec<Match> {
-        self.rules
-            .iter()
-            .zip(&self.compiled)
-            .map(|((rule, _), compiled)| match rule.enabled {
-                Some(_) => compiled.matches(dep),
-                None => Match::No,
-            })
-            .collect()
+    fn base_matches<'b>(&self, dep: &DepFacts<'_>, buffer: &'b mut BaseMatches) -> &'b [Match] {
+        let matches = self.compiled.iter().map(|compiled| compiled.matches(dep));
+        if self.compiled.len() <= buffer.inline.len() {
+            for (slot, matched) in buffer.inline.iter_mut().zip(matches) {
+                *slot = matched;
+            }
+            &buffer.inline[..self.compiled.len()]
+        } else {
+            buffer.spilled = matches.collect();
+            &buffer.spilled
+        }
     }
 
     /// The rule's `matchUpdateTypes` at `update_type` (`None`: before lookup, where
@@ -452,6 +479,16 @@ fn compile_rule(rule: &Map<String, Value>) -> CompiledRule {
 }
 
 impl CompiledRule {
+    /// Whether a matcher refuses every dep of the regex manager: its manager is
+    /// always `custom.regex`, its category always `custom`.
+    fn refuses_the_regex_manager(&self) -> bool {
+        self.matchers.iter().any(|(field, list)| match field {
+            Field::Manager => list.matches(Some("custom.regex")) == Match::No,
+            Field::Categories(custom) => !custom,
+            _ => false,
+        })
+    }
+
     /// Every matcher must match; a rule without any matches every dep.
     fn matches(&self, dep: &DepFacts<'_>) -> Match {
         let mut result = Match::Yes;
