@@ -101,7 +101,26 @@ impl Scope {
 
     /// Whether this scope covers the repository `reference` names.
     pub fn covers(&self, reference: &Reference) -> bool {
-        self.covers_name(&reference.name())
+        self.covers_parts(reference.domain(), reference.path())
+    }
+
+    /// [`Scope::covers_name`] of `domain/path`, without building it: `check` asks it
+    /// of every entry.
+    fn covers_parts(&self, domain: &str, path: &str) -> bool {
+        let under = |name: &str, parent: &str| {
+            name.strip_prefix(parent)
+                .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+        };
+        match self.raw.strip_prefix("*.") {
+            Some(_) => self.covers_name(domain),
+            None => match self.raw.strip_prefix(domain) {
+                Some("") => true,
+                Some(rest) => rest
+                    .strip_prefix('/')
+                    .is_some_and(|parent| under(path, parent)),
+                None => false,
+            },
+        }
     }
 
     /// Whether this scope is one of the namespaces containers/image lists for the
@@ -170,7 +189,7 @@ impl ApprovedRegistries {
 
     /// The first scope that covers `reference`, if any.
     pub fn approving(&self, reference: &Reference) -> Option<&Scope> {
-        self.approving_name(&reference.name())
+        self.scopes.iter().find(|scope| scope.covers(reference))
     }
 
     pub fn approving_name(&self, name: &str) -> Option<&Scope> {
@@ -344,10 +363,11 @@ mod tests {
                 assert_eq!(listed, expected, "{input}{suffix}");
             }
         }
-        // A scope covers a name exactly when it is one of the name's namespaces.
-        let names: Vec<String> = table
+        // A scope covers a name exactly when it is one of the name's namespaces, and
+        // covers a reference exactly when it covers its name.
+        let references: Vec<Reference> = table
             .iter()
-            .map(|(input, _)| Reference::parse(input).unwrap().name())
+            .map(|(input, _)| Reference::parse(input).unwrap())
             .collect();
         let mut scopes: Vec<&str> = table
             .iter()
@@ -360,7 +380,8 @@ mod tests {
             "*.ample.com",
             "example.com:8443",
         ]);
-        for name in &names {
+        for reference in &references {
+            let name = &reference.name();
             for scope in &scopes {
                 let scope = Scope {
                     raw: scope.to_string(),
@@ -368,6 +389,12 @@ mod tests {
                 assert_eq!(
                     scope.covers_name(name),
                     namespaces(name).any(|namespace| namespace == scope.raw),
+                    "{} over {name}",
+                    scope.raw
+                );
+                assert_eq!(
+                    scope.covers(reference),
+                    scope.covers_name(name),
                     "{} over {name}",
                     scope.raw
                 );

@@ -10,6 +10,7 @@ pub mod edit;
 mod scan;
 mod simple;
 
+use std::borrow::Cow;
 use std::fmt;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
@@ -442,7 +443,8 @@ impl Builder {
         };
         let mut scanned = block.map(|b| b.entries).unwrap_or_default().into_iter();
         let mut entries: Vec<ImageEntry> = Vec::with_capacity(pairs.len());
-        let mut first_line_of: std::collections::HashMap<String, usize> =
+        // Keyed by the name as the scanner found it in the text, without a copy.
+        let mut first_line_of: std::collections::HashMap<Cow<'_, str>, usize> =
             std::collections::HashMap::with_capacity(pairs.len());
         for (key, value) in pairs {
             let name = match key {
@@ -487,7 +489,7 @@ impl Builder {
                 },
                 None => (key_at, None),
             };
-            if let Some(&first_line) = first_line_of.get(&name) {
+            if let Some(&first_line) = first_line_of.get(name.as_str()) {
                 self.problems.push(Problem {
                     kind: ProblemKind::DuplicateName {
                         name: name.clone(),
@@ -500,7 +502,11 @@ impl Builder {
                 });
                 continue;
             }
-            first_line_of.insert(name.clone(), at.line);
+            let key = match position {
+                Some(found) => found.key,
+                None => Cow::Owned(name.clone()),
+            };
+            first_line_of.insert(key, at.line);
             match value {
                 Node::String(value) => entries.push(ImageEntry {
                     name,

@@ -330,34 +330,41 @@ impl Bumper {
     /// `v2.54.1` to `v2.54.3` and `v1.5.2` to `v3.5.2`). When no run can, the last one
     /// plus one (`99` -> `100`). `None` for a tag without digits (`cli`): only its digest moves.
     pub fn next_tag(&self, tag: &str) -> Option<String> {
-        let runs = digit_runs(tag);
-        let last = runs.last()?.clone();
-        let (run, digits) = runs
-            .iter()
-            .rev()
-            .find_map(|run| Some((run.clone(), self.next_alike(&tag.as_bytes()[run.clone()])?)))
-            .unwrap_or_else(|| (last.clone(), plus_one(&tag.as_bytes()[last])));
+        let mut last = None;
+        for run in digit_runs_from_the_end(tag.as_bytes()) {
+            if let Some(bumped) = self.raised_alike(tag, run.clone()) {
+                return Some(bumped);
+            }
+            last.get_or_insert(run);
+        }
+        let last = last?;
         let mut bumped = String::with_capacity(tag.len() + 1);
-        bumped.push_str(&tag[..run.start]);
-        bumped.extend(digits.iter().map(|&b| char::from(b)));
-        bumped.push_str(&tag[run.end..]);
+        bumped.push_str(&tag[..last.start]);
+        push_plus_one(&mut bumped, &tag.as_bytes()[last.clone()]);
+        bumped.push_str(&tag[last.end..]);
         Some(bumped)
     }
 
-    /// The smallest number above `digits`, as many digits long, whose every digit is in
-    /// the class of the one it replaces: the rightmost digit that can rise to an alike
-    /// digit does, and every digit after it falls to its smallest alike digit.
-    fn next_alike(&self, digits: &[u8]) -> Option<Vec<u8>> {
+    /// `tag` with the digits at `run` raised to the smallest number above them, as many
+    /// digits long, whose every digit is in the class of the one it replaces: the
+    /// rightmost digit that can rise to an alike digit does, and every digit after it
+    /// falls to its smallest alike digit.
+    fn raised_alike(&self, tag: &str, run: std::ops::Range<usize>) -> Option<String> {
+        let digits = &tag.as_bytes()[run.clone()];
         let alike = |digit: u8| (b'0'..=b'9').filter(move |&d| self.classes.alike(d, digit));
         let rising = (0..digits.len())
             .rev()
             .find(|&i| alike(digits[i]).any(|d| d > digits[i]))?;
-        let mut next = digits.to_vec();
-        next[rising] = alike(digits[rising]).find(|&d| d > digits[rising])?;
-        for digit in &mut next[rising + 1..] {
-            *digit = alike(*digit).next()?;
+        let mut bumped = String::with_capacity(tag.len());
+        bumped.push_str(&tag[..run.start + rising]);
+        bumped.push(char::from(
+            alike(digits[rising]).find(|&d| d > digits[rising])?,
+        ));
+        for &digit in &digits[rising + 1..] {
+            bumped.push(char::from(alike(digit).next()?));
         }
-        Some(next)
+        bumped.push_str(&tag[run.end..]);
+        Some(bumped)
     }
 
     /// A digest in `form` that is certainly neither `current` nor `avoid`: each hex
@@ -400,31 +407,33 @@ impl Bumper {
             }
             c
         };
-        let mut moved = Vec::with_capacity(length);
+        // Each candidate is written after the algorithm in one buffer, which becomes the
+        // answer without a copy.
+        let head = algorithm.map_or(0, |algorithm| algorithm.len() + 1);
+        let mut written = Vec::with_capacity(head + length);
         for candidate in 0..4 {
-            moved.clear();
-            match candidate {
-                0 => moved.extend(hex.iter().map(|&b| self.next_hex[usize::from(b)])),
-                1 => moved.extend(hex.iter().map(|&b| self.previous_hex[usize::from(b)])),
-                2 => moved.extend(hex.iter().map(|&b| rotated(b, 1))),
-                _ => moved.extend(hex.iter().map(|&b| rotated(b, 2))),
+            written.clear();
+            if let Some(algorithm) = algorithm {
+                written.extend_from_slice(algorithm.as_bytes());
+                written.push(b':');
             }
-            if moved[..] == hex[..] {
+            match candidate {
+                0 => written.extend(hex.iter().map(|&b| self.next_hex[usize::from(b)])),
+                1 => written.extend(hex.iter().map(|&b| self.previous_hex[usize::from(b)])),
+                2 => written.extend(hex.iter().map(|&b| rotated(b, 1))),
+                _ => written.extend(hex.iter().map(|&b| rotated(b, 2))),
+            }
+            if written[head..] == hex[..] {
                 continue;
             }
-            let moved = String::from_utf8_lossy(&moved);
-            let written = match algorithm {
-                Some(algorithm) => {
-                    let mut written = String::with_capacity(algorithm.len() + 1 + moved.len());
-                    written.push_str(algorithm);
-                    written.push(':');
-                    written.push_str(&moved);
-                    written
-                }
-                None => moved.into_owned(),
+            let differs = {
+                let text = String::from_utf8_lossy(&written);
+                text != current && text != avoid
             };
-            if written != current && written != avoid {
-                return written;
+            if differs {
+                return String::from_utf8(written).unwrap_or_else(|error| {
+                    String::from_utf8_lossy(error.as_bytes()).into_owned()
+                });
             }
         }
         unreachable!("two rotations differ from each other and from the digest")
@@ -468,38 +477,32 @@ impl DigestForm {
     }
 }
 
-/// The byte ranges of the runs of ASCII digits in `tag`, in order.
-fn digit_runs(tag: &str) -> Vec<std::ops::Range<usize>> {
-    let bytes = tag.as_bytes();
-    let mut runs = Vec::new();
-    let mut at = 0;
-    while at < bytes.len() {
-        if bytes[at].is_ascii_digit() {
-            let start = at;
-            while at < bytes.len() && bytes[at].is_ascii_digit() {
-                at += 1;
-            }
-            runs.push(start..at);
-        } else {
-            at += 1;
+/// The runs of ASCII digits in `bytes`, the last first.
+fn digit_runs_from_the_end(bytes: &[u8]) -> impl Iterator<Item = std::ops::Range<usize>> + '_ {
+    let mut end = bytes.len();
+    std::iter::from_fn(move || {
+        while end > 0 && !bytes[end - 1].is_ascii_digit() {
+            end -= 1;
         }
-    }
-    runs
+        let run_end = end;
+        while end > 0 && bytes[end - 1].is_ascii_digit() {
+            end -= 1;
+        }
+        (end < run_end).then_some(end..run_end)
+    })
 }
 
-/// `digits` plus one, a digit longer when all are nines.
-fn plus_one(digits: &[u8]) -> Vec<u8> {
+/// Appends `digits` plus one, a digit longer when all are nines.
+fn push_plus_one(out: &mut String, digits: &[u8]) {
     let kept = digits.len() - digits.iter().rev().take_while(|&&d| d == b'9').count();
-    let mut next = Vec::with_capacity(digits.len() + 1);
     match digits[..kept].split_last() {
         Some((&last, before)) => {
-            next.extend_from_slice(before);
-            next.push(last + 1);
+            out.extend(before.iter().map(|&d| char::from(d)));
+            out.push(char::from(last + 1));
         }
-        None => next.push(b'1'),
+        None => out.push('1'),
     }
-    next.resize(next.len() + digits.len() - kept, b'0');
-    next
+    out.extend(std::iter::repeat_n('0', digits.len() - kept));
 }
 
 /// The deps whose simulated bump verifies when every dep of a manager is bumped at once

@@ -2,18 +2,21 @@
 //! the first path segment can be a registry, and only if it has a `.` or `:`;
 //! everything else is on the registryUrl, Docker Hub by default.
 
+use std::borrow::Cow;
+
 const DOCKER_HUB_URL: &str = "https://index.docker.io";
 /// Docker Hub's registry name, as image references normalise it.
 pub const DOCKER_HUB: &str = "docker.io";
 
-/// A registry host (Docker Hub as `docker.io`) and the repository path on it.
+/// A registry host (Docker Hub as `docker.io`) and the repository path on it: slices of
+/// the name and registryUrl where they need no change (a check looks up every dep).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Lookup {
-    pub host: String,
-    pub repository: String,
+pub struct Lookup<'a> {
+    pub host: Cow<'a, str>,
+    pub repository: Cow<'a, str>,
 }
 
-impl Lookup {
+impl Lookup<'_> {
     /// `host/repository`, as a normalised image reference names its repository.
     pub fn name(&self) -> String {
         format!("{}/{}", self.host, self.repository)
@@ -21,7 +24,7 @@ impl Lookup {
 }
 
 /// The registry and repository Renovate queries for `package_name`.
-pub fn lookup(package_name: &str, registry_urls: Option<&[String]>) -> Lookup {
+pub fn lookup<'a>(package_name: &'a str, registry_urls: Option<&'a [String]>) -> Lookup<'a> {
     let registry_url = registry_urls
         .and_then(|urls| urls.first())
         .map_or(DOCKER_HUB_URL, String::as_str)
@@ -32,35 +35,32 @@ pub fn lookup(package_name: &str, registry_urls: Option<&[String]>) -> Lookup {
         .and_then(|rest| rest.strip_prefix('/'))
     {
         Some(rest) if !is_docker_hub(host_of(registry_without_scheme)) => {
-            (registry_without_scheme.to_string(), rest.to_string())
+            (registry_without_scheme, rest)
         }
         _ => {
             let mut segments = package_name.splitn(2, '/');
             let first = segments.next().unwrap_or_default();
             match segments.next() {
-                Some(rest) if first.contains(['.', ':']) => (first.to_string(), rest.to_string()),
-                _ => (
-                    registry_without_scheme.to_string(),
-                    package_name.to_string(),
-                ),
+                Some(rest) if first.contains(['.', ':']) => (first, rest),
+                _ => (registry_without_scheme, package_name),
             }
         }
     };
-    let (host, url_path) = host_and_path
-        .split_once('/')
-        .unwrap_or((&host_and_path, ""));
+    let (host, url_path) = host_and_path.split_once('/').unwrap_or((host_and_path, ""));
     let mut repository = if url_path.is_empty() {
-        repository
+        Cow::Borrowed(repository)
     } else {
-        format!("{}/{repository}", url_path.trim_matches('/'))
+        Cow::Owned(format!("{}/{repository}", url_path.trim_matches('/')))
     };
     let host = if is_docker_hub(host) {
         if !repository.contains('/') {
-            repository = format!("library/{repository}");
+            repository = Cow::Owned(format!("library/{repository}"));
         }
-        DOCKER_HUB.to_string()
+        Cow::Borrowed(DOCKER_HUB)
+    } else if host.bytes().any(|b| b.is_ascii_uppercase()) {
+        Cow::Owned(host.to_ascii_lowercase())
     } else {
-        host.to_ascii_lowercase()
+        Cow::Borrowed(host)
     };
     Lookup { host, repository }
 }

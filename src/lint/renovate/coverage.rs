@@ -16,10 +16,45 @@ pub struct EntryCoverage<'a> {
     /// The entry's bytes in the file: its value, or its whole line when the value spans
     /// lines.
     pub region: Range<usize>,
-    pub deps: Vec<DepRef>,
+    pub deps: Deps,
     /// The image the entry really is (the upstream for a mirrored entry), when valid.
     pub source: Option<&'a Reference>,
     pub reference: Option<&'a Reference>,
+}
+
+/// The deps on one entry: almost always one, held without an allocation (a check
+/// covers tens of thousands of entries).
+#[derive(Debug, Clone, Default)]
+pub enum Deps {
+    #[default]
+    None,
+    One(DepRef),
+    Many(Vec<DepRef>),
+}
+
+impl Deps {
+    fn push(&mut self, at: DepRef) {
+        *self = match std::mem::take(self) {
+            Deps::None => Deps::One(at),
+            Deps::One(first) => Deps::Many(vec![first, at]),
+            Deps::Many(mut all) => {
+                all.push(at);
+                Deps::Many(all)
+            }
+        };
+    }
+}
+
+impl std::ops::Deref for Deps {
+    type Target = [DepRef];
+
+    fn deref(&self) -> &[DepRef] {
+        match self {
+            Deps::None => &[],
+            Deps::One(at) => std::slice::from_ref(at),
+            Deps::Many(all) => all,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Default)]
@@ -41,7 +76,7 @@ impl<'a> Coverage<'a> {
             .map(|(index, (image, facts))| EntryCoverage {
                 entry: index,
                 region: region(image, &line_starts, vars.text.len()),
-                deps: Vec::new(),
+                deps: Deps::default(),
                 source: facts.source(),
                 reference: facts.reference.as_ref().ok(),
             })
@@ -66,13 +101,7 @@ impl<'a> Coverage<'a> {
                     if entries[i].region.start >= span.end.max(span.start + 1) {
                         break;
                     }
-                    // Almost every entry holds one dep: room for one, not the four a
-                    // first push makes (half a megabyte for 10,000 entries).
-                    let deps = &mut entries[i].deps;
-                    if deps.is_empty() {
-                        deps.reserve_exact(1);
-                    }
-                    deps.push(at);
+                    entries[i].deps.push(at);
                     covered = true;
                 }
                 if !covered {

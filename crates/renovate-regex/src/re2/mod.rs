@@ -351,6 +351,15 @@ impl GroupSpan {
 }
 
 impl Match {
+    /// The match the ASCII program found last.
+    fn of_groups(scratch: &span_groups::Scratch) -> Match {
+        let groups: Box<[GroupSpan]> = scratch.groups().map(GroupSpan::of).collect();
+        Match {
+            whole: groups[0].range().expect("group 0 always participates"),
+            groups,
+        }
+    }
+
     fn of(captures: &regex::Captures<'_>) -> Match {
         Match {
             whole: captures
@@ -461,6 +470,7 @@ fn non_empty_matches_until(
     let regex = &pattern.regex;
     let mut matches = Vec::new();
     let mut locations = regex.capture_locations();
+    let mut scratch = span_groups::Scratch::default();
     let mut at = Some(start);
     // The program finds matches itself where a pattern starts with one of a few ASCII
     // bytes, within a budget for the whole loop; once that is spent, the crate's DFAs
@@ -477,15 +487,14 @@ fn non_empty_matches_until(
         && position < stop
     {
         let found_here = match finder {
-            Some(program) if budget > 0 => program.find_at(haystack, position, &mut budget).ok(),
+            Some(program) if budget > 0 => program
+                .find_at(haystack, position, &mut budget, &mut scratch)
+                .ok(),
             _ => None,
         };
         let found = match found_here {
-            Some(found) => found.map(|groups| Match {
-                whole: groups[0].clone().expect("group 0 always participates"),
-                groups: groups.into_iter().map(GroupSpan::of).collect(),
-            }),
-            None => crates_match_at(pattern, &mut locations, haystack, position),
+            Some(found) => found.then(|| Match::of_groups(&scratch)),
+            None => crates_match_at(pattern, &mut locations, &mut scratch, haystack, position),
         };
         at = found.as_ref().map(|m| m.whole.end);
         matches.extend(found);
@@ -498,6 +507,7 @@ fn non_empty_matches_until(
 fn crates_match_at(
     pattern: &Pattern,
     locations: &mut regex::CaptureLocations,
+    scratch: &mut span_groups::Scratch,
     haystack: &str,
     position: usize,
 ) -> Option<Match> {
@@ -512,11 +522,12 @@ fn crates_match_at(
     let (whole, groups) = match &pattern.span_groups {
         Some(program) => {
             let whole = regex.find_at(haystack, position)?.range();
-            let groups = program.groups(haystack, whole.clone()).unwrap_or_else(|| {
-                captured(whole.start)
-                    .expect("the span found matches again from its start")
-                    .1
-            });
+            if program.groups(haystack, whole.clone(), scratch) {
+                return Some(Match::of_groups(scratch));
+            }
+            let groups = captured(whole.start)
+                .expect("the span found matches again from its start")
+                .1;
             (whole, groups)
         }
         None => captured(position)?,
@@ -800,28 +811,33 @@ mod tests {
     fn a_span_or_search_that_would_take_quadratic_time_goes_to_the_crate() {
         let pattern = compile("(?:a+c|a)*z", false, NodeRe2::V1_21).unwrap();
         let program = pattern.span_groups.as_ref().unwrap();
+        let mut scratch = span_groups::Scratch::default();
         let short = format!("{}z", "a".repeat(20));
-        assert!(program.groups(&short, 0..short.len()).is_some());
+        assert!(program.groups(&short, 0..short.len(), &mut scratch));
         let long = format!("{}z", "a".repeat(20_000));
-        assert_eq!(program.groups(&long, 0..long.len()), None);
+        assert!(!program.groups(&long, 0..long.len(), &mut scratch));
         // Its search gives up too, and spends the budget so that the searches after it
         // go straight to the crate.
         assert!(program.can_find());
         let mut budget = program.search_budget(long.len());
         assert_eq!(
-            program.find_at(&long, 0, &mut budget),
+            program.find_at(&long, 0, &mut budget, &mut scratch),
             Err(span_groups::GaveUp)
         );
         assert_eq!(budget, 0);
         // Also when what is left does not cover one run's scan.
         let mut budget = 100;
         assert_eq!(
-            program.find_at(&long, 0, &mut budget),
+            program.find_at(&long, 0, &mut budget, &mut scratch),
             Err(span_groups::GaveUp)
         );
         assert_eq!(budget, 0);
         let mut budget = program.search_budget(short.len());
-        assert!(program.find_at(&short, 0, &mut budget).unwrap().is_some());
+        assert!(
+            program
+                .find_at(&short, 0, &mut budget, &mut scratch)
+                .unwrap()
+        );
         let crates = pattern.by_the_crate_alone();
         assert_eq!(match_all(&pattern, &long), match_all(&crates, &long));
     }
@@ -865,7 +881,9 @@ mod tests {
                 let mut budget = program.search_budget(haystack.len());
                 let mut from = 0;
                 let mut found = Vec::new();
-                while let Some(groups) = program.find_at(&haystack, from, &mut budget).unwrap() {
+                let mut scratch = span_groups::Scratch::default();
+                while program.find_at(&haystack, from, &mut budget, &mut scratch).unwrap() {
+                    let groups: Vec<_> = scratch.groups().collect();
                     from = groups[0].clone().unwrap().end;
                     found.push(groups);
                 }
@@ -877,8 +895,9 @@ mod tests {
             // others from the crate.
             for found in &matches {
                 let ascii = haystack[found.whole.clone()].is_ascii();
+                let mut scratch = span_groups::Scratch::default();
                 proptest::prop_assert_eq!(
-                    program.groups(&haystack, found.whole.clone()).is_some(),
+                    program.groups(&haystack, found.whole.clone(), &mut scratch),
                     ascii
                 );
             }

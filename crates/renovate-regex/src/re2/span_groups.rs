@@ -86,10 +86,23 @@ pub struct GaveUp;
 
 /// Each group's byte range by group index, the whole match first; `None` for a group
 /// that did not take part.
-pub type GroupRanges = Vec<Option<Range<usize>>>;
+/// The frames and slots of a run, kept from one run to the next (a file's search runs
+/// once for each of thousands of lines), and the groups of the last match found.
+#[derive(Default)]
+pub struct Scratch {
+    slots: Vec<Option<usize>>,
+    stack: Vec<Frame>,
+}
+
+impl Scratch {
+    /// Each group's byte range in the last match found, the whole match first.
+    pub fn groups(&self) -> impl Iterator<Item = Option<Range<usize>>> + '_ {
+        self.slots.chunks(2).map(|pair| Some(pair[0]?..pair[1]?))
+    }
+}
 
 enum Outcome {
-    Found(GroupRanges),
+    Found,
     NoMatch,
     GaveUp,
 }
@@ -167,17 +180,17 @@ impl SpanGroups {
         Some(program)
     }
 
-    /// Each group's byte range in the match at `span` of `haystack` (the whole match
-    /// first), or `None` where this program cannot say: the span is not ASCII, or its
-    /// first path to the end does not end where the span does.
-    pub fn groups(&self, haystack: &str, span: Range<usize>) -> Option<GroupRanges> {
+    /// Whether this program finds the groups of the match at `span` of `haystack`
+    /// (then in `scratch`): not where the span is not ASCII, or its first path to the
+    /// end does not end where the span does.
+    pub fn groups(&self, haystack: &str, span: Range<usize>, scratch: &mut Scratch) -> bool {
         let bytes = haystack.as_bytes();
         if !bytes[span.clone()].is_ascii() {
-            return None;
+            return false;
         }
         let width = span.len() + 1;
         if self.branches.saturating_mul(width) > MAX_VISITED_BITS {
-            return None;
+            return false;
         }
         // A run retried at many places can make the search quadratic in the span
         // where the crate's is linear: past a few times the crate's own bound on steps
@@ -192,10 +205,15 @@ impl SpanGroups {
             limit: span.end,
             must_end: Some(span.end),
         };
-        match self.run(bytes, span.start, bounds, &mut budget, Some(&mut visited)) {
-            Outcome::Found(groups) => Some(groups),
-            Outcome::NoMatch | Outcome::GaveUp => None,
-        }
+        let outcome = self.run(
+            bytes,
+            span.start,
+            bounds,
+            &mut budget,
+            Some(&mut visited),
+            scratch,
+        );
+        matches!(outcome, Outcome::Found)
     }
 
     /// Whether every match starts with one of at most three ASCII bytes, so that
@@ -210,16 +228,18 @@ impl SpanGroups {
         4 * self.steps_per_byte() * (len + 1)
     }
 
-    /// The leftmost match at or after `from`, and its groups, found without the crate:
-    /// each place that starts with one of the pattern's first bytes is tried in turn,
-    /// its paths in priority order. `Err` where this program cannot say (a byte that
-    /// is not ASCII, or `budget` spent): ask the crate.
+    /// Whether there is a match at or after `from` (the leftmost, its groups then in
+    /// `scratch`), found without the crate: each place that starts with one of the
+    /// pattern's first bytes is tried in turn, its paths in priority order. `Err` where
+    /// this program cannot say (a byte that is not ASCII, or `budget` spent): ask the
+    /// crate.
     pub fn find_at(
         &self,
         haystack: &str,
         from: usize,
         budget: &mut usize,
-    ) -> Result<Option<GroupRanges>, GaveUp> {
+        scratch: &mut Scratch,
+    ) -> Result<bool, GaveUp> {
         let Some(first) = &self.first_bytes else {
             return Err(GaveUp);
         };
@@ -237,16 +257,16 @@ impl SpanGroups {
                 [a, b, c] => memchr::memchr3(*a, *b, *c, rest),
                 _ => unreachable!("one to three first bytes"),
             }) else {
-                return Ok(None);
+                return Ok(false);
             };
             let candidate = at + offset;
-            match self.run(bytes, candidate, bounds, budget, None) {
-                Outcome::Found(groups) => return Ok(Some(groups)),
+            match self.run(bytes, candidate, bounds, budget, None, scratch) {
+                Outcome::Found => return Ok(true),
                 Outcome::NoMatch => at = candidate + 1,
                 Outcome::GaveUp => return Err(GaveUp),
             }
         }
-        Ok(None)
+        Ok(false)
     }
 
     fn steps_per_byte(&self) -> usize {
@@ -261,12 +281,16 @@ impl SpanGroups {
         bounds: Bounds,
         budget: &mut usize,
         mut visited: Option<&mut Visited>,
+        scratch: &mut Scratch,
     ) -> Outcome {
-        let mut slots: Vec<Option<usize>> = vec![None; self.slots];
-        let mut stack = vec![Frame::Explore {
+        let Scratch { slots, stack } = scratch;
+        slots.clear();
+        slots.resize(self.slots, None);
+        stack.clear();
+        stack.push(Frame::Explore {
             inst: self.start,
             at: start,
-        }];
+        });
         let end = bounds.limit;
         // A budget that does not cover the next step is spent: the searches after this
         // one go to the crate at once.
@@ -334,12 +358,7 @@ impl SpanGroups {
                         }
                         slots[0] = Some(start);
                         slots[1] = Some(at);
-                        return Outcome::Found(
-                            slots
-                                .chunks(2)
-                                .map(|pair| Some(pair[0]?..pair[1]?))
-                                .collect(),
-                        );
+                        return Outcome::Found;
                     }
                     Inst::Class { table, next } => match bytes[..end].get(at) {
                         Some(&b) if b >= 0x80 => return Outcome::GaveUp,
