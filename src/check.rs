@@ -31,8 +31,8 @@ pub enum CheckError {
 
 pub fn check(context: &RepoContext) -> Result<CheckReport, CheckError> {
     let vars_path = &context.vars_path;
-    let read = match vars::read_capped(vars_path) {
-        Ok(read) => Some(read),
+    let read = || match vars::read_capped(vars_path) {
+        Ok(read) => Ok(Some(read)),
         // A repository without vars.yml can still have Renovate managers worth checking;
         // with neither, or with a --vars that is missing, there is nothing to check.
         Err(source)
@@ -40,14 +40,12 @@ pub fn check(context: &RepoContext) -> Result<CheckReport, CheckError> {
                 && !context.vars_given
                 && context.config_path.is_some() =>
         {
-            None
+            Ok(None)
         }
-        Err(source) => {
-            return Err(CheckError::Read {
-                path: vars_path.display().to_string(),
-                source,
-            });
-        }
+        Err(source) => Err(CheckError::Read {
+            path: vars_path.display().to_string(),
+            source,
+        }),
     };
     // The repository walk for template references is mostly waiting on the file
     // system: it runs beside everything else.
@@ -68,7 +66,7 @@ pub fn check(context: &RepoContext) -> Result<CheckReport, CheckError> {
 pub fn check_text(context: &RepoContext, text: &str) -> Result<CheckReport, CheckError> {
     check_read(
         context,
-        Some(vars::Capped::Bytes(text.as_bytes().to_vec())),
+        || Ok(Some(vars::Capped::Bytes(text.as_bytes().to_vec()))),
         None,
     )
 }
@@ -76,11 +74,11 @@ pub fn check_text(context: &RepoContext, text: &str) -> Result<CheckReport, Chec
 /// The template references of the repository, once its walk is done.
 type ReferencesJob<'scope> = Box<dyn FnOnce() -> crate::template_refs::Walked + 'scope>;
 
-/// The check of what was read of the vars file (`None`: the repository has none), with
-/// the repository's files when `references` walks them.
+/// The check of what `read` reads of the vars file (`None`: the repository has none),
+/// with the repository's files when `references` walks them.
 fn check_read(
     context: &RepoContext,
-    read: Option<vars::Capped>,
+    read: impl FnOnce() -> Result<Option<vars::Capped>, CheckError>,
     references: Option<ReferencesJob<'_>>,
 ) -> Result<CheckReport, CheckError> {
     let vars_path = &context.vars_path;
@@ -93,39 +91,19 @@ fn check_read(
     let lint_options = LintOptions {
         mirror_prefix: context.mirror_prefix.clone(),
     };
-    // The file is read once. Its YAML parse and lint, and what Renovate's managers make
-    // of the text, are independent: run them on two cores.
-    // One copy of the text serves the YAML side, the Renovate side and the report.
-    let (refused, content, text) = match read {
-        Some(vars::Capped::Bytes(bytes)) => match String::from_utf8(bytes) {
-            Ok(text) => {
-                let text: Arc<str> = text.into();
-                (None, Some(Ok(text.clone())), Some(text))
-            }
-            // Renovate's managers read the file even where it is not UTF-8 (IM001
-            // says so), so a stray byte does not hide every dep from the Renovate
-            // rules.
-            Err(error) => {
-                let bytes = error.into_bytes();
-                let text: Arc<str> = crate::renovate::package_file::decode(&bytes).into();
-                (None, Some(Err(bytes)), Some(text))
-            }
-        },
-        Some(vars::Capped::TooLarge(size)) => (Some(vars::too_large(vars_path, size)), None, None),
-        None => (None, None, None),
-    };
-    let vars_package_file =
-        (refused.is_some() || content.is_some()).then_some(package_file.as_str());
     std::thread::scope(|scope| {
-        // The Renovate side hands its extraction over as soon as it has it, then goes on
-        // to prove the simulated bumps while this thread runs the checks that need only
-        // the extraction.
+        // The Renovate side reads the config while this thread reads the vars file; it
+        // hands its extraction over as soon as it has it, then goes on to prove the
+        // simulated bumps while this thread runs the checks that need only the
+        // extraction.
+        let (text_tx, text_rx) = std::sync::mpsc::sync_channel::<Option<Arc<str>>>(1);
         let (extracted_tx, extracted_rx) = std::sync::mpsc::sync_channel(1);
-        let text = &text;
         let renovate_job = scope.spawn(move || {
             let path = config_path.as_deref()?;
             let loaded =
                 crate::renovate::resolve::load(path, context.renovate_version, &context.presets);
+            // Nothing arrives when the vars file could not be read.
+            let text = text_rx.recv().ok()?;
             let view = match &loaded {
                 Ok(Ok(config)) => text
                     .as_deref()
@@ -141,6 +119,32 @@ fn check_read(
                 context.mirror_prefix.as_str(),
             ))
         });
+        // The file is read once. Its YAML parse and lint, and what Renovate's managers
+        // make of the text, are independent: run them on two cores.
+        // One copy of the text serves the YAML side, the Renovate side and the report.
+        let (refused, content, text) = match read()? {
+            Some(vars::Capped::Bytes(bytes)) => match String::from_utf8(bytes) {
+                Ok(text) => {
+                    let text: Arc<str> = text.into();
+                    (None, Some(Ok(text.clone())), Some(text))
+                }
+                // Renovate's managers read the file even where it is not UTF-8 (IM001
+                // says so), so a stray byte does not hide every dep from the Renovate
+                // rules.
+                Err(error) => {
+                    let bytes = error.into_bytes();
+                    let text: Arc<str> = crate::renovate::package_file::decode(&bytes).into();
+                    (None, Some(Err(bytes)), Some(text))
+                }
+            },
+            Some(vars::Capped::TooLarge(size)) => {
+                (Some(vars::too_large(vars_path, size)), None, None)
+            }
+            None => (None, None, None),
+        };
+        let vars_package_file =
+            (refused.is_some() || content.is_some()).then_some(package_file.as_str());
+        let _ = text_tx.send(text.clone());
         let loaded = refused.or_else(|| {
             content.map(|content| match content {
                 Ok(text) => vars::parse_text(vars_path, text),

@@ -41,8 +41,8 @@ pub fn is_digest(digest: &str) -> bool {
 }
 
 /// `[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*`
-pub fn is_path_component(component: &str) -> bool {
-    let bytes = component.as_bytes();
+pub fn is_path_component(component: impl AsRef<[u8]>) -> bool {
+    let bytes = component.as_ref();
     let mut i = 0;
     loop {
         let run = bytes[i..]
@@ -87,7 +87,7 @@ pub fn is_domain(domain: &str) -> bool {
             Some(colon) => (&domain[..colon], &domain[colon..]),
             None => (domain, ""),
         };
-        (host.split('.').all(is_host_label), port)
+        (is_host(host.as_bytes()), port)
     };
     let port_ok = port.is_empty()
         || port
@@ -115,18 +115,25 @@ pub fn every_byte(bytes: &[u8], test: impl Fn(u8) -> bool) -> bool {
     bytes.iter().fold(true, |all, &b| all & test(b))
 }
 
-fn is_host_label(label: &str) -> bool {
-    let bytes = label.as_bytes();
-    match (bytes.first(), bytes.last()) {
-        (Some(first), Some(last)) => {
-            first.is_ascii_alphanumeric()
-                && last.is_ascii_alphanumeric()
-                && bytes
-                    .iter()
-                    .all(|&b| b.is_ascii_alphanumeric() || b == b'-')
+/// Host labels joined by `.`: each of ASCII letters, digits and `-`, starting and
+/// ending with a letter or digit. One pass over the bytes (`check` asks it of every
+/// entry's registry).
+fn is_host(host: &[u8]) -> bool {
+    let mut label_start = true;
+    let mut previous = b'.';
+    for &b in host {
+        let ok = match b {
+            b'.' => !label_start && previous != b'-',
+            b'-' => !label_start,
+            _ => b.is_ascii_alphanumeric(),
+        };
+        if !ok {
+            return false;
         }
-        _ => false,
+        label_start = b == b'.';
+        previous = b;
     }
+    !label_start && previous != b'-'
 }
 
 fn is_word(b: u8) -> bool {
@@ -198,7 +205,7 @@ mod tests {
             "", "a", "a.b", "a..b", "a_b", "a__b", "a___b", "a-b", "a---b", "a-", "-a", "a.-b",
             "A", "a._b",
         ] {
-            agree(PATH_COMPONENT, is_path_component, text);
+            agree(PATH_COMPONENT, |c| is_path_component(c), text);
         }
         for text in [
             "",
@@ -240,7 +247,7 @@ mod tests {
 
         #[test]
         fn path_component_agrees(text in "[a-z0-9A._-]{0,12}") {
-            agree(PATH_COMPONENT, is_path_component, &text);
+            agree(PATH_COMPONENT, |c| is_path_component(c), &text);
         }
 
         #[test]

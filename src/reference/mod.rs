@@ -140,7 +140,7 @@ impl Reference {
             return Err(fail(format!("it contains {bad:?}")));
         }
 
-        let (name_and_tag, digest_span) = match raw.find('@') {
+        let (name_and_tag, digest_span) = match memchr::memchr(b'@', raw.as_bytes()) {
             Some(at) => (&raw[..at], Some(at + 1..raw.len())),
             None => (raw, None),
         };
@@ -155,10 +155,11 @@ impl Reference {
             }
         }
 
-        let last_slash = name_and_tag.rfind('/');
+        // The last `:` after the last `/`, in one pass from the end.
         let tag_colon = name_and_tag
-            .rfind(':')
-            .filter(|&colon| last_slash.is_none_or(|slash| colon > slash));
+            .bytes()
+            .rposition(|b| b == b':' || b == b'/')
+            .filter(|&at| name_and_tag.as_bytes()[at] == b':');
         let (name, tag_span) = match tag_colon {
             Some(colon) => (&name_and_tag[..colon], Some(colon + 1..name_and_tag.len())),
             None => (name_and_tag, None),
@@ -184,14 +185,15 @@ impl Reference {
                 "registry {domain:?} is not a valid host[:port]"
             )));
         }
-        for component in path.split('/') {
+        for component in path.as_bytes().split(|&b| b == b'/') {
             if is_path_component(component) {
                 continue;
             }
+            let component = std::str::from_utf8(component).expect("split at an ASCII byte");
             let reason = if component.is_empty() {
                 "the repository path has an empty component".to_string()
             } else if component.chars().any(|c| c.is_ascii_uppercase())
-                && is_path_component(&component.to_ascii_lowercase())
+                && is_path_component(component.to_ascii_lowercase())
             {
                 format!("repository name must be lowercase ({component:?})")
             } else {
@@ -225,7 +227,10 @@ impl Reference {
             Some(other) => written(other),
         };
         let (path_part, path_len) = if is_docker_hub && !path.contains('/') {
-            let official = format!("{OFFICIAL_NAMESPACE}/{path}");
+            let mut official = String::with_capacity(OFFICIAL_NAMESPACE.len() + 1 + path.len());
+            official.push_str(OFFICIAL_NAMESPACE);
+            official.push('/');
+            official.push_str(path);
             let len = official.len();
             (Part::Normalised(official.into()), len)
         } else {
@@ -347,9 +352,10 @@ pub fn is_pinned_sha256(digest: &str) -> bool {
 fn split_domain(name: &str) -> (Option<&str>, &str) {
     match name.split_once('/') {
         Some((first, rest))
-            if first.contains(['.', ':'])
-                || first == "localhost"
-                || first.chars().any(|c| c.is_ascii_uppercase()) =>
+            if first
+                .bytes()
+                .any(|b| b == b'.' || b == b':' || b.is_ascii_uppercase())
+                || first == "localhost" =>
         {
             (Some(first), rest)
         }
