@@ -227,6 +227,41 @@ fn bad_arguments_exit_two() {
     assert!(stderr(&output).contains("--mirror-prefix"));
 }
 
+/// `RUST_LOG` is read as `target=level` pairs; one with EnvFilter's span syntax is
+/// named in a warning, and the command runs on as it would without it.
+#[test]
+fn a_rust_log_that_cannot_be_read_is_named_and_the_command_runs_on() {
+    let repo = fixtures().join("deployment-all");
+    let args = [
+        "check",
+        "--repo",
+        repo.to_str().unwrap(),
+        "--format",
+        "json",
+    ];
+    let plain = run(&args);
+    for (rust_log, why) in [
+        (
+            "img_mirror[copy{image}]=debug",
+            "(span and field filters are not read)",
+        ),
+        ("img_mirror=debug=x", "(invalid filter directive"),
+    ] {
+        let unreadable = run_with_env(&args, &[("RUST_LOG", rust_log)]);
+        let warning =
+            format!("warning: RUST_LOG {rust_log:?} is not a list of target=level pairs {why}");
+        assert!(
+            stderr(&unreadable).contains(&warning),
+            "{}",
+            stderr(&unreadable)
+        );
+        assert_eq!(unreadable.status.code(), plain.status.code());
+        assert_eq!(stdout(&unreadable), stdout(&plain));
+    }
+    let readable = run_with_env(&args, &[("RUST_LOG", "img_mirror=debug,oci_client=warn")]);
+    assert!(!stderr(&readable).contains("warning: RUST_LOG"));
+}
+
 #[test]
 fn mirror_prefix_comes_from_the_environment_too() {
     let repo = fixtures().join("deployment-all");

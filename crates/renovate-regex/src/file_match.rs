@@ -235,16 +235,19 @@ impl IgnorePaths {
     }
 
     pub fn new(patterns: &[String]) -> IgnorePaths {
+        // A check reads ignorePaths twice (the vars file's view, the repository's
+        // managers): each glob is compiled once.
+        static COMPILED: crate::memo::Memo<String, Option<Regex>> = crate::memo::Memo::new();
         IgnorePaths {
             entries: patterns
                 .iter()
                 .map(|p| {
-                    (
-                        p.clone(),
+                    let glob = COMPILED.get(p.clone(), || {
                         glob_body(p)
                             .ok()
-                            .and_then(|b| Regex::new(&format!("^{b}$")).ok()),
-                    )
+                            .and_then(|b| Regex::new(&format!("^{b}$")).ok())
+                    });
+                    (p.clone(), glob)
                 })
                 .collect(),
         }
