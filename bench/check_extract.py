@@ -109,9 +109,17 @@ def family(binary, renovate, entries, runs):
             extract = [binary, "extract", "--repo", repo, "--format", "json"]
             node = [os.path.join(renovate, "node"), script, renovate, os.path.join(repo, "renovate.json"),
                     os.path.join(repo, "vars.yml")]
-            timed(check)
-            check_ms = statistics.median(timed(check)[0] for _ in range(runs))
-            renovate_runs = [timed(node, quiet, keep_output=True) for _ in range(3)]
+            # The two tools' runs alternate: this machine's load moves by tens of percent
+            # within a minute, and two medians taken a minute apart would put that drift
+            # into the ratio. Each of Renovate's 3 runs follows a block of `check` runs,
+            # and the `check` run right after Node's 300 MB process is a warm-up, as in
+            # the main table.
+            check_runs, renovate_runs = [], []
+            for block in range(3):
+                timed(check)
+                check_runs += [timed(check)[0] for _ in range(runs // 3 + (block < runs % 3))]
+                renovate_runs.append(timed(node, quiet, keep_output=True))
+            check_ms = statistics.median(check_runs)
             renovate_ms = statistics.median(r[0] for r in renovate_runs)
             theirs = json.loads(renovate_runs[0][2].decode().strip().splitlines()[-1])["deps"]
             ours = sum(len(f["deps"]) for f in json.loads(timed(extract, keep_output=True)[2])["regex"])
@@ -121,7 +129,7 @@ def family(binary, renovate, entries, runs):
             rows.append((shape, check_ms, renovate_ms, renovate_ms / check_ms, rss, ours, theirs))
     print()
     print(f"Family of {len(SHAPES)} shapes, {entries} entries each: `check` (median of {runs}) beside "
-          f"Renovate's whole process (load + extract, median of 3)")
+          f"Renovate's whole process (load + extract, median of 3), their runs alternating")
     print(f"{'shape':34}{'check ms':>10}{'Renovate ms':>13}{'speed-up':>10}{'peak RSS MiB med/max of 5':>27}"
           f"{'deps ours/Renovate':>20}")
     for shape, check_ms, renovate_ms, ratio, (rss, rss_max), ours, theirs in rows:
