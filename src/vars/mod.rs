@@ -264,7 +264,7 @@ pub fn parse_text(path: &Path, text: Arc<str>) -> Loaded {
             );
         }
     };
-    Builder::new(path, text).build(root)
+    Builder::new(path, text.clone()).build(root)
 }
 
 /// Whether the block-style reader, where it reads `text` at all, reads what serde_yaml
@@ -325,7 +325,7 @@ impl Builder {
         }
     }
 
-    fn build(mut self, root: Node) -> Loaded {
+    fn build(mut self, root: Node<'_>) -> Loaded {
         let Node::Mapping(pairs) = root else {
             self.problems
                 .push(problem(ProblemKind::NotAMapping { found: root.kind() }));
@@ -382,7 +382,7 @@ impl Builder {
         });
     }
 
-    fn approved(&mut self, node: Option<Node>) -> Option<(Vec<ApprovedEntry>, usize)> {
+    fn approved(&mut self, node: Option<Node<'_>>) -> Option<(Vec<ApprovedEntry>, usize)> {
         let Some(node) = node else {
             self.missing(APPROVED_KEY);
             return None;
@@ -408,7 +408,7 @@ impl Builder {
             });
             match item {
                 Node::String(value) => entries.push(ApprovedEntry {
-                    value,
+                    value: value.into_owned(),
                     line: at.line,
                     column: at.column,
                 }),
@@ -423,7 +423,7 @@ impl Builder {
         Some((entries, key_at.line))
     }
 
-    fn images(&mut self, node: Option<Node>) -> Option<(Vec<ImageEntry>, usize)> {
+    fn images(&mut self, node: Option<Node<'_>>) -> Option<(Vec<ImageEntry>, usize)> {
         let Some(node) = node else {
             self.missing(IMAGES_KEY);
             return None;
@@ -448,7 +448,7 @@ impl Builder {
             std::collections::HashMap::with_capacity(pairs.len());
         for (key, value) in pairs {
             let name = match key {
-                Node::String(name) => name,
+                Node::String(name) => name.into_owned(),
                 Node::Number(text) | Node::Boolean(text) => text,
                 other => {
                     self.wrong_type(
@@ -465,7 +465,7 @@ impl Builder {
             let position = scanned.find(|s| s.key == name);
             let (at, span) = match &position {
                 Some(found) => match (&found.value, &value) {
-                    (Some(scalar), Node::String(text)) if &scalar.value == text => (
+                    (Some(scalar), Node::String(text)) if scalar.value == *text => (
                         Position {
                             line: scalar.line,
                             column: scalar.column,
@@ -551,11 +551,13 @@ impl Position {
 
 /// A YAML node as far as this module cares: mappings keep duplicate keys (serde_yaml's
 /// own `Value` refuses them without saying where) so they can be reported with lines.
+/// The block-style reader's strings borrow the file's text (two per entry of a
+/// 10,000-entry file); serde_yaml's are owned.
 #[derive(Debug, Clone, PartialEq)]
-enum Node {
-    Mapping(Vec<(Node, Node)>),
-    Sequence(Vec<Node>),
-    String(String),
+enum Node<'a> {
+    Mapping(Vec<(Node<'a>, Node<'a>)>),
+    Sequence(Vec<Node<'a>>),
+    String(Cow<'a, str>),
     /// Scalars kept as text: an `IMAGES` name may be written `123:`.
     Number(String),
     Boolean(String),
@@ -563,7 +565,7 @@ enum Node {
     Tagged,
 }
 
-impl Node {
+impl Node<'_> {
     fn kind(&self) -> NodeKind {
         match self {
             Node::Mapping(_) => NodeKind::Mapping,
@@ -577,8 +579,8 @@ impl Node {
     }
 }
 
-impl<'de> Deserialize<'de> for Node {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Node, D::Error> {
+impl<'de> Deserialize<'de> for Node<'static> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Node<'static>, D::Error> {
         deserializer.deserialize_any(NodeVisitor)
     }
 }
@@ -586,53 +588,53 @@ impl<'de> Deserialize<'de> for Node {
 struct NodeVisitor;
 
 impl<'de> Visitor<'de> for NodeVisitor {
-    type Value = Node;
+    type Value = Node<'static>;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("any YAML node")
     }
-    fn visit_bool<E>(self, v: bool) -> Result<Node, E> {
+    fn visit_bool<E>(self, v: bool) -> Result<Node<'static>, E> {
         Ok(Node::Boolean(v.to_string()))
     }
-    fn visit_i64<E>(self, v: i64) -> Result<Node, E> {
+    fn visit_i64<E>(self, v: i64) -> Result<Node<'static>, E> {
         Ok(Node::Number(v.to_string()))
     }
-    fn visit_u64<E>(self, v: u64) -> Result<Node, E> {
+    fn visit_u64<E>(self, v: u64) -> Result<Node<'static>, E> {
         Ok(Node::Number(v.to_string()))
     }
-    fn visit_f64<E>(self, v: f64) -> Result<Node, E> {
+    fn visit_f64<E>(self, v: f64) -> Result<Node<'static>, E> {
         Ok(Node::Number(v.to_string()))
     }
-    fn visit_str<E>(self, v: &str) -> Result<Node, E> {
-        Ok(Node::String(v.to_string()))
+    fn visit_str<E>(self, v: &str) -> Result<Node<'static>, E> {
+        Ok(Node::String(Cow::Owned(v.to_string())))
     }
-    fn visit_string<E>(self, v: String) -> Result<Node, E> {
-        Ok(Node::String(v))
+    fn visit_string<E>(self, v: String) -> Result<Node<'static>, E> {
+        Ok(Node::String(Cow::Owned(v)))
     }
-    fn visit_unit<E>(self) -> Result<Node, E> {
+    fn visit_unit<E>(self) -> Result<Node<'static>, E> {
         Ok(Node::Null)
     }
-    fn visit_none<E>(self) -> Result<Node, E> {
+    fn visit_none<E>(self) -> Result<Node<'static>, E> {
         Ok(Node::Null)
     }
-    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Node, D::Error> {
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Node<'static>, D::Error> {
         Node::deserialize(d)
     }
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Node, A::Error> {
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Node<'static>, A::Error> {
         let mut items = Vec::new();
         while let Some(item) = seq.next_element()? {
             items.push(item);
         }
         Ok(Node::Sequence(items))
     }
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Node, A::Error> {
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Node<'static>, A::Error> {
         let mut pairs = Vec::new();
         while let Some(pair) = map.next_entry()? {
             pairs.push(pair);
         }
         Ok(Node::Mapping(pairs))
     }
-    fn visit_enum<A: de::EnumAccess<'de>>(self, data: A) -> Result<Node, A::Error> {
+    fn visit_enum<A: de::EnumAccess<'de>>(self, data: A) -> Result<Node<'static>, A::Error> {
         // A `!tag value`: its content is not an image reference either way.
         let (_, variant): (de::IgnoredAny, _) = data.variant()?;
         de::VariantAccess::newtype_variant::<de::IgnoredAny>(variant)?;

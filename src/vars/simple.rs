@@ -18,6 +18,8 @@
 //! number, say) is handed to serde_yaml alone. A quoted scalar is always a string. The tests hold the reader to serde_yaml on generated
 //! documents.
 
+use std::borrow::Cow;
+
 use super::Node;
 
 /// Deeper documents are left to serde_yaml, which has its own recursion limit.
@@ -47,7 +49,7 @@ const fn byte_set(extra: &[u8]) -> [bool; 256] {
 }
 
 /// `text` as serde_yaml reads it, when the whole file is in the subset.
-pub(super) fn parse(text: &str) -> Option<Node> {
+pub(super) fn parse(text: &str) -> Option<Node<'_>> {
     if !text
         .bytes()
         .all(|b| b == b'\n' || (b' '..=b'~').contains(&b))
@@ -133,7 +135,7 @@ pub(super) fn parse(text: &str) -> Option<Node> {
 }
 
 /// Pops the innermost block and makes it the value of its parent's waiting key.
-fn close_top(stack: &mut Vec<Frame>) -> Option<()> {
+fn close_top(stack: &mut Vec<Frame<'_>>) -> Option<()> {
     let mut closed = stack.pop()?;
     closed.settle_pending(Node::Null);
     let parent = stack.last_mut()?;
@@ -147,23 +149,23 @@ fn close_top(stack: &mut Vec<Frame>) -> Option<()> {
 }
 
 /// A block being read.
-enum Frame {
+enum Frame<'a> {
     Mapping {
         indent: usize,
-        pairs: Vec<(Node, Node)>,
+        pairs: Vec<(Node<'a>, Node<'a>)>,
         /// The last key, while its value is a block still to come.
-        pending: Option<Node>,
+        pending: Option<Node<'a>>,
     },
     Sequence {
         indent: usize,
-        items: Vec<Node>,
+        items: Vec<Node<'a>>,
         /// Written at its key's own indentation (`key:` then `- item`).
         beside_key: bool,
     },
 }
 
-impl Frame {
-    fn mapping(indent: usize) -> Frame {
+impl<'a> Frame<'a> {
+    fn mapping(indent: usize) -> Frame<'a> {
         Frame::Mapping {
             indent,
             pairs: Vec::new(),
@@ -177,7 +179,7 @@ impl Frame {
         }
     }
 
-    fn add(&mut self, content: Content<'_>) -> Option<()> {
+    fn add(&mut self, content: Content<'a>) -> Option<()> {
         match (self, content) {
             (Frame::Mapping { pairs, pending, .. }, Content::Entry { key, value }) => {
                 let key = resolve(Scalar::Plain(key))?;
@@ -195,7 +197,7 @@ impl Frame {
         }
     }
 
-    fn settle_pending(&mut self, value: Node) {
+    fn settle_pending(&mut self, value: Node<'a>) {
         if let Frame::Mapping { pairs, pending, .. } = self
             && let Some(key) = pending.take()
         {
@@ -203,7 +205,7 @@ impl Frame {
         }
     }
 
-    fn into_node(self) -> Node {
+    fn into_node(self) -> Node<'a> {
         match self {
             Frame::Mapping { pairs, .. } => Node::Mapping(pairs),
             Frame::Sequence { items, .. } => Node::Sequence(items),
@@ -300,9 +302,9 @@ fn ends_well(after: &str) -> bool {
 }
 
 /// The node serde_yaml makes of a scalar.
-fn resolve(scalar: Scalar<'_>) -> Option<Node> {
+fn resolve(scalar: Scalar<'_>) -> Option<Node<'_>> {
     let plain = match scalar {
-        Scalar::Quoted(text) => return Some(Node::String(text.to_string())),
+        Scalar::Quoted(text) => return Some(Node::String(Cow::Borrowed(text))),
         Scalar::Plain(plain) => plain,
     };
     const NULL_OR_BOOLEAN: [&str; 9] = [
@@ -311,7 +313,7 @@ fn resolve(scalar: Scalar<'_>) -> Option<Node> {
     // No number, null or boolean starts with a letter but those spellings (`inf` and
     // `nan` parse as floats that serde_yaml refuses for not being finite).
     if plain.as_bytes()[0].is_ascii_alphabetic() && !NULL_OR_BOOLEAN.contains(&plain) {
-        return Some(Node::String(plain.to_string()));
+        return Some(Node::String(Cow::Borrowed(plain)));
     }
     match serde_yaml::from_str::<Node>(plain) {
         Ok(node @ (Node::String(_) | Node::Number(_) | Node::Boolean(_) | Node::Null)) => {
@@ -325,7 +327,7 @@ fn resolve(scalar: Scalar<'_>) -> Option<Node> {
 mod tests {
     use super::*;
 
-    fn serde_reads(text: &str) -> Option<Node> {
+    fn serde_reads(text: &str) -> Option<Node<'static>> {
         serde_yaml::from_str::<Node>(text).ok()
     }
 
