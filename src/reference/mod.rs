@@ -185,8 +185,16 @@ impl Reference {
                 "registry {domain:?} is not a valid host[:port]"
             )));
         }
+        // A mirror's upstream is whole components of the mirror's path, checked there.
+        let path_checked = ending.is_some_and(|ending| {
+            let start =
+                ending.raw().len() - raw.len() + (path.as_ptr() as usize - raw.as_ptr() as usize);
+            matches!(ending.domain, Part::Written(domain) if start > domain.end as usize)
+                && ending.raw().as_bytes()[start - 1] == b'/'
+                && start + path.len() <= ending.name_end as usize
+        });
         for component in path.as_bytes().split(|&b| b == b'/') {
-            if is_path_component(component) {
+            if path_checked || is_path_component(component) {
                 continue;
             }
             let component = std::str::from_utf8(component).expect("split at an ASCII byte");
@@ -433,6 +441,34 @@ mod tests {
         // Not the end of the mirror's text: a slice of something else, or of its middle.
         assert!(mirror.parse_suffix("grafana/grafana:11.2.0").is_none());
         assert!(mirror.parse_suffix(&mirror.raw()[19..34]).is_none());
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(2000))]
+
+        /// Every suffix of a reference parses from its end as it parses alone: the
+        /// checks the end's parse skips (its characters, tag, digest and path
+        /// components) were made on the whole, or are made again.
+        #[test]
+        fn a_suffix_parses_as_its_own_text_does(
+            raw in "(quay\\.io|[a-zA-Z0-9.:_-]{1,8})/[a-z0-9._/A-Z-]{1,24}(:[a-zA-Z0-9._-]{1,6})?(@sha256:[0-9a-f]{32})?",
+        ) {
+            let Ok(whole) = Reference::parse(&raw) else {
+                return Ok(());
+            };
+            for start in 1..whole.raw().len() {
+                let suffix = &whole.raw()[start..];
+                let from_the_end = whole.parse_suffix(suffix).expect("a suffix of its text");
+                match (from_the_end, Reference::parse(suffix)) {
+                    (Ok(ours), Ok(alone)) => proptest::prop_assert_eq!(ours, alone),
+                    (Err(_), Err(_)) => {}
+                    (ours, alone) => proptest::prop_assert!(
+                        false,
+                        "{suffix:?} of {raw:?}: {ours:?} from the end, {alone:?} alone"
+                    ),
+                }
+            }
+        }
     }
 
     #[test]
