@@ -84,8 +84,6 @@ pub struct SpanGroups {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct GaveUp;
 
-/// Each group's byte range by group index, the whole match first; `None` for a group
-/// that did not take part.
 /// The frames and slots of a run, kept from one run to the next (a file's search runs
 /// once for each of thousands of lines), and the groups of the last match found.
 #[derive(Default)]
@@ -95,7 +93,8 @@ pub struct Scratch {
 }
 
 impl Scratch {
-    /// Each group's byte range in the last match found, the whole match first.
+    /// Each group's byte range in the last match found, the whole match first; `None`
+    /// for a group that did not take part.
     pub fn groups(&self) -> impl Iterator<Item = Option<Range<usize>>> + '_ {
         self.slots.chunks(2).map(|pair| Some(pair[0]?..pair[1]?))
     }
