@@ -47,18 +47,7 @@ pub fn check(context: &RepoContext) -> Result<CheckReport, CheckError> {
             source,
         }),
     };
-    // The repository walk for template references is mostly waiting on the file
-    // system: it runs beside everything else.
-    std::thread::scope(|scope| {
-        let walk = scope.spawn(|| {
-            crate::template_refs::walk(&context.repo, &|relative| {
-                context.settings.excludes_template(relative)
-            })
-        });
-        let references: ReferencesJob<'_> =
-            Box::new(move || walk.join().expect("the repository walk does not panic"));
-        check_read(context, read, Some(references))
-    })
+    check_read(context, read, Templates::Walked)
 }
 
 /// [`check`] of `text` as if it were the vars file's content: what `pin` proves of an
@@ -67,19 +56,24 @@ pub fn check_text(context: &RepoContext, text: &str) -> Result<CheckReport, Chec
     check_read(
         context,
         || Ok(Some(vars::Capped::Bytes(text.as_bytes().to_vec()))),
-        None,
+        Templates::Skipped,
     )
 }
 
-/// The template references of the repository, once its walk is done.
-type ReferencesJob<'scope> = Box<dyn FnOnce() -> crate::template_refs::Walked + 'scope>;
+/// Whether a check walks the repository for template references and other managers'
+/// files.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Templates {
+    Walked,
+    Skipped,
+}
 
 /// The check of what `read` reads of the vars file (`None`: the repository has none),
-/// with the repository's files when `references` walks them.
+/// with the repository's files when `templates` walks them.
 fn check_read(
     context: &RepoContext,
     read: impl FnOnce() -> Result<Option<vars::Capped>, CheckError>,
-    references: Option<ReferencesJob<'_>>,
+    templates: Templates,
 ) -> Result<CheckReport, CheckError> {
     let vars_path = &context.vars_path;
     let config_path = &context.config_path;
@@ -122,7 +116,18 @@ fn check_read(
         // The file is read once. Its YAML parse and lint, and what Renovate's managers
         // make of the text, are independent: run them on two cores.
         // One copy of the text serves the YAML side, the Renovate side and the report.
-        let (refused, content, text) = match read()? {
+        let read = read()?;
+        // The repository walk is mostly waiting on the file system: it runs beside
+        // everything else, once the vars file is known to be readable (an error
+        // waits for nothing).
+        let walk = (templates == Templates::Walked).then(|| {
+            scope.spawn(|| {
+                crate::template_refs::walk(&context.repo, &|relative| {
+                    context.settings.excludes_template(relative)
+                })
+            })
+        });
+        let (refused, content, text) = match read {
             Some(vars::Capped::Bytes(bytes)) => match String::from_utf8(bytes) {
                 Ok(text) => {
                     let text: Arc<str> = text.into();
@@ -228,7 +233,7 @@ fn check_read(
             package_file,
             &lint_options,
         ));
-        let walked = references.map(|walk| walk());
+        let walked = walk.map(|walk| walk.join().expect("the repository walk does not panic"));
         if let (Some(vars), Some(walked)) = (vars, &walked) {
             report.diagnostics.extend(lint::template_refs::check(
                 vars,
